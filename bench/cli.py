@@ -1,0 +1,55 @@
+"""The `rubench` command line.
+
+Each job's subcommand is declared next to the code that runs it: a module in
+``SUBCOMMAND_MODULES`` exposes ``register(subparsers)``, which adds its parser
+and sets ``handler`` (a function taking the parsed args and returning an exit
+code). Heavy imports happen inside handlers so `rubench --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from bench import __version__
+from bench.errors import RubenchError
+
+SUBCOMMAND_MODULES = (
+    "bench.emulator.command",
+    "bench.harness.command",
+    "bench.report.command",
+    "bench.capacity.command",
+    "bench.keydesign.command",
+    "bench.regression.command",
+    "bench.demo.command",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rubench",
+        description="Load testing and RU-cost benchmarking for Azure Cosmos DB for NoSQL.",
+    )
+    parser.add_argument("--version", action="version", version=f"rubench {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in SUBCOMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except RubenchError as error:
+        print(f"rubench: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("rubench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+"""Errors a user caused (bad input, unreachable target) that the CLI reports in one line."""
+
+
+class RubenchError(Exception):
+    """A problem the user can fix; its message says what, where and what is allowed."""
+
+    exit_code = 2
