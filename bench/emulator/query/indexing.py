@@ -1,36 +1,311 @@
 """Per-partition indexes built from the container's indexing policy.
 
-INTERFACE STUB: the query-engine work (issue 3) replaces this with real
-inverted/range indexes. The storage calls `insert`/`remove` on every write
-(a replace is remove-old + insert-new) and rebuilds the index when the
-container's indexing policy is replaced.
+What the service does, in miniature: every scalar at an included path is a
+term `(path, value)` where array elements share the path segment `[]`
+(so `/tags/[]/?` covers `c.tags[0]` and `c.tags[7]`). A term maps to the
+set of documents holding it; equality and IN look terms up, ranges walk the
+sorted distinct values of one path. Lookups may return a superset (a
+generalized array path); the evaluator re-checks the filter on every hit.
+
+The storage calls `insert`/`remove` on every write (a replace is
+remove-old + insert-new) and builds a new index when the container's
+indexing policy is replaced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import bisect
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from bench.emulator.errors import CosmosError
+from bench.emulator.query.values import RANK_ARRAY, RANK_STRING, sort_key
+
+ARRAY_ITEM = "[]"
+SYSTEM_PROPERTIES = frozenset({"_rid", "_self", "_etag", "_ts", "_attachments"})
+DEFAULT_POLICY: Mapping[str, Any] = {
+    "indexingMode": "consistent",
+    "automatic": True,
+    "includedPaths": [{"path": "/*"}],
+    "excludedPaths": [{"path": '/"_etag"/?'}],
+}
+_PENDING_LIMIT = 1024  # new distinct values buffered before the sorted list is rebuilt
+
+Path = tuple[str, ...]
+Term = tuple  # sort_key(value): (type rank, comparable value)
+
+
+@dataclass(frozen=True)
+class PathPattern:
+    """An includedPaths/excludedPaths entry: segments, then `?` (this scalar) or `*` (subtree)."""
+
+    segments: Path
+    subtree: bool
+
+    def matches(self, path: Path) -> bool:
+        if self.subtree:
+            return path[: len(self.segments)] == self.segments
+        return path == self.segments
+
+    @property
+    def precision(self) -> tuple[int, int]:
+        """More segments wins; at equal depth `?` is more precise than `*` (service rule)."""
+        return (len(self.segments), 0 if self.subtree else 1)
+
+
+def parse_path(text: Any, *, terminal: bool = True) -> PathPattern:
+    """Parse `/a/"b c"/[]/?`; raises CosmosError(400) in the service's words if malformed."""
+    if not isinstance(text, str) or not text.startswith("/"):
+        raise _bad_path(text, 0)
+    segments: list[str] = []
+    pos = 1
+    while pos <= len(text):
+        if text.startswith('"', pos):
+            close = text.find('"', pos + 1)
+            if close == -1:
+                raise _bad_path(text, pos)
+            segments.append(text[pos + 1 : close])
+            pos = close + 1
+        else:
+            end = text.find("/", pos)
+            end = len(text) if end == -1 else end
+            segment = text[pos:end]
+            if not segment:
+                raise _bad_path(text, pos)
+            segments.append(segment)
+            pos = end
+        if pos < len(text) and text[pos] != "/":
+            raise _bad_path(text, pos)
+        pos += 1
+    if not terminal:
+        return PathPattern(tuple(segments), subtree=False)
+    if not segments or segments[-1] not in ("?", "*"):
+        raise _bad_path(text, len(text))
+    return PathPattern(tuple(segments[:-1]), subtree=segments[-1] == "*")
+
+
+def _bad_path(text: Any, position: int) -> CosmosError:
+    return CosmosError(
+        400,
+        f"The indexing path '{text}' could not be accepted, failed near position '{position}'. "
+        "Please ensure that the path is a valid path. Common errors include invalid characters "
+        "or absence of quotes around labels.",
+    )
+
+
+@dataclass(frozen=True)
+class CompositeIndex:
+    paths: tuple[tuple[Path, bool], ...]  # (document path, descending)
+
+
+class PathPolicy:
+    """Decides, once per distinct path, whether the policy indexes the scalars found there."""
+
+    def __init__(self, policy: Mapping[str, Any]) -> None:
+        included = [parse_path(_entry_path(p)) for p in policy.get("includedPaths") or []]
+        excluded = [parse_path(_entry_path(p)) for p in policy.get("excludedPaths") or []]
+        self.rules = sorted(
+            [(p, True) for p in included] + [(p, False) for p in excluded],
+            key=lambda rule: (rule[0].precision, not rule[1]),
+            reverse=True,
+        )
+        self._decisions: dict[Path, bool] = {}
+
+    def is_indexed(self, path: Path) -> bool:
+        decision = self._decisions.get(path)
+        if decision is None:
+            decision = next((inc for pattern, inc in self.rules if pattern.matches(path)), False)
+            self._decisions[path] = decision
+        return decision
+
+
+def _entry_path(entry: Any) -> Any:
+    return entry.get("path") if isinstance(entry, Mapping) else entry
+
+
+class _PathValues:
+    """The terms of one path: documents per value, plus the values in sorted order for ranges."""
+
+    __slots__ = ("by_term", "pending", "sorted_terms")
+
+    def __init__(self) -> None:
+        self.by_term: dict[Term, set[Any]] = {}
+        self.sorted_terms: list[Term] = []
+        self.pending: list[Term] = []
+
+    def add(self, term: Term, key: Any) -> None:
+        keys = self.by_term.get(term)
+        if keys is None:
+            self.by_term[term] = {key}
+            self.pending.append(term)
+            if len(self.pending) > _PENDING_LIMIT:
+                self._rebuild()
+        else:
+            keys.add(key)
+
+    def discard(self, term: Term, key: Any) -> None:
+        keys = self.by_term.get(term)
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del self.by_term[term]  # its sorted entry is skipped until the next rebuild
+
+    def _rebuild(self) -> None:
+        self.sorted_terms = sorted(self.by_term)
+        self.pending = []
+
+    def range(self, low: Term, low_inclusive: bool, high: Term, high_inclusive: bool) -> set[Any]:
+        if len(self.sorted_terms) > 2 * len(self.by_term) + _PENDING_LIMIT:
+            self._rebuild()
+        terms = self.sorted_terms
+        begin = (bisect.bisect_left if low_inclusive else bisect.bisect_right)(terms, low)
+        end = (bisect.bisect_right if high_inclusive else bisect.bisect_left)(terms, high)
+        selected = [t for t in terms[begin:end] if t in self.by_term]
+        selected += [
+            t
+            for t in self.pending
+            if _within(t, low, low_inclusive, high, high_inclusive) and t in self.by_term
+        ]
+        result: set[Any] = set()
+        for term in set(selected):
+            result |= self.by_term[term]
+        return result
+
+
+def _within(term: Term, low: Term, low_inc: bool, high: Term, high_inc: bool) -> bool:
+    above = term >= low if low_inc else term > low
+    below = term <= high if high_inc else term < high
+    return above and below
 
 
 class PartitionIndex:
     """Index of one physical partition's documents."""
 
     def __init__(self, policy: Mapping[str, Any], partition_key_paths: Sequence[str]) -> None:
-        self.policy = policy
+        self.policy = dict(policy) if policy else dict(DEFAULT_POLICY)
         self.partition_key_paths = list(partition_key_paths)
+        mode = str(self.policy.get("indexingMode", "consistent")).lower()
+        self.enabled = mode != "none" and self.policy.get("automatic", True) is not False
+        self.paths = PathPolicy(self.policy if self.enabled else {})
+        self.composites = [_composite(c) for c in self.policy.get("compositeIndexes") or []]
+        self._paths: dict[Path, _PathValues] = {}
+        self._sizes: dict[Any, int] = {}
+        # First-insert order of every key ever seen: index hits come back in a stable order
+        # (kept across remove+insert, so a replace does not move a document).
+        self._positions: dict[Any, int] = {}
 
+    # -- writes ----------------------------------------------------------
     def insert(self, key: Any, document: Mapping[str, Any]) -> int:
         """Index `document` under storage key `key`; return the number of index terms written
-        (the indexed leaf paths), which the cost model charges for."""
-        return _count_leaves(document)
+        for user properties (system properties are indexed too but not counted), which the
+        cost model charges for."""
+        self._sizes.pop(key, None)
+        if key not in self._positions:
+            self._positions[key] = len(self._positions)
+        if not self.enabled:
+            return 0
+        written = 0
+        for path, term in self._terms(document):
+            values = self._paths.get(path)
+            if values is None:
+                values = self._paths[path] = _PathValues()
+            values.add(term, key)
+            if path[0] not in SYSTEM_PROPERTIES:
+                written += 1
+        return written
 
     def remove(self, key: Any, document: Mapping[str, Any]) -> None:
         """Forget `document` (as it was stored) under `key`."""
+        self._sizes.pop(key, None)
+        if not self.enabled:
+            return
+        for path, term in self._terms(document):
+            values = self._paths.get(path)
+            if values is not None:
+                values.discard(term, key)
+
+    def _terms(self, document: Mapping[str, Any]) -> Iterator[tuple[Path, Term]]:
+        is_indexed = self.paths.is_indexed
+        for path, value in _leaves(document, ()):
+            if is_indexed(path):
+                yield path, sort_key(value)
+
+    # -- reads -----------------------------------------------------------
+    def is_indexed(self, path: Path) -> bool:
+        return self.enabled and self.paths.is_indexed(path)
+
+    def lookup_equal(self, path: Path, value: Any) -> set[Any]:
+        values = self._paths.get(path)
+        if values is None:
+            return set()
+        return values.by_term.get(sort_key(value), set())
+
+    def lookup_range(
+        self, path: Path, low: Term, low_inclusive: bool, high: Term, high_inclusive: bool
+    ) -> set[Any]:
+        values = self._paths.get(path)
+        if values is None:
+            return set()
+        return values.range(low, low_inclusive, high, high_inclusive)
+
+    def position(self, key: Any) -> int:
+        """Stable ordering of documents found through the index."""
+        return self._positions.get(key, -1)
+
+    def document_size(self, key: Any, document: Mapping[str, Any]) -> int:
+        """Stored size in bytes, cached until the document changes."""
+        size = self._sizes.get(key)
+        if size is None:
+            text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+            size = self._sizes[key] = len(text.encode())
+        return size
+
+    def find_composite(self, order: Sequence[tuple[Path, bool]]) -> CompositeIndex | None:
+        """A composite index serving this ORDER BY as is, or with every direction inverted."""
+        wanted = tuple(order)
+        inverted = tuple((path, not desc) for path, desc in order)
+        return next((c for c in self.composites if c.paths in (wanted, inverted)), None)
 
 
-def _count_leaves(value: Any) -> int:
-    if isinstance(value, Mapping):
-        return sum(_count_leaves(v) for k, v in value.items() if not str(k).startswith("_"))
-    if isinstance(value, list):
-        return sum(_count_leaves(v) for v in value)
-    return 1
+def _leaves(value: Any, path: Path) -> Iterator[tuple[Path, Any]]:
+    if isinstance(value, dict):
+        for name, child in value.items():
+            yield from _leaves(child, (*path, name))
+    elif isinstance(value, list):
+        item_path = (*path, ARRAY_ITEM)
+        for child in value:
+            yield from _leaves(child, item_path)
+    elif path:
+        yield path, value
+
+
+def _composite(entries: Any) -> CompositeIndex:
+    if not isinstance(entries, list) or len(entries) < 2:
+        raise CosmosError(400, "A composite index must contain at least two paths.")
+    paths = []
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            raise CosmosError(400, "Each composite index entry must be an object with a 'path'.")
+        order = str(entry.get("order", "ascending")).lower()
+        if order not in ("ascending", "descending"):
+            raise CosmosError(
+                400,
+                f"Invalid composite index order '{entry.get('order')}': "
+                "expected 'ascending' or 'descending'.",
+            )
+        pattern = parse_path(entry.get("path"), terminal=False)
+        paths.append((pattern.segments, order == "descending"))
+    return CompositeIndex(tuple(paths))
+
+
+def string_prefix_range(prefix: str) -> tuple[Term, Term]:
+    """The term range holding every string that starts with `prefix` (for STARTSWITH)."""
+    return (RANK_STRING, prefix), (RANK_STRING, prefix + "\U0010ffff")
+
+
+def rank_bounds(rank: int) -> tuple[Term, Term]:
+    """The whole term range of one type (for `c.x > 5`: numbers above 5, nothing else)."""
+    assert rank < RANK_ARRAY
+    return (rank,), (rank + 1,)

@@ -1,0 +1,58 @@
+"""Planning from a run directory: what a plan needs, taken from `bench.rundata`'s summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.capacity.mix import choose_mix
+from bench.capacity.plan import (
+    CapacityPlan,
+    MeasuredOperation,
+    MeasuredRun,
+    build_plan,
+    ru_per_request,
+)
+from bench.capacity.prices import PriceTable
+from bench.errors import RubenchError
+
+
+def measure_run(run_dir: Path) -> MeasuredRun:
+    from bench.rundata.run import load_run
+    from bench.rundata.summary import summarize
+
+    summary = summarize(load_run(run_dir))
+    operations = tuple(
+        MeasuredOperation(
+            name=name,
+            kind=stats["kind"],
+            count=stats["count"],
+            ru_mean=stats["ru"]["mean"] or 0.0,
+            ru_p95=stats["ru"]["p95"] or 0.0,
+        )
+        for name, stats in summary["operations"].items()
+    )
+    if not operations:
+        raise RubenchError(f"{run_dir}: the run recorded no requests, so there is nothing to plan")
+    partition_ru = {
+        str(row["partition"]): float(row["ru"] or 0.0) for row in summary["partitions"]["rows"]
+    }
+    return MeasuredRun(
+        name=summary["run"]["name"], operations=operations, partition_ru=partition_ru
+    )
+
+
+def plan_run(
+    run_dir: Path,
+    *,
+    peak_rate: float,
+    mix_file: Path | None,
+    headroom: float,
+    prices: PriceTable,
+) -> tuple[CapacityPlan, float]:
+    """The plan for `run_dir` at `peak_rate`, and the mean RU of one request of its mix."""
+    run = measure_run(run_dir)
+    mix, mix_source = choose_mix(run, mix_file)
+    plan = build_plan(
+        run, peak_rate=peak_rate, mix=mix, mix_source=mix_source, headroom=headroom, prices=prices
+    )
+    return plan, ru_per_request(run, mix)

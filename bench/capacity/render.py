@@ -1,0 +1,139 @@
+"""Showing a capacity plan: a terminal summary, a JSON document and a self-contained HTML page."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from bench.capacity.plan import PARTITION_MAX_RUS, CapacityPlan, HotPartition
+from bench.capacity.profile import ProfileReplay
+from bench.capacity.texttable import text_table
+
+
+def plan_as_dict(plan: CapacityPlan, replay: ProfileReplay | None) -> dict[str, Any]:
+    document = dataclasses.asdict(plan)
+    document["hot_partition_verdict"] = hot_partition_verdict(plan.hot_partition)
+    document["profile"] = dataclasses.asdict(replay) if replay else None
+    if replay:
+        document["profile"]["cheaper"] = replay.cheaper
+    return document
+
+
+def hot_partition_verdict(hot: HotPartition | None) -> str:
+    """One sentence on the busiest partition at peak."""
+    if hot is None:
+        return "The run recorded no per-partition RU, so partition skew is unknown."
+    if not hot.skew_known:
+        return (
+            "The run used one physical partition, so it cannot show how the keys spread; "
+            "rerun on a container with several partitions to see skew."
+        )
+    sentence = (
+        f"Partition {hot.partition} took {hot.share:.1%} of the run's RU "
+        f"(across {hot.run_partitions} partitions): about {hot.rus_at_peak:,.0f} RU/s at peak "
+        "on the planned partitions"
+    )
+    if hot.over_partition_max:
+        return (
+            f"{sentence}, OVER the {PARTITION_MAX_RUS:,} RU/s one physical partition can serve: "
+            "no throughput setting fixes this, the partition key must spread the load."
+        )
+    if hot.over_even_split:
+        return f"{sentence}, more than its even share of the provisioned RU/s: it will throttle."
+    return f"{sentence}, within its share of the provisioned RU/s."
+
+
+def render_text(plan: CapacityPlan, replay: ProfileReplay | None) -> str:
+    money = _money(plan.costs.currency)
+    rows = [
+        [
+            load.name,
+            load.kind,
+            f"{load.share:.1%}",
+            f"{load.rate:,.0f}",
+            f"{load.ru_mean:,.2f}",
+            f"{load.ru_p95:,.2f}",
+            f"{load.rus:,.0f}",
+        ]
+        for load in plan.operations
+    ]
+    rows.append(
+        ["total", "", "100.0%", f"{plan.peak_rate:,.0f}", "", "", f"{plan.required_rus:,.0f}"]
+    )
+    prices = plan.prices
+    lines = [
+        f"Capacity plan from run {plan.run_name!r}: {plan.peak_rate:,.0f} requests/s at peak, "
+        f"mix: {plan.mix_source}, headroom {plan.headroom:.0%}",
+        "",
+        text_table(
+            ["operation", "kind", "share", "req/s", "RU mean", "RU p95", "RU/s"],
+            rows,
+            numeric_from=2,
+        ),
+        "",
+        f"Required at peak:   {plan.required_rus:,.0f} RU/s",
+        f"Manual throughput:  {plan.manual_rus:,} RU/s -> {plan.partitions} physical partition(s) "
+        f"(a new container starts with {plan.partitions_at_creation})",
+        f"Autoscale max:      {plan.autoscale_max_rus:,} RU/s -> {plan.autoscale_partitions} "
+        "physical partition(s)",
+        f"Busiest partition:  {hot_partition_verdict(plan.hot_partition)}",
+        f"Monthly cost ({prices.currency}, {prices.hours_per_month:g} h, {prices.regions} "
+        f"region(s)): manual {money(plan.costs.manual_monthly)}; autoscale "
+        f"{money(plan.costs.autoscale_monthly_at_max)} if every hour reaches the max, "
+        f"{money(plan.costs.autoscale_monthly_at_floor)} if idle",
+        f"Prices from: {prices.source}",
+    ]
+    if replay:
+        lines += ["", *render_replay_text(replay, money)]
+    return "\n".join(lines)
+
+
+def render_replay_text(replay: ProfileReplay, money: Callable[[float], str]) -> list[str]:
+    rows = [
+        [
+            hour.label,
+            f"{hour.rate:,.0f}",
+            f"{hour.required_rus:,.0f}",
+            f"{hour.autoscale_billed_rus:,}",
+            money(hour.manual_cost),
+            money(hour.autoscale_cost),
+        ]
+        for hour in replay.hours
+    ]
+    rows.append(["total", "", "", "", money(replay.manual_total), money(replay.autoscale_total)])
+    return [
+        f"Traffic profile {replay.source}: {len(replay.hours)} hour(s); manual "
+        f"{replay.manual_rus:,} RU/s all day vs autoscale max {replay.autoscale_max_rus:,} RU/s",
+        "",
+        text_table(
+            ["hour", "req/s", "RU/s needed", "autoscale billed RU/s", "manual", "autoscale"], rows
+        ),
+        "",
+        f"Cheaper for this profile: {replay.cheaper} "
+        f"(saves {money(abs(replay.manual_total - replay.autoscale_total))})",
+    ]
+
+
+def render_html(plan: CapacityPlan, replay: ProfileReplay | None) -> str:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    environment = Environment(
+        loader=PackageLoader("bench.capacity", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+    template = environment.get_template("plan.html.j2")
+    return template.render(
+        plan=plan,
+        replay=replay,
+        verdict=hot_partition_verdict(plan.hot_partition),
+        money=_money(plan.costs.currency),
+        partition_max=PARTITION_MAX_RUS,
+    )
+
+
+def _money(currency: str) -> Callable[[float], str]:
+    def money(amount: float) -> str:
+        return f"{amount:,.2f} {currency}"
+
+    return money

@@ -1,0 +1,1 @@
+"""`rubench demo`: the three jobs on a fresh machine, against the local emulator."""

@@ -1,0 +1,199 @@
+"""Transactional batch: up to 100 operations on one logical partition, all or nothing.
+
+Operations run in order; each write first saves what it overwrites, so a
+failure rolls everything back. A failed batch answers 207 with the failing
+operation's status and 424 for every other operation.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bench.emulator import costs, documents
+from bench.emulator.call import Call
+from bench.emulator.costs import WriteKind
+from bench.emulator.errors import CosmosError
+from bench.emulator.partitions import PhysicalPartition
+from bench.emulator.patch import PatchRequest, condition_holds
+from bench.emulator.replies import Reply, dumps
+from bench.emulator.storage import Container
+
+MAX_OPERATIONS = 100
+MAX_BATCH_BYTES = 2 * 1024 * 1024
+OPERATION_TYPES = ("Create", "Upsert", "Read", "Delete", "Replace", "Patch")
+
+
+def parse(body: bytes) -> list[dict[str, Any]]:
+    if len(body) > MAX_BATCH_BYTES:
+        raise CosmosError(413, f"The batch request is larger than {MAX_BATCH_BYTES} bytes.")
+    try:
+        operations = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise CosmosError(400, f"The batch payload is invalid JSON: {error}.") from None
+    if not isinstance(operations, list) or not operations:
+        raise CosmosError(400, "The batch payload must be a non-empty list of operations.")
+    if len(operations) > MAX_OPERATIONS:
+        raise CosmosError(
+            400,
+            f"Batch request has more operations than what is supported: at most {MAX_OPERATIONS}, "
+            f"got {len(operations)}.",
+        )
+    for position, operation in enumerate(operations):
+        if not isinstance(operation, dict) or operation.get("operationType") not in OPERATION_TYPES:
+            raise CosmosError(
+                400,
+                f"Batch operation {position} is invalid: 'operationType' must be one of "
+                f"{OPERATION_TYPES}.",
+            )
+    return operations
+
+
+class _Undo:
+    """What the batch overwrote, to restore on failure."""
+
+    def __init__(self, partition: PhysicalPartition) -> None:
+        self.partition = partition
+        self.saved: list[tuple[Any, dict | None, bytes | None, str | None]] = []
+
+    def save(self, key: Any) -> None:
+        partition = self.partition
+        self.saved.append(
+            (key, partition.documents.get(key), partition.encoded.get(key), partition.epks.get(key))
+        )
+
+    def rollback(self) -> None:
+        partition = self.partition
+        for key, document, encoded, epk in reversed(self.saved):
+            if document is None:
+                partition.delete(key)
+            else:
+                partition.put(key, document, encoded, epk)
+
+
+def _operation_id(operation: dict[str, Any]) -> str:
+    if operation["operationType"] in ("Create", "Upsert", "Replace"):
+        body = operation.get("resourceBody")
+        documents.check_resource_id(body)
+        return body["id"]
+    item_id = operation.get("id")
+    if not isinstance(item_id, str) or not item_id:
+        raise CosmosError(400, f"The batch {operation['operationType']} operation needs an 'id'.")
+    return item_id
+
+
+def _run_one(
+    container: Container,
+    partition: PhysicalPartition,
+    epk: str,
+    components: list[Any],
+    operation: dict[str, Any],
+    call: Call,
+) -> documents.Outcome:
+    kind = operation["operationType"]
+    item_id = _operation_id(operation)
+    if_match = operation.get("ifMatch")
+    now = call.now
+    if kind == "Read":
+        return documents.read(
+            container,
+            partition,
+            components,
+            item_id,
+            if_none_match=operation.get("ifNoneMatch"),
+            strong=call.strong,
+            now=now,
+        )
+    if kind == "Delete":
+        return documents.delete(
+            container, partition, components, item_id, if_match=if_match, now=now
+        )
+    if kind in ("Create", "Upsert"):
+        return documents.create(
+            container,
+            partition,
+            epk,
+            components,
+            dict(operation["resourceBody"]),
+            upsert=kind == "Upsert",
+            if_match=if_match,
+            now=now,
+        )
+    if kind == "Replace":
+        return documents.replace(
+            container,
+            partition,
+            epk,
+            components,
+            item_id,
+            dict(operation["resourceBody"]),
+            if_match=if_match,
+            now=now,
+        )
+    request = PatchRequest.from_body(operation.get("resourceBody"), container.partition_key.paths)
+    current = documents.visible(
+        container, partition, documents.storage_key(components, item_id), now
+    )
+    if current is None:
+        raise documents.not_found(item_id)
+    documents.check_if_match(current, if_match)
+    if request.condition is not None and not condition_holds(
+        request.condition, current, container.indexing_policy, container.partition_key.paths
+    ):
+        raise CosmosError(412, "Precondition failed: the patch condition is not met.")
+    return documents.write(
+        container,
+        partition,
+        epk,
+        components,
+        request.applied_to(current),
+        previous=current,
+        kind=WriteKind.PATCH,
+        operation="Patch",
+        status=200,
+    )
+
+
+def _result(
+    status: int,
+    charge: float,
+    etag: str | None = None,
+    body: bytes | None = None,
+    substatus: int = 0,
+) -> bytes:
+    result: dict[str, Any] = {"statusCode": status, "requestCharge": round(charge, 2)}
+    if substatus:
+        result["subStatusCode"] = substatus
+    if etag:
+        result["eTag"] = etag
+    encoded = dumps(result)
+    if body:
+        encoded = encoded[:-1] + b',"resourceBody":' + body + b"}"
+    return encoded
+
+
+def run(
+    container: Container,
+    partition: PhysicalPartition,
+    epk: str,
+    components: list[Any],
+    operations: list[dict[str, Any]],
+    call: Call,
+) -> Reply:
+    undo = _Undo(partition)
+    results: list[bytes] = []
+    total = 0.0
+    for position, operation in enumerate(operations):
+        try:
+            if operation["operationType"] != "Read":
+                undo.save(documents.storage_key(components, _operation_id(operation)))
+            outcome = _run_one(container, partition, epk, components, operation, call)
+        except CosmosError as error:
+            undo.rollback()
+            charge = costs.failed_request_charge(error.status)
+            failed = [_result(424, 0.0) for _ in operations]
+            failed[position] = _result(error.status, charge, substatus=error.substatus)
+            return Reply(207, b"[" + b",".join(failed) + b"]", {}, total + charge)
+        total += outcome.charge
+        results.append(_result(outcome.status, outcome.charge, outcome.etag, outcome.body))
+    return Reply(200, b"[" + b",".join(results) + b"]", {}, total)

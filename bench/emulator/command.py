@@ -1,0 +1,114 @@
+"""`rubench emulator`: run the local Cosmos DB emulator in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from bench.errors import RubenchError
+
+KEY_ENVIRONMENT_VARIABLE = "RUBENCH_EMULATOR_KEY"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from bench.emulator.config import WELL_KNOWN_KEY
+
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8081, help="port, 0 for any free one (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--key",
+        default=os.environ.get(KEY_ENVIRONMENT_VARIABLE, WELL_KNOWN_KEY),
+        help=f"account key (default: ${KEY_ENVIRONMENT_VARIABLE}, else the official emulator's "
+        "well-known key)",
+    )
+    parser.add_argument(
+        "--tls", action="store_true", help="serve https with a self-signed certificate"
+    )
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="physical partitions per container (default: from its throughput, "
+        "manual ceil(RU/s / 6000), autoscale ceil(max / 10000))",
+    )
+    parser.add_argument(
+        "--aad-issuer-key",
+        type=Path,
+        default=None,
+        metavar="PEM_FILE",
+        help="public key (PEM) of a local token issuer; enables Entra ID tokens over https "
+        "(see bench/emulator/aad.py)",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "emulator",
+        help="run the local Cosmos DB emulator",
+        description="Run the local Azure Cosmos DB for NoSQL emulator until Ctrl-C.",
+    )
+    add_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def config_from_args(args: argparse.Namespace):
+    from bench.emulator.config import EmulatorConfig
+
+    if args.partitions is not None and not 1 <= args.partitions <= 1000:
+        raise RubenchError(f"--partitions {args.partitions} is invalid: use 1 to 1000.")
+    if not 0 <= args.port <= 65535:
+        raise RubenchError(f"--port {args.port} is invalid: use 0 to 65535.")
+    issuer_key = None
+    if args.aad_issuer_key is not None:
+        try:
+            issuer_key = args.aad_issuer_key.read_bytes()
+        except OSError as error:
+            raise RubenchError(
+                f"--aad-issuer-key {args.aad_issuer_key}: {error.strerror}"
+            ) from None
+        if b"PUBLIC KEY" not in issuer_key:
+            raise RubenchError(f"--aad-issuer-key {args.aad_issuer_key} is not a PEM public key.")
+    return EmulatorConfig(
+        host=args.host,
+        port=args.port,
+        key=args.key,
+        tls=args.tls,
+        partitions=args.partitions,
+        aad_issuer_public_key=issuer_key,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import base64
+    import binascii
+
+    from bench.emulator.server import serve_forever
+
+    config = config_from_args(args)
+    try:
+        base64.b64decode(config.key, validate=True)
+    except binascii.Error:
+        raise RubenchError("--key is invalid: an account key is base64 text.") from None
+
+    def announce(endpoint: str) -> None:
+        print(f"Cosmos DB emulator ready ({'https' if config.tls else 'http'})", flush=True)
+        print(f"  endpoint: {endpoint}", flush=True)
+        print(f"  key:      {config.key}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+
+    try:
+        asyncio.run(serve_forever(config, announce))
+    except KeyboardInterrupt:
+        print("Emulator stopped.", flush=True)
+    except OSError as error:
+        raise RubenchError(
+            f"cannot listen on {config.host}:{config.port}: {error.strerror}"
+        ) from None
+    return 0

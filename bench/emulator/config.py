@@ -1,0 +1,25 @@
+"""How an emulator instance is set up (shared by the CLI, `python -m bench.emulator` and
+`LocalEmulator`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The official Cosmos DB emulator's published key, so code written for it works unchanged.
+WELL_KNOWN_KEY = (
+    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="
+)
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    host: str = "127.0.0.1"
+    port: int = 8081  # 0 picks a free port
+    key: str = WELL_KNOWN_KEY
+    tls: bool = False
+    partitions: int | None = None  # fixed physical partitions per container (else from RU/s)
+    aad_issuer_public_key: bytes | None = None  # PEM; enables Entra ID tokens (https only)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"

@@ -1,0 +1,189 @@
+"""The gateway: authenticates each request, routes it to a handler, runs partition-scoped
+work through the throughput pipeline, and frames every answer with the service's headers.
+
+Pipeline for work on a physical partition: `budget.admit(now)` -> 429/3200
+with `x-ms-retry-after-ms` (charged 0) or execute -> charge from
+`bench.emulator.costs` -> `budget.debit` -> `ledger.record`. Failed requests
+are charged `failed_request_charge(status)` and change nothing.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from urllib.parse import unquote
+
+from bench.emulator import costs
+from bench.emulator.auth import Authenticator
+from bench.emulator.call import Call
+from bench.emulator.errors import CosmosError
+from bench.emulator.ledger import Ledger
+from bench.emulator.paging import Snapshots
+from bench.emulator.partitions import PhysicalPartition
+from bench.emulator.replies import JSON, Reply, dumps
+from bench.emulator.storage import Account, Container
+
+# Charge for database/container/offer operations until the cost model prices them.
+METADATA_CHARGE = 1.0
+
+Handler = Callable[["Gateway", Call], Reply]
+
+
+def resource_type_and_link(segments: Sequence[str]) -> tuple[str, str]:
+    """What the client signed: `(resourceType, resourceLink)` for a path (see the notes' table)."""
+    if not segments:
+        return "", ""
+    if segments[0] == "offers":
+        return "offers", segments[1].lower() if len(segments) > 1 else ""
+    if len(segments) >= 2 and segments[-2] == "operations":
+        return "colls", "/".join(segments[:-2])
+    if len(segments) % 2 == 0:
+        return segments[-2], "/".join(segments)
+    return segments[-1], "/".join(segments[:-1])
+
+
+class Gateway:
+    """Owns the account state; every method runs on the server's event loop."""
+
+    def __init__(self, account: Account, authenticator: Authenticator, ledger: Ledger) -> None:
+        from bench.emulator.routes import route
+
+        self.account = account
+        self.authenticator = authenticator
+        self.ledger = ledger
+        self.snapshots = Snapshots()
+        self._route = route
+
+    def handle(
+        self,
+        verb: str,
+        raw_path: str,
+        headers,
+        body: bytes,
+        scheme: str,
+        host: str,
+    ) -> Reply:
+        """Answer one request; never raises (bad input becomes a service error reply)."""
+        activity_id = headers.get("x-ms-activity-id") or str(uuid.uuid4())
+        try:
+            segments = [unquote(s) for s in raw_path.split("?", 1)[0].strip("/").split("/") if s]
+            resource_type, link = resource_type_and_link(segments)
+            self.authenticator.authenticate(
+                verb=verb,
+                resource_type=resource_type,
+                resource_link=link,
+                authorization=headers.get("authorization"),
+                date=headers.get("x-ms-date") or headers.get("date"),
+                scheme=scheme,
+                hostname=host.rsplit(":", 1)[0] if not host.endswith("]") else host,
+            )
+            call = Call(verb, segments, headers, body, scheme, host, time.time())
+            reply = self._route(call)(self, call)
+        except CosmosError as error:
+            reply = error_reply(error)
+        except Exception as error:  # a bug, not bad input: say so without killing the server
+            reply = error_reply(CosmosError(500, f"Emulator internal error: {error!r}"))
+        headers_out = reply.headers
+        headers_out["x-ms-activity-id"] = activity_id
+        headers_out.setdefault("x-ms-request-charge", f"{reply.charge:.2f}")
+        return reply
+
+    # -- partition-scoped work ---------------------------------------------------------------
+    def on_partitions(
+        self,
+        call: Call,
+        container: Container,
+        partitions: Sequence[PhysicalPartition],
+        operation: str,
+        work: Callable[[], Reply],
+    ) -> Reply:
+        """Admit on every partition, run `work`, then debit and record its charge."""
+        name = container.name_link
+        for partition in partitions:
+            retry_ms = partition.budget.admit(call.now)
+            if retry_ms is not None:
+                self.ledger.record(
+                    container=name,
+                    partition=partition.id,
+                    operation=operation,
+                    request_charge=0.0,
+                    status=429,
+                )
+                raise self._with_partition_headers(
+                    CosmosError(
+                        429,
+                        "Request rate is large. More Request Units may be needed, so no changes "
+                        "were made. Please retry this request later. Learn more: "
+                        "http://aka.ms/cosmosdb-error-429",
+                        substatus=3200,
+                        headers={"x-ms-retry-after-ms": str(int(retry_ms))},
+                    ),
+                    container,
+                    partitions,
+                    0.0,
+                )
+        try:
+            reply = work()
+        except CosmosError as error:
+            charge = costs.failed_request_charge(error.status)
+            self._charge(call, container, partitions, operation, charge, error.status)
+            raise self._with_partition_headers(error, container, partitions, charge) from None
+        self._charge(call, container, partitions, operation, reply.charge, reply.status)
+        self._partition_headers(reply.headers, container, partitions)
+        return reply
+
+    def _charge(
+        self,
+        call: Call,
+        container: Container,
+        partitions: Sequence[PhysicalPartition],
+        operation: str,
+        charge: float,
+        status: int,
+    ) -> None:
+        share = charge / len(partitions) if partitions else 0.0
+        for partition in partitions:
+            partition.budget.debit(share, call.now)
+            self.ledger.record(
+                container=container.name_link,
+                partition=partition.id,
+                operation=operation,
+                request_charge=share,
+                status=status,
+            )
+
+    def _partition_headers(
+        self, headers: dict[str, str], container: Container, partitions: Sequence[PhysicalPartition]
+    ) -> None:
+        headers["x-ms-session-token"] = ",".join(p.session_token for p in partitions)
+        headers["x-ms-alt-content-path"] = container.name_link
+        headers["x-ms-content-path"] = container.rid
+        if len(partitions) == 1:
+            headers["x-ms-documentdb-partitionkeyrangeid"] = partitions[0].id
+
+    def _with_partition_headers(
+        self,
+        error: CosmosError,
+        container: Container,
+        partitions: Sequence[PhysicalPartition],
+        charge: float,
+    ) -> CosmosError:
+        self._partition_headers(error.headers, container, partitions)
+        error.headers["x-ms-request-charge"] = f"{charge:.2f}"
+        return error
+
+    def record_metadata(self, operation: str, status: int, container: str = "") -> None:
+        self.ledger.record(
+            container=container,
+            partition="",
+            operation=operation,
+            request_charge=METADATA_CHARGE,
+            status=status,
+        )
+
+
+def error_reply(error: CosmosError) -> Reply:
+    headers = {"content-type": JSON, "x-ms-substatus": str(int(error.substatus))}
+    headers.update(error.headers)
+    return Reply(error.status, dumps(error.body()), headers)

@@ -1,0 +1,142 @@
+"""Partition key definitions and values: validation, extraction from documents, the header.
+
+A logical partition is identified by its canonical key (the JSON of its
+component list, with integral floats written as integers so `5` and `5.0`
+are the same partition, as in the service).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from bench.emulator.epk import UNDEFINED, effective_partition_key
+from bench.emulator.errors import CosmosError
+
+MAX_HIERARCHY_DEPTH = 3
+WRONG_PK_HELP = "https://aka.ms/CosmosDB/sql/errors/wrong-pk-value"
+
+
+@dataclass(frozen=True)
+class PartitionKeyDefinition:
+    paths: tuple[str, ...]
+    kind: str
+    version: int
+
+    @classmethod
+    def from_body(cls, body: Any) -> PartitionKeyDefinition:
+        """Validate a container's `partitionKey` (400 with what is allowed otherwise)."""
+        if not isinstance(body, Mapping):
+            raise CosmosError(400, "The container's 'partitionKey' must be an object with 'paths'.")
+        paths = body.get("paths")
+        kind = body.get("kind", "Hash")
+        version = body.get("version", 1)
+        if kind not in ("Hash", "MultiHash"):
+            raise CosmosError(400, f"partitionKey.kind {kind!r} is invalid: use Hash or MultiHash.")
+        if version not in (1, 2):
+            raise CosmosError(400, f"partitionKey.version {version!r} is invalid: use 1 or 2.")
+        limit = MAX_HIERARCHY_DEPTH if kind == "MultiHash" else 1
+        if (
+            not isinstance(paths, list)
+            or not 1 <= len(paths) <= limit
+            or not all(isinstance(p, str) and p.startswith("/") and len(p) > 1 for p in paths)
+        ):
+            raise CosmosError(
+                400,
+                f"partitionKey.paths {paths!r} is invalid: a {kind} key takes 1"
+                f"{f' to {limit}' if limit > 1 else ''} path(s) like '/pk'.",
+            )
+        if kind == "MultiHash" and version != 2:
+            raise CosmosError(400, "Hierarchical (MultiHash) partition keys require version 2.")
+        return cls(tuple(paths), kind, version)
+
+    def to_body(self) -> dict[str, Any]:
+        return {"paths": list(self.paths), "kind": self.kind, "version": self.version}
+
+    @property
+    def segments(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(_path_segments(p) for p in self.paths)
+
+    def extract(self, document: Mapping[str, Any]) -> list[Any]:
+        """The document's key components (UNDEFINED where a path is missing)."""
+        components = []
+        for segments in self.segments:
+            value: Any = document
+            for segment in segments:
+                if isinstance(value, Mapping) and segment in value:
+                    value = value[segment]
+                else:
+                    value = UNDEFINED
+                    break
+            if isinstance(value, Mapping | list):
+                value = UNDEFINED
+            components.append(value)
+        return components
+
+    def epk(self, components: Sequence[Any]) -> str:
+        return _cached_epk(canonical(components), self.kind, self.version)
+
+
+@lru_cache(maxsize=65536)
+def _cached_epk(canonical_key: str, kind: str, version: int) -> str:
+    return effective_partition_key(components_of(canonical_key), kind, version)
+
+
+def components_of(canonical_key: str) -> list[Any]:
+    return [UNDEFINED if c == {} else c for c in json.loads(canonical_key)]
+
+
+def _path_segments(path: str) -> tuple[str, ...]:
+    return tuple(s[1:-1] if len(s) > 1 and s[0] == s[-1] == '"' else s for s in path[1:].split("/"))
+
+
+def _normal(component: Any) -> Any:
+    if component is UNDEFINED:
+        return {}
+    if isinstance(component, float) and component.is_integer() and abs(component) < 2**53:
+        return int(component)
+    return component
+
+
+def canonical(components: Sequence[Any]) -> str:
+    """The identity of a logical partition (and the first half of a document's storage key)."""
+    return json.dumps([_normal(c) for c in components], separators=(",", ":"))
+
+
+def parse_header(value: str) -> list[Any]:
+    """Parse `x-ms-documentdb-partitionkey` (a JSON array; `{}` means "no value")."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, list) or len(parsed) > MAX_HIERARCHY_DEPTH:
+        raise CosmosError(
+            400,
+            f"The partition key header {value!r} is invalid: expected a JSON array of up to "
+            f'{MAX_HIERARCHY_DEPTH} values, e.g. ["p1"].',
+        )
+    components = []
+    for item in parsed:
+        if isinstance(item, Mapping) and not item:
+            components.append(UNDEFINED)
+        elif item is None or isinstance(item, bool | int | float | str):
+            components.append(item)
+        else:
+            raise CosmosError(
+                400,
+                f"The partition key header {value!r} is invalid: components must be strings, "
+                "numbers, booleans, null or {}.",
+            )
+    return components
+
+
+def check_matches(header: Sequence[Any], document_components: Sequence[Any]) -> None:
+    if canonical(header) != canonical(document_components):
+        raise CosmosError(
+            400,
+            "PartitionKey extracted from document doesn't match the one specified in the header. "
+            f"Learn more: {WRONG_PK_HELP}",
+        )

@@ -1,0 +1,63 @@
+"""Helpers shared by the resource handlers: throughput headers, metadata replies."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from bench.emulator.call import Call
+from bench.emulator.errors import CosmosError
+from bench.emulator.replies import Reply, dumps
+from bench.emulator.throughput import Throughput
+
+if TYPE_CHECKING:
+    from bench.emulator.gateway import Gateway
+
+OFFER_THROUGHPUT = "x-ms-offer-throughput"
+AUTOSCALE_SETTINGS = "x-ms-cosmos-offer-autopilot-settings"
+
+
+def throughput_from_headers(call: Call) -> Throughput | None:
+    """Provisioned throughput requested at creation (manual or autoscale), if any."""
+    autoscale = call.header(AUTOSCALE_SETTINGS)
+    if autoscale:
+        try:
+            top = json.loads(autoscale)["maxThroughput"]
+        except (ValueError, KeyError, TypeError):
+            top = None
+        if type(top) is not int:
+            raise CosmosError(
+                400,
+                f"The {AUTOSCALE_SETTINGS} header {autoscale!r} is invalid: expected "
+                '{"maxThroughput": <int>}.',
+            )
+        return Throughput(autoscale_max_rus=top)
+    manual = call.header(OFFER_THROUGHPUT)
+    if manual:
+        try:
+            return Throughput(manual_rus=int(manual))
+        except ValueError:
+            raise CosmosError(
+                400, f"The {OFFER_THROUGHPUT} header {manual!r} is invalid: expected an integer."
+            ) from None
+    return None
+
+
+def metadata_reply(
+    gateway: Gateway, operation: str, status: int, resource: Any, *, container: str = ""
+) -> Reply:
+    """A database/container/offer answer, recorded in the ledger at the metadata charge."""
+    from bench.emulator.gateway import METADATA_CHARGE
+
+    gateway.record_metadata(operation, status, container)
+    headers = {}
+    if isinstance(resource, dict) and "_etag" in resource:
+        headers["etag"] = resource["_etag"]
+    body = b"" if resource is None else dumps(resource)
+    return Reply(status, body, headers, METADATA_CHARGE)
+
+
+def feed_reply(gateway: Gateway, operation: str, key: str, resources: list[dict]) -> Reply:
+    return metadata_reply(
+        gateway, operation, 200, {"_rid": "", key: resources, "_count": len(resources)}
+    )

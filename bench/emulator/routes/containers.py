@@ -1,0 +1,58 @@
+"""Containers: create (with throughput, partition key, TTL, indexing policy), read, list,
+replace (a PUT of the whole definition), delete."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bench.emulator.call import Call
+from bench.emulator.replies import Reply
+from bench.emulator.routes.common import feed_reply, metadata_reply, throughput_from_headers
+
+if TYPE_CHECKING:
+    from bench.emulator.gateway import Gateway
+
+
+def create(gateway: Gateway, call: Call) -> Reply:
+    database = gateway.account.database(call.segments[1])
+    container = gateway.account.create_container(
+        database, call.json_object(), throughput_from_headers(call)
+    )
+    return metadata_reply(
+        gateway, "CreateContainer", 201, container.to_resource(), container=container.name_link
+    )
+
+
+def read(gateway: Gateway, call: Call) -> Reply:
+    container = gateway.account.container(call.segments[1], call.segments[3])
+    return metadata_reply(
+        gateway, "ReadContainer", 200, container.to_resource(), container=container.name_link
+    )
+
+
+def list_all(gateway: Gateway, call: Call) -> Reply:
+    database = gateway.account.database(call.segments[1])
+    containers = [c.to_resource() for c in database.containers.values()]
+    return feed_reply(gateway, "ReadContainerFeed", "DocumentCollections", containers)
+
+
+def replace(gateway: Gateway, call: Call) -> Reply:
+    container = gateway.account.container(call.segments[1], call.segments[3])
+    body = call.json_object()
+    if body.get("id") != container.id:
+        from bench.emulator.errors import CosmosError
+
+        raise CosmosError(
+            400,
+            f"The id {body.get('id')!r} in the body does not match the container '{container.id}'.",
+        )
+    container.replace(body)
+    return metadata_reply(
+        gateway, "ReplaceContainer", 200, container.to_resource(), container=container.name_link
+    )
+
+
+def delete(gateway: Gateway, call: Call) -> Reply:
+    database = gateway.account.database(call.segments[1])
+    gateway.account.delete_container(database, call.segments[3])
+    return metadata_reply(gateway, "DeleteContainer", 204, None)

@@ -1,0 +1,68 @@
+"""Throughput offers: `POST /offers` (query by resource link), `GET /offers`,
+`GET/PUT /offers/{rid}`. Replacing an offer re-splits budgets and may split partitions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bench.emulator.call import Call
+from bench.emulator.errors import CosmosError
+from bench.emulator.replies import Reply
+from bench.emulator.routes.common import feed_reply, metadata_reply
+from bench.emulator.throughput import Throughput
+
+if TYPE_CHECKING:
+    from bench.emulator.gateway import Gateway, Handler
+
+
+def route(verb: str, depth: int) -> Handler | None:
+    if depth == 1:
+        return {"POST": query, "GET": list_all}.get(verb)
+    if depth == 2:
+        return {"GET": read, "PUT": replace}.get(verb)
+    return None
+
+
+def query(gateway: Gateway, call: Call) -> Reply:
+    """The SDK's only offer query: `SELECT * FROM root r WHERE r.resource=@link`."""
+    spec = call.json_object()
+    links = [p.get("value") for p in spec.get("parameters") or [] if isinstance(p, dict)]
+    offers = [
+        o.to_resource()
+        for o in gateway.account.offers.values()
+        if not links or o.resource_self in links or o.resource_rid in links
+    ]
+    return feed_reply(gateway, "QueryOffers", "Offers", offers)
+
+
+def list_all(gateway: Gateway, call: Call) -> Reply:
+    offers = [o.to_resource() for o in gateway.account.offers.values()]
+    return feed_reply(gateway, "ReadOfferFeed", "Offers", offers)
+
+
+def read(gateway: Gateway, call: Call) -> Reply:
+    return metadata_reply(
+        gateway, "ReadOffer", 200, gateway.account.offer(call.segments[1]).to_resource()
+    )
+
+
+def replace(gateway: Gateway, call: Call) -> Reply:
+    offer = gateway.account.offer(call.segments[1])
+    content = call.json_object().get("content")
+    if not isinstance(content, dict):
+        raise CosmosError(400, "The offer body must have a 'content' object.")
+    autoscale = content.get("offerAutopilotSettings")
+    if isinstance(autoscale, dict):
+        top = autoscale.get("maxThroughput")
+        if type(top) is not int:
+            raise CosmosError(
+                400, "content.offerAutopilotSettings.maxThroughput must be an integer."
+            )
+        throughput = Throughput(autoscale_max_rus=top)
+    else:
+        manual = content.get("offerThroughput")
+        if type(manual) is not int:
+            raise CosmosError(400, "content.offerThroughput must be an integer.")
+        throughput = Throughput(manual_rus=manual)
+    gateway.account.replace_offer(offer, throughput)
+    return metadata_reply(gateway, "ReplaceOffer", 200, offer.to_resource())

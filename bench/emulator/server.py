@@ -1,0 +1,100 @@
+"""The HTTP(S) listener: aiohttp's low-level server (C HTTP parser, no routing layer)
+feeding the gateway, plus the TTL sweeper. One event loop owns all state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from aiohttp import web
+from aiohttp.web_server import Server
+
+from bench.emulator.auth import Authenticator, TokenVerifier
+from bench.emulator.config import EmulatorConfig
+from bench.emulator.gateway import Gateway
+from bench.emulator.ledger import Ledger
+from bench.emulator.storage import Account
+from bench.emulator.throughput import PartitionBudget
+
+TTL_SWEEP_SECONDS = 1.0
+
+
+def build_gateway(config: EmulatorConfig) -> Gateway:
+    verifier = TokenVerifier(config.aad_issuer_public_key) if config.aad_issuer_public_key else None
+    return Gateway(
+        Account(config.partitions, PartitionBudget),
+        Authenticator(config.key, verifier),
+        Ledger(),
+    )
+
+
+class EmulatorServer:
+    """Start with `await start()` (returns the endpoint), stop with `await stop()`."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.gateway = build_gateway(config)
+        self._server: asyncio.base_events.Server | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self._web_server: Server | None = None
+        self.endpoint = ""
+
+    async def _handle(self, request: web.BaseRequest) -> web.Response:
+        body = await request.read()
+        reply = self.gateway.handle(
+            request.method,
+            request.raw_path,
+            request.headers,
+            body,
+            self.config.scheme,
+            request.host,
+        )
+        headers = reply.headers
+        if reply.body:
+            headers.setdefault("content-type", "application/json")
+        return web.Response(status=reply.status, body=reply.body or None, headers=headers)
+
+    async def start(self) -> str:
+        from bench.emulator.tls import self_signed_context
+
+        ssl_context = self_signed_context(self.config.host) if self.config.tls else None
+        self._web_server = Server(self._handle, access_log=None)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            self._web_server, self.config.host, self.config.port, ssl=ssl_context, backlog=1024
+        )
+        port = self._server.sockets[0].getsockname()[1]
+        host = self.config.host if ":" not in self.config.host else f"[{self.config.host}]"
+        self.endpoint = f"{self.config.scheme}://{host}:{port}/"
+        self._sweeper = asyncio.create_task(self._sweep_expired())
+        return self.endpoint
+
+    async def _sweep_expired(self) -> None:
+        while True:
+            await asyncio.sleep(TTL_SWEEP_SECONDS)
+            now = time.time()
+            for container in self.gateway.account.containers():
+                if container.ttl_heap:
+                    container.remove_expired(now)
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        if self._server is not None:
+            self._server.close()
+            if self._web_server is not None:
+                await self._web_server.shutdown(1.0)
+            await self._server.wait_closed()
+
+
+async def serve_forever(config: EmulatorConfig, on_ready) -> None:
+    """Run until cancelled (Ctrl-C); `on_ready(endpoint)` is called once listening."""
+    server = EmulatorServer(config)
+    on_ready(await server.start())
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await server.stop()

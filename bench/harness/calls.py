@@ -1,0 +1,184 @@
+"""One SDK call as rubench records it: every HTTP attempt observed, the final outcome classified.
+
+The SDK retries 429s inside the call and its `response_hook` only sees the final
+response. azure-core's `raw_response_hook` (a per-call keyword the SDK forwards into its
+pipeline, which it runs once per attempt and once per query page) sees all of them, so
+the charge of retried and paged requests is summed here::
+
+    observer = AttemptObserver()
+    container.read_item(item, pk, raw_response_hook=observer)
+    observer.ru, observer.attempts, observer.throttled
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from azure.cosmos.exceptions import CosmosBatchOperationError, CosmosHttpResponseError
+
+
+def worker_name() -> str:
+    """`hostname:pid` of this process (computed per call: Locust forks after import)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def parse_query_metrics(header: str) -> dict[str, float]:
+    """`retrievedDocumentCount=3;outputDocumentCount=1;indexHitRatio=1.00;...` as floats."""
+    metrics = {}
+    for pair in header.split(";"):
+        key, _, value = pair.partition("=")
+        if key.strip():
+            metrics[key.strip()] = _float(value)
+    return metrics
+
+
+@dataclass
+class AttemptObserver:
+    """Called by azure-core's CustomHookPolicy with each PipelineResponse of one SDK call."""
+
+    ru: float = 0.0
+    attempts: int = 0
+    throttled: int = 0
+    throttle_wait_ms: float = 0.0
+    last_retry_after_ms: float = 0.0
+    bytes: int = 0
+    status: int = 0
+    substatus: int = 0
+    pk_ranges: list[str] = field(default_factory=list)
+    retrieved_docs: float | None = None
+    output_docs: float | None = None
+    index_hit_ratios: list[float] = field(default_factory=list)
+
+    def __call__(self, pipeline_response: Any) -> None:
+        response = pipeline_response.http_response
+        headers = response.headers
+        self.attempts += 1
+        self.status = int(response.status_code)
+        self.substatus = int(_float(headers.get("x-ms-substatus", 0)))
+        self.ru += _float(headers.get("x-ms-request-charge", 0))
+        if self.status == 429:
+            self.throttled += 1
+            self.last_retry_after_ms = _float(headers.get("x-ms-retry-after-ms", 0))
+            self.throttle_wait_ms += self.last_retry_after_ms
+        length = headers.get("content-length")
+        if length is not None:
+            self.bytes += int(_float(length))
+        else:
+            # a streamed or unread body: its length is unknown, which is not fatal
+            with contextlib.suppress(Exception):
+                self.bytes += len(response.body() or b"")
+        pk_range = headers.get("x-ms-documentdb-partitionkeyrangeid")
+        if pk_range and pk_range not in self.pk_ranges:
+            self.pk_ranges.append(pk_range)
+        metrics = headers.get("x-ms-documentdb-query-metrics")
+        if metrics:
+            parsed = parse_query_metrics(metrics)
+            self.retrieved_docs = (self.retrieved_docs or 0.0) + parsed.get(
+                "retrievedDocumentCount", 0.0
+            )
+            self.output_docs = (self.output_docs or 0.0) + parsed.get("outputDocumentCount", 0.0)
+            if "indexHitRatio" in parsed:
+                self.index_hit_ratios.append(parsed["indexHitRatio"])
+
+    def settled_wait_ms(self) -> float:
+        """Time waited on retry-after: the final 429 (not retried) was not waited on."""
+        if self.status == 429:
+            return max(0.0, self.throttle_wait_ms - self.last_retry_after_ms)
+        return self.throttle_wait_ms
+
+
+@dataclass
+class CallRecord:
+    """One row of `requests/*.parquet` (see docs/run-directory.md)."""
+
+    timestamp: float
+    operation: str
+    kind: str
+    latency_ms: float
+    ru: float
+    status: int
+    substatus: int
+    outcome: str
+    bytes: int
+    item_count: int
+    pk_range: str
+    partitions: int
+    attempts: int
+    throttled: int
+    throttle_wait_ms: float
+    retrieved_docs: float | None
+    output_docs: float | None
+    index_hit_ratio: float | None
+    worker: str
+    partition_key: Any = None  # the value of a point operation or single-partition query
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        operation: str,
+        kind: str,
+        timestamp: float,
+        latency_ms: float,
+        observer: AttemptObserver,
+        outcome: str,
+        item_count: int,
+        error: BaseException | None,
+        partition_key: Any = None,
+    ) -> CallRecord:
+        status, substatus = observer.status, observer.substatus
+        if isinstance(error, CosmosHttpResponseError):
+            status = int(error.status_code or status)
+            substatus = int(error.sub_status or substatus or 0)
+        elif error is not None and observer.status < 400:
+            status, substatus = 0, 0  # no response: connection error or timeout
+        ratios = observer.index_hit_ratios
+        return cls(
+            timestamp=timestamp,
+            operation=operation,
+            kind=kind,
+            latency_ms=latency_ms,
+            ru=observer.ru,
+            status=status,
+            substatus=substatus,
+            outcome=outcome,
+            bytes=observer.bytes,
+            item_count=item_count,
+            pk_range=",".join(observer.pk_ranges),
+            partitions=len(observer.pk_ranges) if kind == "query" else 1,
+            attempts=max(observer.attempts, 1),
+            throttled=observer.throttled,
+            throttle_wait_ms=observer.settled_wait_ms(),
+            retrieved_docs=observer.retrieved_docs,
+            output_docs=observer.output_docs,
+            index_hit_ratio=sum(ratios) / len(ratios) if ratios else None,
+            worker=worker_name(),
+            partition_key=partition_key,
+        )
+
+
+def classify(error: BaseException | None, *, conflict_ok: bool, missing_ok: bool) -> str:
+    """The outcome of a call: conflicts (412 on If-Match) and expected misses are not errors."""
+    if error is None:
+        return "ok"
+    status = getattr(error, "status_code", None)
+    if isinstance(error, CosmosBatchOperationError):
+        status = error.status_code
+    if status == 412 and conflict_ok:
+        return "conflict"
+    if status == 404 and missing_ok:
+        return "not_found"
+    if status == 429:
+        return "throttled"
+    return "error"

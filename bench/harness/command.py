@@ -1,0 +1,100 @@
+"""`rubench seed` and `rubench run`: the harness's subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from bench.errors import RubenchError
+
+TARGET_HELP = (
+    "local (start rubench's emulator for the run), emulator (https://localhost:8081 with "
+    "its well-known key) or an account endpoint (key from COSMOS_KEY, else Microsoft "
+    "Entra ID); default: local"
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    seed = subparsers.add_parser(
+        "seed",
+        help="create a workload's container and load its documents",
+        description="Create the database and container a workload file describes and load "
+        "its documents (idempotent: items that exist are left alone).",
+    )
+    seed.add_argument("--workload", required=True, type=Path, help="workload TOML file")
+    seed.add_argument("--target", default="local", help=TARGET_HELP)
+    seed.add_argument("--concurrency", type=int, default=64, help="creates in flight (64)")
+    seed.set_defaults(handler=run_seed)
+
+    run = subparsers.add_parser(
+        "run",
+        help="run a workload with Locust and record RU per request",
+        description="Seed if the container is missing, run Locust headless with the "
+        "workload's operation mix, and leave a run directory.",
+    )
+    run.add_argument("--workload", required=True, type=Path, help="workload TOML file")
+    run.add_argument("--users", type=int, default=10, help="concurrent users (10)")
+    run.add_argument("--spawn-rate", type=float, default=10.0, help="users started per second (10)")
+    run.add_argument("--duration", default="30s", help="run time, e.g. 45s, 5m, 1h (30s)")
+    run.add_argument("--processes", type=int, default=1, help="Locust processes (1)")
+    run.add_argument("--target", default="local", help=TARGET_HELP)
+    run.add_argument("--out", type=Path, help="run directory (reports/<timestamp>-<name>)")
+    run.set_defaults(handler=run_run)
+
+
+def parse_duration(text: str) -> float:
+    """`90`, `45s`, `5m`, `1h30m` -> seconds."""
+    match = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?", text.strip())
+    if not text.strip() or not match or not any(match.groups()):
+        raise RubenchError(f"--duration {text!r}: expected a time like 30s, 5m or 1h30m")
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return float(hours * 3600 + minutes * 60 + seconds)
+
+
+def _positive(value: float, flag: str) -> None:
+    if value <= 0:
+        raise RubenchError(f"{flag} {value}: expected a number above 0")
+
+
+def run_seed(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bench.harness.run import target_for
+    from bench.harness.seed import seed_container
+    from bench.harness.workload import load_workload
+
+    _positive(args.concurrency, "--concurrency")
+    workload = load_workload(args.workload)
+    with target_for(args.target) as target:
+        result = asyncio.run(seed_container(workload, target, concurrency=args.concurrency))
+    spec = workload.container
+    print(
+        f"{spec.database}/{spec.container} on {target.host}: {result.created} documents created, "
+        f"{result.existing} already there, {result.request_units:.1f} RU spent"
+    )
+    return 0
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from bench.harness.run import RunSettings, run_workload, target_for
+    from bench.harness.workload import load_workload
+
+    for value, flag in ((args.users, "--users"), (args.spawn_rate, "--spawn-rate")):
+        _positive(value, flag)
+    _positive(args.processes, "--processes")
+    settings = RunSettings(
+        users=args.users,
+        spawn_rate=args.spawn_rate,
+        duration_s=parse_duration(args.duration),
+        processes=args.processes,
+        out=args.out,
+    )
+    workload = load_workload(args.workload)
+    with target_for(args.target) as target:
+        run_dir = run_workload(workload, target, settings)
+    print(f"run directory: {run_dir}")
+    report = run_dir / "report.html"
+    if report.exists():
+        print(f"report: {report}")
+    return 0

@@ -1,0 +1,65 @@
+"""Turning "cannot reach / cannot sign in to the target" into one clear line.
+
+The SDK's exceptions carry pages of diagnostics; a user who typed the wrong endpoint
+or key needs one sentence that says which endpoint and what to check::
+
+    async with connection_errors(target):
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bench.errors import RubenchError
+from bench.harness.target import KEY_VARIABLE, Target
+
+
+class TargetError(RubenchError):
+    """The target could not be reached or refused the credentials."""
+
+
+def explain(error: BaseException, target: Target) -> TargetError | None:
+    """A one-line TargetError for connection and auth failures, else None."""
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
+    from azure.cosmos.exceptions import CosmosHttpResponseError
+
+    where = target.endpoint
+    if isinstance(error, CosmosHttpResponseError) and error.status_code in (401, 403):
+        how = f"check {KEY_VARIABLE}" if target.key else "check your Microsoft Entra ID sign-in"
+        if target.kind in ("local", "emulator") and target.key:
+            how = "the emulator expects its own key"
+        return TargetError(
+            f"{where} rejected the credentials ({error.status_code} {_reason(error)}); {how}"
+        )
+    if isinstance(error, ClientAuthenticationError):
+        return TargetError(f"no Microsoft Entra ID token for {where}: {_first_line(error)}")
+    if isinstance(error, ServiceRequestError | ServiceResponseError | ConnectionError | OSError):
+        return TargetError(f"cannot reach {where}: {_first_line(error)}")
+    return None
+
+
+@asynccontextmanager
+async def connection_errors(target: Target) -> AsyncIterator[None]:
+    try:
+        yield
+    except Exception as error:
+        explained = explain(error, target)
+        if explained is None:
+            raise
+        raise explained from None
+
+
+def _reason(error: BaseException) -> str:
+    return "Unauthorized" if getattr(error, "status_code", 0) == 401 else "Forbidden"
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    text = lines[0] if lines else type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,93 @@
+"""A ContainerProxy wrapper that times each SDK call and reports it as a Locust request.
+
+Locust's model for non-HTTP clients: the client fires `environment.events.request`
+with the name, type, latency, bytes and exception of every call; rubench adds the
+`CallRecord` (RU, status, attempts, ...) in the event context, where the recorder
+listener picks it up::
+
+    container = InstrumentedContainer(proxy, environment.events)
+    doc = container.call("point_read", "read", lambda **hook: proxy.read_item(i, pk, **hook))
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from locust.event import Events
+
+from bench.harness.calls import AttemptObserver, CallRecord, classify
+
+T = TypeVar("T")
+
+
+class CallFailed(Exception):
+    """Raised to the user code after an errored call has been recorded."""
+
+    def __init__(self, record: CallRecord, error: BaseException) -> None:
+        super().__init__(f"{record.operation}: {error}")
+        self.record = record
+        self.error = error
+
+
+class InstrumentedCalls:
+    """Runs SDK calls with an AttemptObserver attached and fires one request event each."""
+
+    def __init__(self, events: Events) -> None:
+        self.events = events
+
+    def call(
+        self,
+        operation: str,
+        kind: str,
+        function: Callable[..., T],
+        *,
+        items: Callable[[T], int] = lambda _: 1,
+        conflict_ok: bool = False,
+        missing_ok: bool = False,
+        partition_key: Any = None,
+    ) -> tuple[T | None, CallRecord]:
+        """Run `function(raw_response_hook=observer)`; errors that are expected outcomes
+        (412 conflicts, expected 404s) return (None, record); others raise CallFailed."""
+        observer = AttemptObserver()
+        started = time.time()
+        clock = time.perf_counter()
+        result: T | None = None
+        error: BaseException | None = None
+        try:
+            result = function(raw_response_hook=observer)
+        except Exception as caught:
+            error = caught
+        latency_ms = (time.perf_counter() - clock) * 1000
+        outcome = classify(error, conflict_ok=conflict_ok, missing_ok=missing_ok)
+        record = CallRecord.build(
+            operation=operation,
+            kind=kind,
+            timestamp=started,
+            latency_ms=latency_ms,
+            observer=observer,
+            outcome=outcome,
+            item_count=items(result) if error is None else 0,
+            error=error,
+            partition_key=partition_key,
+        )
+        failure = error if outcome in ("throttled", "error") else None
+        self.events.request.fire(
+            request_type=kind,
+            name=operation,
+            start_time=started,
+            response_time=latency_ms,
+            response_length=record.bytes,
+            response=None,
+            context={"rubench": record},
+            exception=failure,
+        )
+        if failure is not None:
+            raise CallFailed(record, failure) from failure
+        return result, record
+
+
+def count_items(result: Any) -> int:
+    """Documents in a result: a list's length, else one."""
+    return len(result) if isinstance(result, list) else 1

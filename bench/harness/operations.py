@@ -1,0 +1,228 @@
+"""The operation kinds a workload mixes, each one or more recorded SDK calls.
+
+One `Operations` per Locust user: it knows the workload's documents (rebuilt from item
+numbers), chooses items with the workload's key distribution and runs each kind
+through `InstrumentedCalls`, so every SDK call becomes a request event and a row::
+
+    operations = Operations(workload, container_proxy, calls, rng, tag="w1")
+    operations.run(workload.operations["point_read"])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import random
+from collections.abc import Callable
+from typing import Any
+
+from azure.core import MatchConditions
+
+from bench.harness.documents import DocumentFactory, set_value_at, value_at
+from bench.harness.instrumented import CallFailed, InstrumentedCalls, count_items
+from bench.harness.keys import key_chooser
+from bench.harness.workload import OperationSpec, ParameterSpec, Workload
+
+
+class Operations:
+    """Runs a workload's operations for one user."""
+
+    def __init__(
+        self,
+        workload: Workload,
+        container: Any,
+        calls: InstrumentedCalls,
+        rng: random.Random,
+        *,
+        tag: str,
+    ) -> None:
+        self.workload = workload
+        self.container = container
+        self.calls = calls
+        self.rng = rng
+        self.tag = tag  # unique per user and process: ids of created items never collide
+        self.documents = DocumentFactory(workload)
+        self.chooser = key_chooser(workload.keys, workload.documents.count)
+        self.created: list[tuple[str, Any]] = []  # (id, partition key) this user created
+        self._sequence = itertools.count()
+        self._kinds: dict[str, Callable[[OperationSpec], None]] = {
+            "read": self.read,
+            "query": self.query,
+            "replace": self.replace,
+            "upsert": self.upsert,
+            "create": self.create,
+            "patch": self.patch,
+            "delete": self.delete,
+            "batch": self.batch,
+            "bulk_create": self.bulk_create,
+        }
+
+    def run(self, spec: OperationSpec) -> None:
+        """Run one operation; a failed call is already recorded, so it ends the operation."""
+        with contextlib.suppress(CallFailed):
+            self._kinds[spec.kind](spec)
+
+    # choosing items -------------------------------------------------------------------
+
+    def existing(self) -> tuple[dict[str, Any], Any]:
+        document = self.documents.document(self.chooser.choose(self.rng))
+        return document, self.documents.partition_key(document)
+
+    def new_document(self) -> tuple[dict[str, Any], Any]:
+        """A document that does not exist yet, placed like the existing ones."""
+        number = self.chooser.choose(self.rng)
+        doc_id = f"{self.documents.prefix}-new-{self.tag}-{next(self._sequence)}"
+        document = self.documents.document(number, doc_id=doc_id)
+        return document, self.documents.partition_key(document)
+
+    def new_value(self, current: Any) -> Any:
+        if isinstance(current, int | float) and not isinstance(current, bool):
+            return round(self.rng.uniform(5, 500), 2)
+        return f"v{self.rng.randrange(1_000_000)}"
+
+    def parameter(self, spec: ParameterSpec, document: dict[str, Any]) -> Any:
+        if spec.source == "field":
+            return value_at(document, "/" + spec.document_field.strip("/"))
+        if spec.source == "uniform":
+            return round(self.rng.uniform(spec.low, spec.high), 2)
+        return spec.value
+
+    # kinds ------------------------------------------------------------------------------
+
+    def read(self, spec: OperationSpec) -> None:
+        document, pk = self.existing()
+        missing = self.rng.random() < spec.missing_share
+        doc_id = f"{document['id']}-missing" if missing else document["id"]
+        self.calls.call(
+            spec.name,
+            "read",
+            lambda **hook: self.container.read_item(doc_id, pk, **hook),
+            missing_ok=missing,
+            partition_key=pk,
+        )
+
+    def query(self, spec: OperationSpec) -> None:
+        document, pk = self.existing()
+        parameters = [
+            {"name": name, "value": self.parameter(source, document)}
+            for name, source in spec.parameters.items()
+        ]
+        scope: dict[str, Any] = {"partition_key": pk}
+        if spec.cross_partition:
+            scope = {"enable_cross_partition_query": True}
+        self.calls.call(
+            spec.name,
+            "query",
+            lambda **hook: list(
+                self.container.query_items(
+                    spec.sql, parameters=parameters, populate_query_metrics=True, **scope, **hook
+                )
+            ),
+            items=count_items,
+            partition_key=None if spec.cross_partition else pk,
+        )
+
+    def replace(self, spec: OperationSpec) -> None:
+        """Read, change a field, replace with If-Match; a 412 is a conflict outcome and
+        is retried (re-read first) up to `retry_on_conflict` times."""
+        document, pk = self.existing()
+        for _ in range(spec.retry_on_conflict + 1):
+            if self._read_modify_replace(spec, document["id"], pk):
+                return
+
+    def _read_modify_replace(self, spec: OperationSpec, doc_id: str, pk: Any) -> bool:
+        """One optimistic-concurrency round; False on a 412 conflict."""
+        current, _ = self.calls.call(
+            f"{spec.name}.read",
+            "read",
+            lambda **hook: self.container.read_item(doc_id, pk, **hook),
+            partition_key=pk,
+        )
+        body = {k: v for k, v in current.items() if not k.startswith("_")}
+        path = "/" + spec.changed_field
+        set_value_at(body, path, self.new_value(value_at(body, path)))
+        replaced, _ = self.calls.call(
+            spec.name,
+            "replace",
+            lambda **hook: self.container.replace_item(
+                doc_id,
+                body,
+                etag=current["_etag"],
+                match_condition=MatchConditions.IfNotModified,
+                **hook,
+            ),
+            conflict_ok=True,
+            partition_key=pk,
+        )
+        return replaced is not None
+
+    def upsert(self, spec: OperationSpec) -> None:
+        document, pk = self.existing()
+        path = "/" + spec.changed_field
+        set_value_at(document, path, self.new_value(value_at(document, path)))
+        self.calls.call(
+            spec.name,
+            "upsert",
+            lambda **hook: self.container.upsert_item(document, **hook),
+            partition_key=pk,
+        )
+
+    def create(self, spec: OperationSpec, kind: str = "create") -> None:
+        document, pk = self.new_document()
+        self.calls.call(
+            spec.name,
+            kind,
+            lambda **hook: self.container.create_item(document, **hook),
+            partition_key=pk,
+        )
+        self.created.append((document["id"], pk))
+
+    def patch(self, spec: OperationSpec) -> None:
+        document, pk = self.existing()
+        path = "/" + spec.changed_field
+        patch = [{"op": "set", "path": path, "value": self.new_value(value_at(document, path))}]
+        self.calls.call(
+            spec.name,
+            "patch",
+            lambda **hook: self.container.patch_item(document["id"], pk, patch, **hook),
+            partition_key=pk,
+        )
+
+    def delete(self, spec: OperationSpec) -> None:
+        """Deletes an item this user created; creates one first (recorded) when it has none."""
+        if not self.created:
+            self.create(OperationSpec(name=f"{spec.name}.create", kind="create"))
+        doc_id, pk = self.created.pop()
+        self.calls.call(
+            spec.name,
+            "delete",
+            lambda **hook: self.container.delete_item(doc_id, pk, **hook),
+            partition_key=pk,
+        )
+
+    def batch(self, spec: OperationSpec) -> None:
+        """Upserts `batch_size` companion items that share a chosen item's partition key."""
+        document, pk = self.existing()
+        operations = []
+        for index in range(spec.batch_size):
+            companion = self.documents.document(0, doc_id=f"{document['id']}-b{index}")
+            for path in self.documents.paths:
+                set_value_at(companion, path, value_at(document, path))
+            operations.append(("upsert", (companion,)))
+        self.calls.call(
+            spec.name,
+            "batch",
+            lambda **hook: self.container.execute_item_batch(operations, pk, **hook),
+            items=lambda _: len(operations),
+            partition_key=pk,
+        )
+
+    def bulk_create(self, spec: OperationSpec) -> None:
+        """`bulk_size` creates with `concurrency` in flight (greenlets inside Locust)."""
+        from gevent.pool import Pool
+
+        def create_one(_: int) -> None:
+            with contextlib.suppress(CallFailed):
+                self.create(spec, kind="bulk_create")
+
+        Pool(spec.concurrency).map(create_one, range(spec.bulk_size))

@@ -1,0 +1,91 @@
+"""The request recorder: a Locust request-event listener that writes every call as a row
+of `requests/part-*.parquet` (docs/run-directory.md) as the run goes.
+
+Each process writes its own parts (named by host and pid), a new complete Parquet file
+every `flush_seconds` or `max_rows`, so a crash or Ctrl-C loses at most the last
+interval and nothing ever has to cross the master/worker channel::
+
+    recorder = RequestRecorder(run_dir)
+    environment.events.request.add_listener(recorder.on_request)
+    ...
+    recorder.close()
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from bench.harness.calls import CallRecord
+from bench.rundata.schema import PARTITION_KEY_COLUMN, REQUEST_SCHEMA
+
+SCHEMA = REQUEST_SCHEMA.append(pa.field(PARTITION_KEY_COLUMN, pa.string()))
+
+
+class RequestRecorder:
+    """Buffers CallRecords from request events and flushes them as Parquet parts."""
+
+    def __init__(
+        self, run_dir: Path, *, flush_seconds: float = 2.0, max_rows: int = 50_000
+    ) -> None:
+        self.directory = Path(run_dir) / "requests"
+        self.flush_seconds = flush_seconds
+        self.max_rows = max_rows
+        self.rows: list[CallRecord] = []
+        self.parts = 0
+        self.written = 0
+        self._lock = threading.Lock()
+        self._last_flush = time.monotonic()
+        host = re.sub(r"[^A-Za-z0-9_.-]", "_", socket.gethostname())
+        self._stem = f"part-{host}-{os.getpid()}"
+
+    def on_request(self, context: Any = None, **_: Any) -> None:
+        """Locust `request` listener; ignores requests that are not rubench calls."""
+        record = context.get("rubench") if isinstance(context, dict) else None
+        if record is None:
+            return
+        self.rows.append(record)
+        if len(self.rows) >= self.max_rows:
+            self.flush()
+
+    def flush_if_due(self) -> None:
+        if time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered rows as one complete part (atomically renamed into place)."""
+        with self._lock:
+            rows, self.rows = self.rows, []
+            self._last_flush = time.monotonic()
+            if not rows:
+                return
+            self.directory.mkdir(parents=True, exist_ok=True)
+            name = f"{self._stem}-{self.parts:06d}.parquet"
+            self.parts += 1
+            temporary = self.directory / f".{name}.tmp"
+            pq.write_table(to_table(rows), temporary)
+            temporary.replace(self.directory / name)
+            self.written += len(rows)
+
+    def close(self) -> None:
+        self.flush()
+
+
+def to_table(records: list[CallRecord]) -> pa.Table:
+    columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+    for record in records:
+        for name in REQUEST_SCHEMA.names:
+            columns[name].append(getattr(record, name))
+        columns[PARTITION_KEY_COLUMN].append(
+            "" if record.partition_key is None else json.dumps(record.partition_key)
+        )
+    return pa.Table.from_pydict(columns, schema=SCHEMA)

@@ -1,0 +1,203 @@
+"""Run a workload against a target and leave a run directory: the orchestration behind
+`rubench run`, reusable by `rubench compare-keys` and `rubench demo`.
+
+Locust runs as a child process (`python -m locust`, headless) with rubench's locustfile:
+it monkey-patches the process with gevent and forks for `--processes`, neither of which
+should happen to the caller. The target travels in the child's environment, the key
+never on its command line::
+
+    with target_for("local") as target:
+        run_dir = run_workload(workload, target, RunSettings(users=10, duration_s=20))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.errors import RubenchError
+from bench.harness.rundir import update_run_json
+from bench.harness.seed import container_exists, seed_container
+from bench.harness.target import Target, resolve_target
+from bench.harness.workload import OVERRIDES_VARIABLE, WORKLOAD_VARIABLE, Workload
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    users: int = 10
+    spawn_rate: float = 10.0
+    duration_s: float = 30.0
+    processes: int = 1
+    out: Path | None = None  # the run directory; default reports/<timestamp>-<name>
+    quiet: bool = False  # Locust's console output to <run_dir>/locust.log instead
+    seed_progress: bool = True
+    locust_args: tuple[str, ...] = field(default=())  # anything else for Locust
+
+
+@contextmanager
+def target_for(spec: str, *, partitions: int | None = None) -> Iterator[Target]:
+    """`local` starts rubench's emulator (as a process) for the duration; anything else
+    is resolved as `emulator` or an endpoint."""
+    if spec != "local":
+        yield resolve_target(spec)
+        return
+    from bench.emulator import LocalEmulator
+
+    options = {} if partitions is None else {"partitions": partitions}
+    with LocalEmulator(**options) as emulator:
+        yield Target("local", emulator.endpoint, emulator.key)
+
+
+def default_run_dir(name: str) -> Path:
+    return Path("reports") / f"{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{name}"
+
+
+def ensure_seeded(workload: Workload, target: Target, *, progress: bool = True) -> bool:
+    """Seed when the container is missing; True if it seeded."""
+    if asyncio.run(container_exists(workload, target)):
+        return False
+    result = asyncio.run(seed_container(workload, target, progress=progress))
+    print(
+        f"rubench: seeded {workload.container.database}/{workload.container.container}: "
+        f"{result.created} documents, {result.request_units:.1f} RU",
+        file=sys.stderr,
+    )
+    return True
+
+
+def run_workload(workload: Workload, target: Target, settings: RunSettings) -> Path:
+    """Seed if needed, run Locust headless, finish the run directory; returns its path."""
+    ensure_seeded(workload, target, progress=settings.seed_progress)
+    run_dir = Path(settings.out or default_run_dir(workload.name))
+    if (run_dir / "run.json").exists():
+        raise RubenchError(f"--out {run_dir}: already holds a run; choose a new directory")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    before = _ledger(target)
+    code = _run_locust(workload, target, settings, run_dir)
+    _finish(run_dir, target, workload, before, failed=code > 1)
+    if code > 1:
+        log = run_dir / "locust.log"
+        raise RubenchError(
+            f"Locust exited with code {code}; see {log if settings.quiet else 'its output above'}"
+        )
+    return run_dir
+
+
+def locust_command(settings: RunSettings, target: Target, run_dir: Path) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "--users",
+        str(settings.users),
+        "--spawn-rate",
+        str(settings.spawn_rate),
+        "--run-time",
+        f"{max(1, round(settings.duration_s))}s",
+        "--host",
+        target.endpoint,
+        "--csv",
+        str(run_dir / "locust"),
+        "--rubench-run-dir",
+        str(run_dir),
+        "--stop-timeout",
+        "10",
+    ]
+    if settings.processes > 1:
+        command += ["--processes", str(settings.processes)]
+    return command + list(settings.locust_args)
+
+
+def _run_locust(workload: Workload, target: Target, settings: RunSettings, run_dir: Path) -> int:
+    env = {
+        **os.environ,
+        **target.child_environment(),
+        WORKLOAD_VARIABLE: str(Path(workload.source_path).resolve()),
+        OVERRIDES_VARIABLE: json.dumps(workload.overrides),
+    }
+    command = locust_command(settings, target, run_dir)
+    if settings.quiet:
+        with (run_dir / "locust.log").open("w") as log:
+            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            return _wait(process)
+    return _wait(subprocess.Popen(command, env=env))
+
+
+def _wait(process: subprocess.Popen[bytes]) -> int:
+    """Wait for Locust; on Ctrl-C it got the signal too, so let it finish writing."""
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.wait()
+        raise
+
+
+def _finish(
+    run_dir: Path, target: Target, workload: Workload, before: dict | None, *, failed: bool
+) -> None:
+    """Add what only the orchestrator knows, then the summary and the report."""
+    after = _ledger(target)
+    if after is not None:
+        link = container_link(workload)
+        entry = ledger_delta(
+            (after.get("containers") or {}).get(link, {}),
+            ((before or {}).get("containers") or {}).get(link, {}),
+        )
+        (run_dir / "partitions.json").write_text(
+            json.dumps({"container": link, **entry}, indent=2) + "\n"
+        )
+    fields: dict[str, object] = {}
+    if failed:
+        fields.update(status="failed", ended_at=time.time())
+    if fields and (run_dir / "run.json").exists():
+        update_run_json(run_dir, **fields)
+    if not any((run_dir / "requests").glob("part-*.parquet")):
+        return
+    from bench.report import write_run_report
+    from bench.rundata import write_summary
+
+    write_summary(run_dir)
+    write_run_report(run_dir)
+
+
+def container_link(workload: Workload) -> str:
+    spec = workload.container
+    return f"dbs/{spec.database}/colls/{spec.container}"
+
+
+def ledger_delta(after: dict, before: dict) -> dict:
+    """What the ledger counted between two snapshots (nested tallies subtract key by key)."""
+    delta: dict = {}
+    for key, value in after.items():
+        previous = before.get(key)
+        if isinstance(value, dict):
+            delta[key] = ledger_delta(value, previous if isinstance(previous, dict) else {})
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            difference = value - (previous if isinstance(previous, int | float) else 0)
+            delta[key] = round(difference, 6) if isinstance(difference, float) else difference
+        else:
+            delta[key] = value
+    return delta
+
+
+def _ledger(target: Target) -> dict | None:
+    """The local emulator's ledger (other targets have none)."""
+    if target.kind != "local" or not target.key:
+        return None
+    from bench.emulator import fetch_ledger
+
+    return fetch_ledger(target.endpoint, target.key)

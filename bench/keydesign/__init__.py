@@ -1,0 +1,1 @@
+"""Partition-key designs side by side (`rubench compare-keys`)."""

@@ -1,0 +1,58 @@
+"""Running one workload against one container per partition-key design, then comparing.
+
+Every design gets the same documents (the generator is deterministic), the
+same operation mix and the same load settings; only the partition key and the
+container name change. Operations take partition key values from the
+documents, so they adapt to each design::
+
+    runs = run_designs(workload, designs, target, settings, out_dir)
+    page = write_comparison(runs, out_dir)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from bench.harness.run import RunSettings, run_workload
+from bench.harness.target import Target
+from bench.harness.workload import Workload
+from bench.keydesign.designs import KeyDesign
+from bench.keydesign.figures import DesignFigures, design_figures
+from bench.keydesign.render import render_html
+
+COMPARISON_FILE = "comparison.html"
+
+
+def run_designs(
+    workload: Workload,
+    designs: list[KeyDesign],
+    target: Target,
+    settings: RunSettings,
+    out_dir: Path,
+) -> list[tuple[KeyDesign, Path]]:
+    """One run directory per design, under `out_dir/<design slug>`."""
+    runs = []
+    for design in designs:
+        variant = workload.with_partition_key(
+            design.paths, design.container_name(workload.container.container)
+        )
+        run_dir = run_workload(variant, target, replace(settings, out=out_dir / design.slug))
+        runs.append((design, run_dir))
+    return runs
+
+
+def write_comparison(
+    runs: list[tuple[KeyDesign, Path]], out_dir: Path, title: str
+) -> tuple[Path, list[DesignFigures]]:
+    """The comparison page in `out_dir`, linking each design's own run report."""
+    figures = [design_figures(design, run_dir) for design, run_dir in runs]
+    links = {
+        design.label: os.path.relpath(run_dir / "report.html", out_dir)
+        for design, run_dir in runs
+        if (run_dir / "report.html").exists()
+    }
+    page = out_dir / COMPARISON_FILE
+    page.write_text(render_html(figures, title, links), encoding="utf-8")
+    return page, figures

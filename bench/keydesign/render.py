@@ -1,0 +1,103 @@
+"""Showing a key comparison: a terminal table, a JSON document and one HTML page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bench.capacity.texttable import text_table
+from bench.keydesign.figures import DesignFigures, best_design
+
+
+def findings(designs: Sequence[DesignFigures]) -> list[str]:
+    """Plain sentences: per design its skew, 429s and fan-out; then which design is cheapest."""
+    sentences = []
+    for design in designs:
+        hottest = max(design.partitions, key=lambda p: p.share, default=None)
+        heat = (
+            f"hottest partition {hottest.partition} takes {hottest.share:.0%} of the RU "
+            f"over {len(design.partitions)} partitions (skew {design.skew:.2f})"
+            if hottest
+            else "no per-partition data"
+        )
+        fan_outs = [
+            f"{op.name} touches {op.fan_out_mean:.1f}"
+            for op in design.operations
+            if op.kind == "query"
+        ]
+        sentences.append(
+            f"{design.design}: {design.ru_per_request:.2f} RU per request, "
+            f"{design.throttle_rate:.1%} of requests throttled, {heat}"
+            + (f"; queries fan out: {', '.join(fan_outs)} partitions" if fan_outs else "")
+            + "."
+        )
+    if len(designs) > 1:
+        best = best_design(designs)
+        sentences.append(
+            f"Cheapest without heavy throttling: {best.design} "
+            f"({best.ru_per_request:.2f} RU per request)."
+        )
+    return sentences
+
+
+def render_text(designs: Sequence[DesignFigures]) -> str:
+    summary = text_table(
+        ["design", "requests", "RU/request", "throttled", "partitions", "skew"],
+        [
+            [
+                d.design,
+                f"{d.requests:,}",
+                f"{d.ru_per_request:.2f}",
+                f"{d.throttle_rate:.1%}",
+                str(len(d.partitions)),
+                f"{d.skew:.2f}",
+            ]
+            for d in designs
+        ],
+    )
+    operation_rows = [
+        [
+            op.name,
+            d.design,
+            f"{op.ru_mean:.2f}",
+            f"{op.latency_p50_ms:.1f}",
+            f"{op.latency_p99_ms:.1f}",
+            f"{op.throttle_rate:.1%}",
+            f"{op.fan_out_mean:.1f}",
+        ]
+        for op_name in _operation_names(designs)
+        for d in designs
+        for op in d.operations
+        if op.name == op_name
+    ]
+    operations = text_table(
+        ["operation", "design", "RU mean", "p50 ms", "p99 ms", "throttled", "fan-out"],
+        operation_rows,
+        numeric_from=2,
+    )
+    return "\n".join([summary, "", operations, "", *findings(designs)])
+
+
+def render_html(
+    designs: Sequence[DesignFigures], title: str, run_reports: Mapping[str, str]
+) -> str:
+    """The page; `run_reports` maps a design to the href of its own run report."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    environment = Environment(
+        loader=PackageLoader("bench.keydesign", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+    return environment.get_template("compare.html.j2").render(
+        title=title,
+        designs=designs,
+        operation_names=_operation_names(designs),
+        findings=findings(designs),
+        run_reports=run_reports,
+    )
+
+
+def _operation_names(designs: Sequence[DesignFigures]) -> list[str]:
+    names: list[str] = []
+    for design in designs:
+        names += [op.name for op in design.operations if op.name not in names]
+    return names

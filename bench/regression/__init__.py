@@ -1,0 +1,1 @@
+"""The query-efficiency gate for CI (`rubench baseline`, `rubench check`)."""

@@ -1,0 +1,125 @@
+"""The figures the gate compares, per operation, and the baseline file that keeps them.
+
+A baseline is a small JSON file meant to be committed next to the CI workload::
+
+    {"rubench_baseline": 1, "run": {...},
+     "operations": {"query_by_category": {"kind": "query", "count": 812,
+        "ru_p50": 2.9, "ru_p95": 3.1, "retrieved_docs": 10.0, "output_docs": 10.0,
+        "index_hit_ratio": 1.0}}}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.errors import RubenchError
+
+BASELINE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class OperationFigures:
+    """RU per request, and for queries how many documents they read to return their results."""
+
+    kind: str
+    count: int
+    ru_p50: float
+    ru_p95: float
+    retrieved_docs: float | None = None  # mean per query, from query metrics
+    output_docs: float | None = None
+    index_hit_ratio: float | None = None
+
+    @property
+    def retrieved_per_output(self) -> float | None:
+        """Documents read per document returned: 1.0 for an index seek, large for a scan."""
+        if self.retrieved_docs is None:
+            return None
+        return self.retrieved_docs / max(self.output_docs or 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    name: str
+    source: str  # where the figures came from (a run directory or a baseline file)
+    operations: dict[str, OperationFigures]
+
+
+def figures_from_summary(summary: dict[str, Any], source: str) -> RunFigures:
+    """The gate's figures from a `bench.rundata` summary."""
+    operations = {}
+    for name, stats in summary["operations"].items():
+        query = stats.get("query") or {}
+        operations[name] = OperationFigures(
+            kind=stats["kind"],
+            count=stats["count"],
+            ru_p50=stats["ru"]["p50"] or 0.0,
+            ru_p95=stats["ru"]["p95"] or 0.0,
+            retrieved_docs=query.get("retrieved_docs_mean"),
+            output_docs=query.get("output_docs_mean"),
+            index_hit_ratio=query.get("index_hit_ratio_mean"),
+        )
+    return RunFigures(name=summary["run"]["name"], source=source, operations=operations)
+
+
+def measure_run(run_dir: Path) -> RunFigures:
+    from bench.rundata.run import load_run
+    from bench.rundata.summary import summarize
+
+    figures = figures_from_summary(summarize(load_run(run_dir)), str(run_dir))
+    if not figures.operations:
+        raise RubenchError(f"{run_dir}: the run recorded no requests")
+    return figures
+
+
+def write_baseline(figures: RunFigures, path: Path) -> None:
+    document = {
+        "rubench_baseline": BASELINE_FORMAT,
+        "run": {"name": figures.name, "source": figures.source},
+        "operations": {name: asdict(op) for name, op in figures.operations.items()},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_baseline(path: Path) -> RunFigures:
+    """A baseline file, with errors that name the file and the entry at fault."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise RubenchError(f"cannot read baseline {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise RubenchError(f"baseline {path} is not valid JSON: {error}") from None
+    if not isinstance(document, dict) or document.get("rubench_baseline") != BASELINE_FORMAT:
+        raise RubenchError(
+            f'baseline {path}: not a rubench baseline (expected "rubench_baseline": '
+            f"{BASELINE_FORMAT}); create one with `rubench baseline RUN_DIR -o {path}`"
+        )
+    operations = document.get("operations")
+    if not isinstance(operations, dict) or not operations:
+        raise RubenchError(f"baseline {path}: 'operations' must be a non-empty table")
+    parsed = {name: _operation(path, name, values) for name, values in operations.items()}
+    run = document.get("run") if isinstance(document.get("run"), dict) else {}
+    return RunFigures(name=str(run.get("name", path.stem)), source=str(path), operations=parsed)
+
+
+def _operation(path: Path, name: str, values: Any) -> OperationFigures:
+    where = f"baseline {path}, operation {name!r}"
+    if not isinstance(values, dict):
+        raise RubenchError(f"{where}: expected a table of figures")
+    try:
+        figures = OperationFigures(**values)
+    except TypeError as error:
+        raise RubenchError(f"{where}: {error}") from None
+    for field in ("ru_p50", "ru_p95"):
+        value = getattr(figures, field)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise RubenchError(f"{where}: {field!r} must be a number, got {value!r}")
+    return figures

@@ -1,0 +1,183 @@
+"""Reading a run directory's files (docs/run-directory.md) into pandas and dicts.
+
+Only the columns asked for are read, and text columns arrive as categoricals
+straight from Parquet dictionaries, so ten million rows stay a few hundred MB.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from bench.errors import RubenchError
+from bench.rundata.schema import (
+    ANALYSIS_COLUMNS,
+    CATEGORICAL_COLUMNS,
+    PARTITION_KEY_COLUMN,
+    REQUEST_SCHEMA,
+)
+
+OPTIONAL_COLUMNS = (PARTITION_KEY_COLUMN,)
+
+
+def run_directory(run_dir: str | Path) -> Path:
+    """The run directory as a Path, or a clear error when it is not one."""
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise RubenchError(f"{path}: not a run directory (it does not exist or is not a folder)")
+    return path
+
+
+def part_files(run_dir: str | Path) -> list[Path]:
+    """The request parts in write order (their names are zero-padded sequence numbers)."""
+    return sorted((run_directory(run_dir) / "requests").glob("part-*.parquet"))
+
+
+def load_requests(
+    run_dir: str | Path, columns: Iterable[str] | None = ANALYSIS_COLUMNS
+) -> pd.DataFrame:
+    """All request rows of a run (every parquet part), text columns as categoricals.
+
+    `columns=None` reads every column of the schema. The optional
+    `partition_key` column is added when a part has it ("" in parts without).
+    Rows are copied part by part into preallocated arrays, so the peak memory is
+    the final frame plus one part, never two copies of the run.
+    """
+    wanted = list(REQUEST_SCHEMA.names if columns is None else columns)
+    unknown = [c for c in wanted if c not in REQUEST_SCHEMA.names and c not in OPTIONAL_COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown request columns {unknown}; known: {REQUEST_SCHEMA.names}")
+    parts = [_PartInfo.of(path, wanted) for path in part_files(run_dir)]
+    present = [c for c in wanted if c not in OPTIONAL_COLUMNS or any(c in p.columns for p in parts)]
+    builder = _FrameBuilder(present, sum(p.rows for p in parts))
+    for part in parts:
+        builder.append(part.path, _read_part(part, present))
+    return builder.frame()
+
+
+class _PartInfo:
+    """A part's path, row count and columns, checked against the schema before reading."""
+
+    def __init__(self, path: Path, rows: int, columns: set[str]) -> None:
+        self.path, self.rows, self.columns = path, rows, columns
+
+    @classmethod
+    def of(cls, path: Path, wanted: list[str]) -> _PartInfo:
+        try:
+            metadata = pq.ParquetFile(path).metadata
+        except (OSError, pa.ArrowException) as error:
+            raise RubenchError(f"{path}: not a readable Parquet part ({error})") from error
+        columns = set(metadata.schema.names)
+        missing = [c for c in wanted if c not in columns and c not in OPTIONAL_COLUMNS]
+        if missing:
+            raise RubenchError(
+                f"{path}: missing request column(s) {', '.join(missing)} "
+                "(see docs/run-directory.md for the schema)"
+            )
+        return cls(path, metadata.num_rows, columns)
+
+
+def _read_part(part: _PartInfo, columns: list[str]) -> pa.Table:
+    readable = [c for c in columns if c in part.columns]
+    try:
+        table = pq.read_table(
+            part.path,
+            columns=readable,
+            read_dictionary=[c for c in readable if c in CATEGORICAL_COLUMNS],
+        )
+    except (OSError, pa.ArrowException) as error:
+        raise RubenchError(f"{part.path}: not a readable Parquet part ({error})") from error
+    for name in columns:
+        if name not in part.columns:  # an optional column this part lacks
+            table = table.append_column(name, pa.array([""] * table.num_rows).dictionary_encode())
+    return table
+
+
+class _FrameBuilder:
+    """Preallocated numpy columns filled part by part; text as global category codes."""
+
+    def __init__(self, columns: list[str], rows: int) -> None:
+        self.rows, self.offset = rows, 0
+        self.arrays: dict[str, np.ndarray] = {}
+        self.categories: dict[str, dict[str, int]] = {}
+        for name in columns:
+            if name in CATEGORICAL_COLUMNS:
+                self.arrays[name] = np.empty(rows, np.int32)
+                self.categories[name] = {}
+            else:
+                self.arrays[name] = np.empty(rows, _field(name).type.to_pandas_dtype())
+
+    def append(self, path: Path, table: pa.Table) -> None:
+        end = self.offset + table.num_rows
+        for name, target in self.arrays.items():
+            column = table.column(name).combine_chunks()
+            try:
+                if name in self.categories:
+                    target[self.offset : end] = self._codes(name, column)
+                else:
+                    target[self.offset : end] = _numeric(column, _field(name).type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError) as error:
+                raise RubenchError(
+                    f"{path}: column {name!r} cannot be read as {_field(name).type} ({error})"
+                ) from error
+        self.offset = end
+
+    def _codes(self, name: str, column: pa.Array) -> np.ndarray:
+        if not pa.types.is_dictionary(column.type) or column.null_count:
+            column = column.cast(pa.string()).fill_null("").dictionary_encode()
+        known = self.categories[name]
+        values = column.dictionary.cast(pa.string()).to_pylist()
+        mapping = np.array([known.setdefault(v, len(known)) for v in values], np.int32)
+        return mapping[column.indices.to_numpy(zero_copy_only=False)]
+
+    def frame(self) -> pd.DataFrame:
+        columns = {
+            name: pd.Categorical.from_codes(array, list(self.categories[name]))
+            if name in self.categories
+            else array
+            for name, array in self.arrays.items()
+        }
+        return pd.DataFrame(columns, copy=False)  # copy=False keeps one block per column
+
+
+def _field(name: str) -> pa.Field:
+    return (
+        REQUEST_SCHEMA.field(name) if name in REQUEST_SCHEMA.names else pa.field(name, pa.string())
+    )
+
+
+def _numeric(column: pa.Array, target: pa.DataType) -> np.ndarray:
+    if column.type != target:
+        column = column.cast(target)
+    if column.null_count and not pa.types.is_floating(target):
+        column = column.fill_null(0)
+    return column.to_numpy(zero_copy_only=False)
+
+
+def read_json(path: Path, *, required: bool) -> dict[str, Any] | None:
+    """A JSON object from the run directory; None when optional and absent."""
+    if not path.exists():
+        if required:
+            raise RubenchError(f"{path}: missing (every run directory has one)")
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise RubenchError(
+            f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from error
+    if not isinstance(data, dict):
+        raise RubenchError(f"{path}: expected a JSON object, found {type(data).__name__}")
+    return data
+
+
+def read_text(path: Path) -> str | None:
+    """An optional text file (workload.toml), None when absent."""
+    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else None

@@ -1,0 +1,92 @@
+"""The recorder's Parquet parts and the mergeable RU statistics, without a target."""
+
+import random
+
+import pyarrow.parquet as pq
+
+from bench.harness.calls import AttemptObserver, CallRecord, parse_query_metrics
+from bench.harness.recorder import SCHEMA, RequestRecorder
+from bench.harness.rustats import RuStats
+from bench.rundata import load_requests
+
+
+def record(operation: str, ru: float, *, throttled: int = 0, outcome: str = "ok") -> CallRecord:
+    return CallRecord(
+        timestamp=1.0,
+        operation=operation,
+        kind="read",
+        latency_ms=2.0,
+        ru=ru,
+        status=200,
+        substatus=0,
+        outcome=outcome,
+        bytes=10,
+        item_count=1,
+        pk_range="0",
+        partitions=1,
+        attempts=1 + throttled,
+        throttled=throttled,
+        throttle_wait_ms=0.0,
+        retrieved_docs=None,
+        output_docs=None,
+        index_hit_ratio=None,
+        worker="h:1",
+        partition_key=["a", 1],
+    )
+
+
+def test_parts_are_complete_parquet_files_in_the_shared_schema(tmp_path):
+    recorder = RequestRecorder(tmp_path, max_rows=3)
+    for index in range(7):
+        recorder.on_request(context={"rubench": record("r", float(index))})
+    recorder.on_request(context={})  # not a rubench call: ignored
+    recorder.close()
+    parts = sorted((tmp_path / "requests").glob("part-*.parquet"))
+    assert len(parts) == 3
+    assert all(pq.read_schema(part).equals(SCHEMA) for part in parts)
+    frame = load_requests(tmp_path)
+    assert len(frame) == 7
+    assert frame["ru"].sum() == sum(range(7))
+    assert set(pq.read_table(parts[0])["partition_key"].to_pylist()) == {'["a", 1]'}
+
+
+def test_ru_stats_merged_from_workers_equal_one_process():
+    rng = random.Random(3)
+    records = [
+        record(rng.choice("abc"), round(rng.uniform(1, 50), 2), throttled=rng.randint(0, 2))
+        for _ in range(3000)
+    ]
+    single, master = RuStats(), RuStats()
+    workers = [RuStats(), RuStats(), RuStats()]
+    for index, item in enumerate(records):
+        single.add(item)
+        workers[index % 3].add(item)
+        if index % 500 == 0:  # periodic reports: only the change since the last one
+            for worker in workers:
+                master.merge(worker.drain())
+    for worker in workers:
+        master.merge(worker.drain())
+    for name, entry in single.entries.items():
+        merged = master.entries[name]
+        assert merged.count == entry.count
+        assert abs(merged.total - entry.total) < 1e-6
+        assert merged.throttled == entry.throttled
+        assert merged.percentile(95) == entry.percentile(95)
+    total_row = master.rows()[-1]
+    assert total_row["name"] == "Aggregated"
+    assert total_row["count"] == 3000
+
+
+def test_query_metrics_header_parses():
+    metrics = parse_query_metrics(
+        "totalExecutionTimeInMs=0.5;retrievedDocumentCount=12;outputDocumentCount=3;indexHitRatio=0.25"
+    )
+    assert metrics["retrievedDocumentCount"] == 12
+    assert metrics["indexHitRatio"] == 0.25
+
+
+def test_observer_waits_only_on_retried_throttles():
+    observer = AttemptObserver(throttle_wait_ms=300.0, last_retry_after_ms=100.0, status=429)
+    assert observer.settled_wait_ms() == 200.0
+    observer.status = 200
+    assert observer.settled_wait_ms() == 300.0

@@ -1,0 +1,116 @@
+"""`rubench baseline` / `rubench check` on synthetic runs: the gate's verdicts and CI files."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def catalog_rows(rows):
+    """`catalog_rows(query_ru, retrieved, hit_ratio)`: point reads at 1 RU plus a query
+    returning 10 documents."""
+
+    def build(query_ru: float = 3.0, retrieved: float = 10.0, hit_ratio: float = 1.0):
+        return rows("point_read", "read", 50, 1.0) + rows(
+            "query_by_category",
+            "query",
+            50,
+            query_ru,
+            retrieved_docs=retrieved,
+            output_docs=10.0,
+            index_hit_ratio=hit_ratio,
+        )
+
+    return build
+
+
+@pytest.fixture
+def baseline(tmp_path: Path, rubench, write_run, catalog_rows) -> Path:
+    run = write_run(tmp_path / "base", catalog_rows())
+    path = tmp_path / "ci" / "baseline.json"
+    assert rubench("baseline", run, "-o", path) == 0
+    return path
+
+
+def test_baseline_records_ru_percentiles_and_query_efficiency(baseline: Path) -> None:
+    document = json.loads(baseline.read_text())
+    query = document["operations"]["query_by_category"]
+    assert query["ru_p50"] == 3.0
+    assert query["ru_p95"] == 3.0
+    assert query["retrieved_docs"] == 10.0
+    assert query["output_docs"] == 10.0
+    assert query["index_hit_ratio"] == 1.0
+    assert document["operations"]["point_read"]["retrieved_docs"] is None
+
+
+def test_same_costs_pass(tmp_path, baseline, rubench, write_run, catalog_rows, capsys) -> None:
+    run = write_run(tmp_path / "again", catalog_rows(query_ru=3.2))  # +7%, inside 10%
+    assert rubench("check", run, "--baseline", baseline) == 0
+    out = capsys.readouterr().out
+    assert "PASS: 2 operation(s) within 10%" in out
+    suite = ET.parse(run / "check-junit.xml").getroot().find("testsuite")
+    assert suite.get("tests") == "2"
+    assert suite.get("failures") == "0"
+    assert "**PASS" in (run / "check-summary.md").read_text()
+
+
+def test_costlier_operation_fails(tmp_path, baseline, rubench, write_run, catalog_rows, capsys):
+    run = write_run(tmp_path / "pr", catalog_rows(query_ru=3.6))  # +20%
+    junit, markdown = tmp_path / "out" / "junit.xml", tmp_path / "out" / "summary.md"
+    code = rubench("check", run, "--baseline", baseline, "--junit", junit, "--markdown", markdown)
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "query_by_category: RU p50 3.00 -> 3.60 (+20%)" in out
+    assert "FAIL: 1 operation(s) regressed beyond 10%: query_by_category" in out
+    failures = ET.parse(junit).getroot().findall(".//testcase/failure")
+    assert [f.get("type") for f in failures] == ["costlier"]
+    assert "| query_by_category | 3.00 -> 3.60 |" in markdown.read_text()
+
+    # a looser tolerance lets the same run through
+    assert rubench("check", run, "--baseline", baseline, "--tolerance", "25%") == 0
+
+
+def test_query_that_starts_scanning_fails_even_at_the_same_ru(
+    tmp_path, baseline, rubench, write_run, catalog_rows, capsys
+) -> None:
+    run = write_run(tmp_path / "scan", catalog_rows(retrieved=500.0, hit_ratio=0.02))
+    assert rubench("check", run, "--baseline", baseline) == 1
+    out = capsys.readouterr().out
+    assert "reads 50.0 documents per result (was 1.0)" in out
+    assert "index hit ratio 1.00 -> 0.02" in out
+    assert "SCANNING" in out
+
+
+def test_missing_and_new_operations(tmp_path, baseline, rubench, write_run, rows, capsys):
+    run = write_run(
+        tmp_path / "other", rows("point_read", "read", 50, 1.0) + rows("upsert", "upsert", 5, 10.0)
+    )
+    assert rubench("check", run, "--baseline", baseline) == 1
+    out = capsys.readouterr().out
+    assert "query_by_category: not run" in out
+    root = ET.parse(run / "check-junit.xml").getroot()
+    assert root.find(".//testcase[@name='upsert']/skipped") is not None
+
+
+def test_bad_baseline_files_are_named(tmp_path, baseline, rubench, write_run, catalog_rows, capsys):
+    run = write_run(tmp_path / "run", catalog_rows())
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    assert rubench("check", run, "--baseline", broken) == 2
+    assert f"baseline {broken} is not valid JSON" in capsys.readouterr().err
+
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text(json.dumps({"operations": {}}))
+    assert rubench("check", run, "--baseline", foreign) == 2
+    assert "not a rubench baseline" in capsys.readouterr().err
+
+    document = json.loads(baseline.read_text())
+    document["operations"]["point_read"]["ru_p50"] = "one"
+    bad_value = tmp_path / "bad.json"
+    bad_value.write_text(json.dumps(document))
+    assert rubench("check", run, "--baseline", bad_value) == 2
+    assert "operation 'point_read': 'ru_p50' must be a number" in capsys.readouterr().err

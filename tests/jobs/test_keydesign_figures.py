@@ -1,0 +1,59 @@
+"""Key-design figures on synthetic runs: partition heat, skew and fan-out with known answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.errors import RubenchError
+from bench.keydesign.designs import parse_design, parse_designs
+from bench.keydesign.figures import design_figures
+from bench.keydesign.render import findings, render_html
+
+
+def test_designs_parse_single_and_hierarchical_keys() -> None:
+    assert parse_design("/categoryId").paths == ("/categoryId",)
+    hierarchical = parse_design("/tenantId, /userId")
+    assert hierarchical.paths == ("/tenantId", "/userId")
+    assert hierarchical.container_name("products") == "products-by-tenantId-userId"
+    for bad in ("categoryId", "/a,/b,/c,/d", "/a b", ""):
+        with pytest.raises(RubenchError, match="partition key path like /categoryId"):
+            parse_design(bad)
+    with pytest.raises(RubenchError, match="at least two"):
+        parse_designs(["/id"])
+    with pytest.raises(RubenchError, match="given twice: /id"):
+        parse_designs(["/id", "/id"])
+
+
+def test_skew_and_fan_out(tmp_path, rows, write_run) -> None:
+    """By category: most reads hit partition 0 of 4; by id: even -> skew 1.0.
+    The category query fans out to all 4 partitions when categoryId is not the key."""
+    hot = write_run(
+        tmp_path / "by-category",
+        rows("point_read", "read", 300, 1.0, pk_range="0", throttled=[1, 0])
+        + rows("point_read", "read", 100, 1.0, pk_range=["1", "2", "3"])
+        + rows("query_by_category", "query", 40, 3.0, pk_range="0", partitions=1),
+        physical_partitions=4,
+    )
+    even = write_run(
+        tmp_path / "by-id",
+        rows("point_read", "read", 400, 1.0, pk_range=["0", "1", "2", "3"])
+        + rows("query_by_category", "query", 40, 12.0, pk_range="0,1,2,3", partitions=4),
+        physical_partitions=4,
+    )
+    by_category = design_figures(parse_design("/categoryId"), hot)
+    by_id = design_figures(parse_design("/id"), even)
+
+    # partition 0 took 300 reads x 1 RU + 40 queries x 3 RU = 420 of 520 RU
+    assert by_category.skew == pytest.approx(4 * 420 / 520)
+    assert by_id.skew == pytest.approx(1.0)
+    assert by_category.throttled_requests == 150
+    assert by_id.throttled_requests == 0
+    query = {op.name: op for op in by_id.operations}["query_by_category"]
+    assert query.fan_out_mean == 4
+    text = " ".join(findings([by_category, by_id]))
+    assert "/categoryId: 1.18 RU per request, 34.1% of requests throttled" in text
+    assert "query_by_category touches 4.0" in text
+    page = render_html([by_category, by_id], "Key designs <b>", {"/id": "by-id/report.html"})
+    assert "Key designs &lt;b&gt;" in page
+    assert page.count('class="hot"') == 1
+    assert '<a href="by-id/report.html">run report</a>' in page
