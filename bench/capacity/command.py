@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.capacity.percent import percentage
+from bench.capacity.arguments import percentage, positive_number
 from bench.errors import RubenchError
 
 
@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory")
     parser.add_argument(
         "--peak-rate",
-        type=_positive_rate,
+        type=positive_number,
         help="requests/s at peak, all operations together (default: the profile's busiest hour)",
     )
     mix = parser.add_mutually_exclusive_group()
@@ -52,16 +52,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
     parser.set_defaults(handler=run_plan)
-
-
-def _positive_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a rate in requests/s above 0")
-    return value
 
 
 def run_plan(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from bench.capacity.mix import choose_mix
 from bench.capacity.plan import (
@@ -17,8 +18,7 @@ from bench.errors import RubenchError
 
 
 def measure_run(run_dir: Path) -> MeasuredRun:
-    from bench.rundata.run import load_run
-    from bench.rundata.summary import summarize
+    from bench.rundata import load_run, summarize
 
     summary = summarize(load_run(run_dir))
     operations = tuple(
@@ -34,11 +34,17 @@ def measure_run(run_dir: Path) -> MeasuredRun:
     if not operations:
         raise RubenchError(f"{run_dir}: the run recorded no requests, so there is nothing to plan")
     partition_ru = {
-        str(row["partition"]): float(row["ru"] or 0.0) for row in summary["partitions"]["rows"]
+        str(row["partition"]): float(row["ru"] or 0.0) for row in partition_rows(summary)
     }
     return MeasuredRun(
         name=summary["run"]["name"], operations=operations, partition_ru=partition_ru
     )
+
+
+def partition_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The summary's per-partition rows for physical partitions only: the ledger books
+    container-level requests (reading the container, its key ranges) under partition ""."""
+    return [row for row in summary["partitions"]["rows"] if str(row["partition"])]
 
 
 def plan_run(

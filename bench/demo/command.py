@@ -14,6 +14,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.capacity.arguments import positive_int, positive_number
+
 DEMO_WORKLOAD = Path(__file__).with_name("catalog.toml")
 DEMO_KEYS = ("/categoryId", "/id")
 DEMO_PARTITIONS = 4
@@ -29,10 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", type=Path, help="output directory (reports/<timestamp>-demo)")
     parser.add_argument("--duration", default="20s", help="run time per design (20s)")
-    parser.add_argument("--users", type=int, default=8, help="concurrent users (8)")
+    parser.add_argument("--users", type=positive_int, default=8, help="concurrent users (8)")
     parser.add_argument(
         "--peak-rate",
-        type=float,
+        type=positive_number,
         default=5000.0,
         help="requests/s the capacity plan is for (5000)",
     )

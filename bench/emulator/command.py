@@ -38,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "manual ceil(RU/s / 6000), autoscale ceil(max / 10000))",
     )
     parser.add_argument(
+        "--burst-capacity",
+        action="store_true",
+        help="let partitions under 3000 RU/s bank up to 300 s of idle RU/s and spend it at up "
+        "to 3000 RU/s (opt-in on the service too)",
+    )
+    parser.add_argument(
         "--aad-issuer-key",
         type=Path,
         default=None,
@@ -81,6 +87,7 @@ def config_from_args(args: argparse.Namespace):
         tls=args.tls,
         partitions=args.partitions,
         aad_issuer_public_key=issuer_key,
+        burst_capacity=args.burst_capacity,
     )
 
 

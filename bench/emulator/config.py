@@ -19,6 +19,7 @@ class EmulatorConfig:
     tls: bool = False
     partitions: int | None = None  # fixed physical partitions per container (else from RU/s)
     aad_issuer_public_key: bytes | None = None  # PEM; enables Entra ID tokens (https only)
+    burst_capacity: bool = False  # partitions under 3000 RU/s bank idle RU (opt-in)
 
     @property
     def scheme(self) -> str:

@@ -23,7 +23,7 @@ import threading
 import urllib.request
 from email.utils import formatdate
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 from bench.emulator.auth import master_key_header
 from bench.emulator.config import WELL_KNOWN_KEY, EmulatorConfig
@@ -50,6 +50,7 @@ class LocalEmulator:
         in_process: bool = False,
         aad_issuer_public_key: bytes | None = None,
         host: str = "127.0.0.1",
+        burst_capacity: bool = False,
     ) -> None:
         self.config = EmulatorConfig(
             host=host,
@@ -58,6 +59,7 @@ class LocalEmulator:
             tls=tls,
             partitions=partitions,
             aad_issuer_public_key=aad_issuer_public_key,
+            burst_capacity=burst_capacity,
         )
         self.in_process = in_process
         self.endpoint = ""
@@ -66,6 +68,7 @@ class LocalEmulator:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._issuer_file: str | None = None
+        self._errors: IO[str] | None = None
 
     @property
     def key(self) -> str:
@@ -106,6 +109,8 @@ class LocalEmulator:
             command.append("--tls")
         if config.partitions is not None:
             command += ["--partitions", str(config.partitions)]
+        if config.burst_capacity:
+            command.append("--burst-capacity")
         if config.aad_issuer_public_key is not None:
             handle, self._issuer_file = tempfile.mkstemp(prefix="rubench-issuer-", suffix=".pem")
             with os.fdopen(handle, "wb") as stream:
@@ -113,9 +118,12 @@ class LocalEmulator:
             command += ["--aad-issuer-key", self._issuer_file]
         # The key goes through the environment, never the command line (visible in `ps`).
         environment = {**os.environ, KEY_ENVIRONMENT_VARIABLE: config.key}
+        # stderr goes to a file (a pipe nobody drains could block the server); read on failure.
+        errors = tempfile.TemporaryFile(mode="w+", prefix="rubench-emulator-")  # noqa: SIM115
         self._process = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
+            stderr=errors,
             stdin=subprocess.DEVNULL,
             text=True,
             env=environment,
@@ -136,10 +144,13 @@ class LocalEmulator:
             code = self._process.wait()
             self._process = None
             self._remove_issuer_file()
+            errors.seek(0)
+            said = (errors.read() or "".join(output)).strip()
+            errors.close()
             raise EmulatorStartError(
-                f"the emulator process exited with code {code} before it was ready; "
-                f"its output: {''.join(output).strip()!r}"
+                f"the emulator process exited with code {code} before it was ready: {said}"
             )
+        self._errors = errors
 
     def _stop_process(self) -> None:
         process = self._process
@@ -154,6 +165,9 @@ class LocalEmulator:
         if process.stdout is not None:
             process.stdout.close()
         self._process = None
+        if self._errors is not None:
+            self._errors.close()
+            self._errors = None
 
     # -- in-process mode ---------------------------------------------------------------------
     def _start_thread(self) -> None:

@@ -128,12 +128,12 @@ class PartitionMap:
         self,
         count: int,
         new_index: Callable[[], PartitionIndex],
-        new_budget: Callable[[int], PartitionBudget],  # takes the partition count
+        new_budget: Callable[[int, int], PartitionBudget],  # (position, partition count)
     ) -> None:
         self._new_index = new_index
         self._new_budget = new_budget
         self.partitions = [
-            PhysicalPartition(str(i), low, high, [], new_index(), new_budget(count))
+            PhysicalPartition(str(i), low, high, [], new_index(), new_budget(i, count))
             for i, (low, high) in enumerate(even_boundaries(count))
         ]
         self._next_id = count
@@ -180,7 +180,12 @@ class PartitionMap:
         children = []
         for low, high in ((parent.min_inclusive, middle), (middle, parent.max_exclusive)):
             child = PhysicalPartition(
-                str(self._next_id), low, high, lineage, self._new_index(), self._new_budget(count)
+                str(self._next_id),
+                low,
+                high,
+                lineage,
+                self._new_index(),
+                self._new_budget(0, count),
             )
             child.lsn = parent.lsn
             self._next_id += 1
@@ -196,10 +201,10 @@ class PartitionMap:
         self.partitions[position : position + 1] = children
         self._reindex()
 
-    def replace_budgets(self, new_budget: Callable[[int], PartitionBudget]) -> None:
+    def replace_budgets(self, new_budget: Callable[[int, int], PartitionBudget]) -> None:
         self._new_budget = new_budget
-        for partition in self.partitions:
-            partition.budget = new_budget(len(self.partitions))
+        for position, partition in enumerate(self.partitions):
+            partition.budget = new_budget(position, len(self.partitions))
 
     def replace_indexes(self, new_index: Callable[[], PartitionIndex]) -> None:
         self._new_index = new_index

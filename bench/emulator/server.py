@@ -15,7 +15,6 @@ from bench.emulator.config import EmulatorConfig
 from bench.emulator.gateway import Gateway
 from bench.emulator.ledger import Ledger
 from bench.emulator.storage import Account
-from bench.emulator.throughput import PartitionBudget
 
 TTL_SWEEP_SECONDS = 1.0
 
@@ -23,7 +22,7 @@ TTL_SWEEP_SECONDS = 1.0
 def build_gateway(config: EmulatorConfig) -> Gateway:
     verifier = TokenVerifier(config.aad_issuer_public_key) if config.aad_issuer_public_key else None
     return Gateway(
-        Account(config.partitions, PartitionBudget),
+        Account(config.partitions, burst=config.burst_capacity),
         Authenticator(config.key, verifier),
         Ledger(),
     )

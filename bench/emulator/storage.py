@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +20,11 @@ from bench.emulator.partitions import PartitionMap, PhysicalPartition
 from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.throughput import (
     PartitionBudget,
+    SharedThroughputPool,
     Throughput,
     partitions_at_creation,
     partitions_required,
+    per_partition_rus,
 )
 
 DEFAULT_INDEXING_POLICY: dict[str, Any] = {
@@ -36,8 +38,6 @@ DEFAULT_CONFLICT_RESOLUTION: dict[str, Any] = {
     "conflictResolutionPath": "/_ts",
     "conflictResolutionProcedure": "",
 }
-
-BudgetFactory = Callable[[float | None], PartitionBudget]
 
 
 @dataclass
@@ -76,22 +76,6 @@ class Offer:
         }
 
 
-def validate_throughput(throughput: Throughput) -> None:
-    manual, top = throughput.manual_rus, throughput.autoscale_max_rus
-    if manual is not None and (manual < 400 or manual % 100):
-        raise CosmosError(
-            400,
-            f"The offer throughput {manual} is invalid: manual throughput must be at least 400 "
-            "RU/s, in steps of 100.",
-        )
-    if top is not None and (top < 1000 or top % 1000):
-        raise CosmosError(
-            400,
-            f"The autoscale max throughput {top} is invalid: it must be at least 1000 RU/s, "
-            "in steps of 1000.",
-        )
-
-
 class Container:
     """A container: its definition (returned as stored) and its partition map."""
 
@@ -101,7 +85,7 @@ class Container:
         body: dict[str, Any],
         throughput: Throughput | None,
         partition_count: int | None,
-        budget_factory: BudgetFactory,
+        burst: bool,
     ) -> None:
         self.database = database
         self.id: str = body["id"]
@@ -111,7 +95,7 @@ class Container:
         self.name_link = f"dbs/{database.id}/colls/{self.id}"
         self.throughput = throughput
         self.fixed_partition_count = partition_count
-        self._budget_factory = budget_factory
+        self._burst = burst
         self._document_numbers = 0
         self.properties = self._validated(body)
         self.etag = resources.new_etag()
@@ -154,11 +138,14 @@ class Container:
     def _new_index(self) -> PartitionIndex:
         return PartitionIndex(self.indexing_policy, list(self.partition_key.paths))
 
-    def _new_budget(self, partition_count: int) -> PartitionBudget:
-        """A partition's budget: the container's RU/s split evenly across its partitions."""
-        throughput = self.effective_throughput
-        top = throughput.manual_rus or throughput.autoscale_max_rus
-        return self._budget_factory(None if top is None else top / partition_count)
+    def _new_budget(self, position: int, partition_count: int) -> PartitionBudget:
+        """The budget of the partition at `position`: its share of the container's RU/s, or
+        of the database's shared pool when the container has no throughput of its own."""
+        pool = self.database.pool
+        if self.throughput is None and pool is not None:
+            return pool.budget_for(position)
+        rate = per_partition_rus(self.effective_throughput, partition_count)
+        return PartitionBudget(rate, burst=self._burst)
 
     def to_resource(self) -> dict[str, Any]:
         return {
@@ -193,7 +180,8 @@ class Container:
 
     def change_throughput(self, throughput: Throughput) -> None:
         """Apply a new offer: split when more partitions are needed, re-split the budgets."""
-        self.throughput = throughput if self.throughput is not None else None
+        if self.throughput is not None:
+            self.throughput = throughput
         if self.fixed_partition_count is None:
             needed = partitions_required(self.effective_throughput, len(self.partitions))
             if needed > len(self.partitions):
@@ -251,11 +239,13 @@ class Container:
 
 
 class Database:
-    def __init__(self, body: dict[str, Any], throughput: Throughput | None) -> None:
+    def __init__(self, body: dict[str, Any], throughput: Throughput | None, burst: bool) -> None:
         self.id: str = body["id"]
         self.rid, self.raw_rid = resources.new_database_rid()
         self.self_link = f"dbs/{self.rid}/"
         self.throughput = throughput
+        self.burst = burst
+        self.pool = SharedThroughputPool(throughput, burst=burst) if throughput else None
         self.containers: dict[str, Container] = {}
         self.etag = resources.new_etag()
         self.ts = resources.now_ts()
@@ -275,9 +265,9 @@ class Database:
 class Account:
     """Everything the emulator stores."""
 
-    def __init__(self, partitions: int | None, budget_factory: BudgetFactory) -> None:
+    def __init__(self, partitions: int | None, burst: bool = False) -> None:
         self.fixed_partition_count = partitions
-        self.budget_factory = budget_factory
+        self.burst = burst  # burst capacity for every budget (opt-in, as on the service)
         self.databases: dict[str, Database] = {}
         self.offers: dict[str, Offer] = {}
 
@@ -304,9 +294,8 @@ class Account:
         check_resource_id(body)
         if body["id"] in self.databases:
             raise CosmosError(409, f"Database '{body['id']}' already exists.")
-        database = Database(body, throughput)
+        database = Database(body, throughput, self.burst)
         if throughput is not None:
-            validate_throughput(throughput)
             self._add_offer(database.self_link, database.rid, throughput)
         self.databases[database.id] = database
         return database
@@ -324,11 +313,7 @@ class Account:
         check_resource_id(body)
         if body["id"] in database.containers:
             raise CosmosError(409, f"Container '{body['id']}' already exists in '{database.id}'.")
-        if throughput is not None:
-            validate_throughput(throughput)
-        container = Container(
-            database, body, throughput, self.fixed_partition_count, self.budget_factory
-        )
+        container = Container(database, body, throughput, self.fixed_partition_count, self.burst)
         if throughput is not None:
             self._add_offer(container.self_link, container.rid, throughput)
         database.containers[container.id] = container
@@ -357,13 +342,13 @@ class Account:
         return offer
 
     def replace_offer(self, offer: Offer, throughput: Throughput) -> None:
-        validate_throughput(throughput)
         offer.throughput = throughput
         offer.etag = resources.new_etag()
         offer.ts = resources.now_ts()
         for database in self.databases.values():
             if database.self_link == offer.resource_self:
                 database.throughput = throughput
+                database.pool = SharedThroughputPool(throughput, burst=self.burst)
                 for container in database.containers.values():
                     if container.throughput is None:
                         container.change_throughput(throughput)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from bench.errors import RubenchError
-from bench.harness.target import KEY_VARIABLE, Target
+from bench.harness.target import KEY_VARIABLE, Target, async_client
 
 
 class TargetError(RubenchError):
@@ -31,9 +32,11 @@ def explain(error: BaseException, target: Target) -> TargetError | None:
 
     where = target.endpoint
     if isinstance(error, CosmosHttpResponseError) and error.status_code in (401, 403):
-        how = f"check {KEY_VARIABLE}" if target.key else "check your Microsoft Entra ID sign-in"
-        if target.kind in ("local", "emulator") and target.key:
-            how = "the emulator expects its own key"
+        how = "check your Microsoft Entra ID sign-in (DefaultAzureCredential)"
+        if target.key_source == KEY_VARIABLE:
+            how = f"check {KEY_VARIABLE}"
+        elif target.key:
+            how = f"it does not accept {target.key_source}; set {KEY_VARIABLE}"
         return TargetError(
             f"{where} rejected the credentials ({error.status_code} {_reason(error)}); {how}"
         )
@@ -53,6 +56,19 @@ async def connection_errors(target: Target) -> AsyncIterator[None]:
         if explained is None:
             raise
         raise explained from None
+
+
+@asynccontextmanager
+async def connected_client(target: Target) -> AsyncIterator[Any]:
+    """An async CosmosClient that is closed even when connecting fails (otherwise aiohttp
+    prints "Unclosed client session" after our one-line error)."""
+    client = async_client(target)
+    try:
+        async with connection_errors(target):
+            await client.__aenter__()
+            yield client
+    finally:
+        await client.close()
 
 
 def _reason(error: BaseException) -> str:

@@ -4,7 +4,9 @@ Like Locust's own CSV writer and web UI, it is only event listeners:
 - `init_command_line_parser`: `--rubench-run-dir` (where the run directory goes);
 - `request`: every rubench call becomes a Parquet row (each process writes its own
   parts) and feeds the live RU statistics;
-- `report_to_master` / `worker_report`: workers send their RU change to the master;
+- `report_to_master` / `worker_report`: workers send their RU change to the master,
+  and workers on other machines (`--master-host` not loopback) their rows too, which
+  the master writes into the one run directory;
 - `init` / `quitting`: `run.json` and `workload.toml` on the master (or local runner),
   an RU table on the console and a "Request units" tab in the web UI.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +32,7 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import CONSOLE_STATS_INTERVAL_SEC
 
-from bench.harness.recorder import RequestRecorder
+from bench.harness.recorder import RequestRecorder, to_columns
 from bench.harness.rundir import RunDirectory
 from bench.harness.rustats import RuStats, format_table
 from bench.harness.target import resolve_target
@@ -37,7 +40,10 @@ from bench.harness.workload import Workload
 
 RU_STATS = RuStats()  # this process's (or, on the master, everyone's) RU aggregates
 REPORT_KEY = "rubench_ru"
+ROWS_KEY = "rubench_rows"
 RUN_DIR_OPTION = "rubench_run_dir"
+ROWS_OPTION = "rubench_rows"
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "")
 console = logging.getLogger("locust.stats_logger")
 log = logging.getLogger(__name__)
 
@@ -57,6 +63,16 @@ def _add_arguments(parser: Any, **_: Any) -> None:
         help="rubench: where this run's directory goes (default reports/<timestamp>-<workload>)",
         include_in_web_ui=False,
     )
+    parser.add_argument(
+        "--rubench-rows",
+        dest=ROWS_OPTION,
+        choices=("auto", "local", "master"),
+        default="auto",
+        help="rubench: where workers' request rows go: local (each writes its own parts), "
+        "master (shipped with the worker reports), auto (master unless --master-host is "
+        "this machine)",
+        include_in_web_ui=False,
+    )
 
 
 @events.init.add_listener
@@ -73,17 +89,27 @@ def _install(environment: Environment, **_: Any) -> None:
     recorder = RequestRecorder(run_dir)
     environment.events.request.add_listener(recorder.on_request)
     environment.events.request.add_listener(_feed_ru_stats)
+
+    if isinstance(environment.runner, WorkerRunner):
+        ship_rows = _ships_rows(environment.parsed_options)
+        environment.events.report_to_master.add_listener(
+            lambda data, **_: _report_to_master(data, recorder if ship_rows else None)
+        )
+        if ship_rows:
+            return
     gevent.spawn(_flush_loop, recorder)
     environment.events.test_stop.add_listener(lambda **_: recorder.flush())
     environment.events.quitting.add_listener(lambda **_: recorder.close())
-
     if isinstance(environment.runner, WorkerRunner):
-        environment.events.report_to_master.add_listener(_report_to_master)
         return
     if isinstance(environment.runner, MasterRunner):
-        environment.events.worker_report.add_listener(_worker_report)
+        environment.events.worker_report.add_listener(
+            lambda data, **_: _worker_report(data, recorder)
+        )
     run = RunDirectory.start(run_dir, workload, environment, _target_metadata(environment))
+    _watch_interrupts(run)
     environment.events.test_start.add_listener(lambda **_: _reset_on_start())
+    environment.events.reset_stats.add_listener(_reset_on_start)  # the web UI's RESET
     environment.events.spawning_complete.add_listener(lambda **_: _reset_if_asked(environment))
     environment.events.quitting.add_listener(lambda **_: _finish(run, environment))
     options = environment.parsed_options
@@ -116,14 +142,31 @@ def _feed_ru_stats(context: Any = None, **_: Any) -> None:
         RU_STATS.add(record)
 
 
-def _report_to_master(data: dict[str, Any], **_: Any) -> None:
+def _ships_rows(options: Any) -> bool:
+    mode = getattr(options, ROWS_OPTION, "auto")
+    if mode == "auto":
+        return getattr(options, "master_host", "") not in LOOPBACK
+    return mode == "master"
+
+
+def _report_to_master(data: dict[str, Any], recorder: RequestRecorder | None) -> None:
     data[REPORT_KEY] = RU_STATS.drain()
+    if recorder is not None:
+        rows = recorder.drain()
+        if rows:
+            data[ROWS_KEY] = {"stem": recorder.stem, "columns": to_columns(rows)}
 
 
-def _worker_report(data: dict[str, Any], **_: Any) -> None:
+def _worker_report(data: dict[str, Any], recorder: RequestRecorder) -> None:
     payload = data.get(REPORT_KEY)
     if payload:
         RU_STATS.merge(payload)
+    shipped = data.get(ROWS_KEY)
+    if shipped:
+        try:
+            recorder.write_columns(shipped["columns"], shipped["stem"])
+        except Exception:  # keep the master alive; the rows' loss is logged
+            log.exception("rubench: writing a worker's request rows failed")
 
 
 def _reset_on_start() -> None:
@@ -157,6 +200,20 @@ def print_ru_table() -> None:
         for line in format_table(rows):
             console.info(line)
         console.info("")
+
+
+def _watch_interrupts(run: RunDirectory) -> None:
+    """Mark the run interrupted on Ctrl-C, then let Locust handle the signal as usual."""
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        run.interrupted = True
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
 
 
 def _finish(run: RunDirectory, environment: Environment) -> None:

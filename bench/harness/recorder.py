@@ -3,7 +3,8 @@ of `requests/part-*.parquet` (docs/run-directory.md) as the run goes.
 
 Each process writes its own parts (named by host and pid), a new complete Parquet file
 every `flush_seconds` or `max_rows`, so a crash or Ctrl-C loses at most the last
-interval and nothing ever has to cross the master/worker channel::
+interval. Workers on other machines cannot reach the master's disk: they ship their
+rows with their regular reports and the master writes them (`write_columns`)::
 
     recorder = RequestRecorder(run_dir)
     environment.events.request.add_listener(recorder.on_request)
@@ -41,12 +42,11 @@ class RequestRecorder:
         self.flush_seconds = flush_seconds
         self.max_rows = max_rows
         self.rows: list[CallRecord] = []
-        self.parts = 0
         self.written = 0
+        self._parts: dict[str, int] = {}  # next part number per file stem
         self._lock = threading.Lock()
         self._last_flush = time.monotonic()
-        host = re.sub(r"[^A-Za-z0-9_.-]", "_", socket.gethostname())
-        self._stem = f"part-{host}-{os.getpid()}"
+        self.stem = part_stem(f"{socket.gethostname()}:{os.getpid()}")
 
     def on_request(self, context: Any = None, **_: Any) -> None:
         """Locust `request` listener; ignores requests that are not rubench calls."""
@@ -57,30 +57,49 @@ class RequestRecorder:
         if len(self.rows) >= self.max_rows:
             self.flush()
 
+    def drain(self) -> list[CallRecord]:
+        """Take the buffered rows (a remote worker ships them to the master instead)."""
+        rows, self.rows = self.rows, []
+        self._last_flush = time.monotonic()
+        return rows
+
     def flush_if_due(self) -> None:
         if time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()
 
     def flush(self) -> None:
-        """Write the buffered rows as one complete part (atomically renamed into place)."""
+        """Write the buffered rows as one complete part."""
+        rows = self.drain()
+        if rows:
+            self.write_columns(to_columns(rows), self.stem)
+
+    def write_columns(self, columns: dict[str, list[Any]], stem: str) -> None:
+        """Write rows given as columns (this process's, or a remote worker's) as one part,
+        atomically renamed into place so readers never see half a file."""
+        rows = len(columns[SCHEMA.names[0]])
+        if not rows:
+            return
         with self._lock:
-            rows, self.rows = self.rows, []
-            self._last_flush = time.monotonic()
-            if not rows:
-                return
             self.directory.mkdir(parents=True, exist_ok=True)
-            name = f"{self._stem}-{self.parts:06d}.parquet"
-            self.parts += 1
+            number = self._parts.get(stem, 0)
+            self._parts[stem] = number + 1
+            name = f"{stem}-{number:06d}.parquet"
             temporary = self.directory / f".{name}.tmp"
-            pq.write_table(to_table(rows), temporary)
+            pq.write_table(pa.Table.from_pydict(columns, schema=SCHEMA), temporary)
             temporary.replace(self.directory / name)
-            self.written += len(rows)
+            self.written += rows
 
     def close(self) -> None:
         self.flush()
 
 
-def to_table(records: list[CallRecord]) -> pa.Table:
+def part_stem(worker: str) -> str:
+    """`part-<host>-<pid>`: parts from different processes and machines never collide."""
+    return "part-" + re.sub(r"[^A-Za-z0-9_.-]", "-", worker)
+
+
+def to_columns(records: list[CallRecord]) -> dict[str, list[Any]]:
+    """Rows as msgpack-friendly columns in the schema's order."""
     columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
     for record in records:
         for name in REQUEST_SCHEMA.names:
@@ -88,4 +107,4 @@ def to_table(records: list[CallRecord]) -> pa.Table:
         columns[PARTITION_KEY_COLUMN].append(
             "" if record.partition_key is None else json.dumps(record.partition_key)
         )
-    return pa.Table.from_pydict(columns, schema=SCHEMA)
+    return columns

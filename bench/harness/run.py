@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench.errors import RubenchError
 from bench.harness.rundir import update_run_json
-from bench.harness.seed import container_exists, seed_container
+from bench.harness.seed import container_exists, physical_partitions, seed_container
 from bench.harness.target import Target, resolve_target
 from bench.harness.workload import OVERRIDES_VARIABLE, WORKLOAD_VARIABLE, Workload
 
@@ -56,7 +56,7 @@ def target_for(spec: str, *, partitions: int | None = None) -> Iterator[Target]:
 
     options = {} if partitions is None else {"partitions": partitions}
     with LocalEmulator(**options) as emulator:
-        yield Target("local", emulator.endpoint, emulator.key)
+        yield Target("local", emulator.endpoint, emulator.key, "the local emulator")
 
 
 def default_run_dir(name: str) -> Path:
@@ -84,8 +84,12 @@ def run_workload(workload: Workload, target: Target, settings: RunSettings) -> P
         raise RubenchError(f"--out {run_dir}: already holds a run; choose a new directory")
     run_dir.mkdir(parents=True, exist_ok=True)
     before = _ledger(target)
-    code = _run_locust(workload, target, settings, run_dir)
-    _finish(run_dir, target, workload, before, failed=code > 1)
+    try:
+        code = _run_locust(workload, target, settings, run_dir)
+    except KeyboardInterrupt:
+        _finish(run_dir, target, workload, before, status="interrupted")
+        raise
+    _finish(run_dir, target, workload, before, status="failed" if code > 1 else None)
     if code > 1:
         log = run_dir / "locust.log"
         raise RubenchError(
@@ -115,7 +119,7 @@ def locust_command(settings: RunSettings, target: Target, run_dir: Path) -> list
         "--rubench-run-dir",
         str(run_dir),
         "--stop-timeout",
-        "10",
+        "3",
     ]
     if settings.processes > 1:
         command += ["--processes", str(settings.processes)]
@@ -147,7 +151,7 @@ def _wait(process: subprocess.Popen[bytes]) -> int:
 
 
 def _finish(
-    run_dir: Path, target: Target, workload: Workload, before: dict | None, *, failed: bool
+    run_dir: Path, target: Target, workload: Workload, before: dict | None, *, status: str | None
 ) -> None:
     """Add what only the orchestrator knows, then the summary and the report."""
     after = _ledger(target)
@@ -160,10 +164,14 @@ def _finish(
         (run_dir / "partitions.json").write_text(
             json.dumps({"container": link, **entry}, indent=2) + "\n"
         )
-    fields: dict[str, object] = {}
-    if failed:
-        fields.update(status="failed", ended_at=time.time())
-    if fields and (run_dir / "run.json").exists():
+    if (run_dir / "run.json").exists():
+        info = json.loads((run_dir / "run.json").read_text())
+        info["container"]["physical_partitions"] = asyncio.run(
+            physical_partitions(workload, target)
+        )
+        fields: dict[str, object] = {"container": info["container"]}
+        if status is not None:
+            fields.update(status=status, ended_at=info.get("ended_at") or time.time())
         update_run_json(run_dir, **fields)
     if not any((run_dir / "requests").glob("part-*.parquet")):
         return

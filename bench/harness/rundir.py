@@ -61,6 +61,7 @@ class RunDirectory:
     path: Path
     started_at: float
     duration_s: float | None
+    interrupted: bool = False  # set when Ctrl-C stopped the run
 
     @classmethod
     def start(
@@ -104,7 +105,5 @@ class RunDirectory:
         return run
 
     def finish(self, ended_at: float) -> None:
-        short = self.duration_s is not None and ended_at - self.started_at < 0.95 * self.duration_s
-        update_run_json(
-            self.path, ended_at=ended_at, status="interrupted" if short else "completed"
-        )
+        status = "interrupted" if self.interrupted else "completed"
+        update_run_json(self.path, ended_at=ended_at, status=status)

@@ -75,7 +75,8 @@ class RuEntry:
     def percentile(self, percent: float) -> float:
         if not self.count:
             return 0.0
-        return self.histogram.get_value_at_percentile(percent) / SCALE
+        # an HdrHistogram reports a bucket's upper edge: never show more than the maximum
+        return min(self.histogram.get_value_at_percentile(percent) / SCALE, self.maximum)
 
 
 class RuStats:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.harness.calls import AttemptObserver
-from bench.harness.connect import connection_errors
+from bench.harness.connect import connected_client
 from bench.harness.documents import DocumentFactory
-from bench.harness.target import Target, async_client
+from bench.harness.target import Target
 from bench.harness.workload import Workload
 
 DEFAULT_CONCURRENCY = 64
@@ -66,7 +66,7 @@ async def create_container(client: Any, workload: Workload) -> tuple[Any, bool]:
 async def container_exists(workload: Workload, target: Target) -> bool:
     from azure.cosmos.exceptions import CosmosResourceNotFoundError
 
-    async with connection_errors(target), async_client(target) as client:
+    async with connected_client(target) as client:
         spec = workload.container
         try:
             await (
@@ -77,6 +77,14 @@ async def container_exists(workload: Workload, target: Target) -> bool:
             return True
         except CosmosResourceNotFoundError:
             return False
+
+
+async def physical_partitions(workload: Workload, target: Target) -> int:
+    """How many physical partitions (partition key ranges) the container has now."""
+    async with connected_client(target) as client:
+        spec = workload.container
+        container = client.get_database_client(spec.database).get_container_client(spec.container)
+        return len([feed_range async for feed_range in container.read_feed_ranges()])
 
 
 async def seed_container(
@@ -93,10 +101,16 @@ async def seed_container(
     result = SeedResult()
     factory = DocumentFactory(workload)
     count = workload.documents.count
-    async with connection_errors(target), async_client(target) as client:
+    async with connected_client(target) as client:
         container, result.container_created = await create_container(client, workload)
         limit = asyncio.Semaphore(concurrency)
-        bar = tqdm(total=count, desc=f"seeding {workload.name}", unit="doc", disable=not progress)
+        # disable=None: a bar on a terminal, nothing in logs and CI
+        bar = tqdm(
+            total=count,
+            desc=f"seeding {workload.name}",
+            unit="doc",
+            disable=None if progress else True,
+        )
 
         async def create(number: int) -> None:
             observer = AttemptObserver()

@@ -36,6 +36,7 @@ class Target:
     kind: str  # local | emulator | azure
     endpoint: str
     key: str | None = field(default=None, repr=False)  # None: Microsoft Entra ID
+    key_source: str = ""  # where the key came from, for error messages: COSMOS_KEY, ...
 
     @property
     def host(self) -> str:
@@ -63,19 +64,20 @@ class Target:
 def resolve_target(spec: str) -> Target:
     """`emulator` or an https/http endpoint (`local` is started by the run itself)."""
     if spec == "emulator":
-        key = os.environ.get(KEY_VARIABLE) or well_known_key()
-        return Target("emulator", OFFICIAL_EMULATOR, key)
+        if os.environ.get(KEY_VARIABLE):
+            return Target("emulator", OFFICIAL_EMULATOR, os.environ[KEY_VARIABLE], KEY_VARIABLE)
+        return Target("emulator", OFFICIAL_EMULATOR, well_known_key(), "the well-known key")
     parsed = urlparse(spec)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise RubenchError(
             f"--target {spec!r}: expected local, emulator or an endpoint like "
             "https://myaccount.documents.azure.com:443/"
         )
-    key = os.environ.get(KEY_VARIABLE)
+    key, source = os.environ.get(KEY_VARIABLE), KEY_VARIABLE
     kind = os.environ.get(KIND_VARIABLE) or _kind_of(parsed.hostname or "")
     if not key and kind in ("local", "emulator"):
-        key = well_known_key()
-    return Target(kind, spec.rstrip("/"), key)
+        key, source = well_known_key(), "the well-known key"
+    return Target(kind, spec.rstrip("/"), key, source if key else "")
 
 
 def _kind_of(hostname: str) -> str:

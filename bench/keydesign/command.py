@@ -12,6 +12,7 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.capacity.arguments import positive_int, positive_number
 from bench.harness.command import TARGET_HELP, parse_duration
 
 DEFAULT_LOCAL_PARTITIONS = 4
@@ -33,13 +34,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATHS",
         help="a design: /categoryId, or /tenantId,/userId for a hierarchical key (repeat)",
     )
-    parser.add_argument("--users", type=int, default=10, help="concurrent users per run (10)")
-    parser.add_argument("--spawn-rate", type=float, default=10.0, help="users started per second")
+    parser.add_argument(
+        "--users", type=positive_int, default=10, help="concurrent users per run (10)"
+    )
+    parser.add_argument(
+        "--spawn-rate", type=positive_number, default=10.0, help="users started per second"
+    )
     parser.add_argument("--duration", default="30s", help="run time per design (30s)")
     parser.add_argument("--target", default="local", help=TARGET_HELP)
     parser.add_argument(
         "--partitions",
-        type=int,
+        type=positive_int,
         default=DEFAULT_LOCAL_PARTITIONS,
         help="local target: physical partitions per container, so heat shows as it would "
         f"at production scale ({DEFAULT_LOCAL_PARTITIONS})",

@@ -23,6 +23,7 @@ from bench.keydesign.figures import DesignFigures, design_figures
 from bench.keydesign.render import render_html
 
 COMPARISON_FILE = "comparison.html"
+RUNS_COMPARISON_FILE = "runs-comparison.html"  # the report's side-by-side of the runs
 
 
 def run_designs(
@@ -46,13 +47,22 @@ def run_designs(
 def write_comparison(
     runs: list[tuple[KeyDesign, Path]], out_dir: Path, title: str
 ) -> tuple[Path, list[DesignFigures]]:
-    """The comparison page in `out_dir`, linking each design's own run report."""
+    """The comparison page in `out_dir`, linking the report's side-by-side comparison of
+    the runs (the first design is its baseline) and each design's own run report."""
+    from bench.report import write_comparison_report
+
     figures = [design_figures(design, run_dir) for design, run_dir in runs]
+    side_by_side = write_comparison_report(
+        [run_dir for _, run_dir in runs], out_dir / RUNS_COMPARISON_FILE
+    )
     links = {
         design.label: os.path.relpath(run_dir / "report.html", out_dir)
         for design, run_dir in runs
         if (run_dir / "report.html").exists()
     }
     page = out_dir / COMPARISON_FILE
-    page.write_text(render_html(figures, title, links), encoding="utf-8")
+    page.write_text(
+        render_html(figures, title, links, os.path.relpath(side_by_side, out_dir)),
+        encoding="utf-8",
+    )
     return page, figures

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.capacity.measure import partition_rows
 from bench.keydesign.designs import KeyDesign
 
 
@@ -72,8 +73,7 @@ def best_design(designs: Sequence[DesignFigures]) -> DesignFigures:
 
 
 def design_figures(design: KeyDesign, run_dir: Path) -> DesignFigures:
-    from bench.rundata.run import load_run
-    from bench.rundata.summary import summarize
+    from bench.rundata import load_run, summarize
 
     return figures_from_summary(design.label, str(run_dir), summarize(load_run(run_dir)))
 
@@ -94,7 +94,7 @@ def figures_from_summary(design: str, run_dir: str, summary: dict[str, Any]) -> 
         )
         for name, stats in summary["operations"].items()
     )
-    rows = summary["partitions"]["rows"]
+    rows = partition_rows(summary)
     total_ru = sum(float(row["ru"] or 0.0) for row in rows)
     partitions = tuple(
         PartitionHeat(

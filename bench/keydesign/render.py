@@ -22,7 +22,7 @@ def findings(designs: Sequence[DesignFigures]) -> list[str]:
         fan_outs = [
             f"{op.name} touches {op.fan_out_mean:.1f}"
             for op in design.operations
-            if op.kind == "query"
+            if op.kind == "query" and op.fan_out_mean > 0  # 0: the target did not say
         ]
         sentences.append(
             f"{design.design}: {design.ru_per_request:.2f} RU per request, "
@@ -62,7 +62,7 @@ def render_text(designs: Sequence[DesignFigures]) -> str:
             f"{op.latency_p50_ms:.1f}",
             f"{op.latency_p99_ms:.1f}",
             f"{op.throttle_rate:.1%}",
-            f"{op.fan_out_mean:.1f}",
+            f"{op.fan_out_mean:.1f}" if op.fan_out_mean else "-",
         ]
         for op_name in _operation_names(designs)
         for d in designs
@@ -78,9 +78,13 @@ def render_text(designs: Sequence[DesignFigures]) -> str:
 
 
 def render_html(
-    designs: Sequence[DesignFigures], title: str, run_reports: Mapping[str, str]
+    designs: Sequence[DesignFigures],
+    title: str,
+    run_reports: Mapping[str, str],
+    runs_comparison: str | None = None,
 ) -> str:
-    """The page; `run_reports` maps a design to the href of its own run report."""
+    """The page; `run_reports` maps a design to the href of its own run report,
+    `runs_comparison` is the href of the report's side-by-side comparison."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     environment = Environment(
@@ -93,6 +97,7 @@ def render_html(
         operation_names=_operation_names(designs),
         findings=findings(designs),
         run_reports=run_reports,
+        runs_comparison=runs_comparison,
     )
 
 

@@ -68,6 +68,38 @@ DEFAULT_OPERATIONS = (
 )
 
 
+DEFAULTS: dict[str, Any] = {
+    "timestamp": STARTED_AT,
+    "operation": "point_read",
+    "kind": "read",
+    "latency_ms": 1.0,
+    "ru": 1.0,
+    "status": 200,
+    "substatus": 0,
+    "outcome": "ok",
+    "bytes": 500,
+    "item_count": 1,
+    "pk_range": "0",
+    "partitions": 1,
+    "attempts": 1,
+    "throttled": 0,
+    "throttle_wait_ms": 0.0,
+    "retrieved_docs": np.nan,
+    "output_docs": np.nan,
+    "index_hit_ratio": np.nan,
+    "worker": "test:1",
+}
+
+
+def requests_frame(rows: int, **columns: Any) -> pd.DataFrame:
+    """`rows` request rows: the given columns (scalars or arrays), defaults for the rest.
+
+    Example: ``requests_frame(3, latency_ms=[1.0, 2.0, 3.0], operation="query_x")``.
+    """
+    values = {**DEFAULTS, **columns}
+    return pd.DataFrame({name: np.broadcast_to(value, rows) for name, value in values.items()})
+
+
 def write_run_directory(
     directory: str | Path,
     info: dict[str, Any],

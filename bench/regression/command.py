@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.capacity.percent import percentage
+from bench.capacity.arguments import percentage
 
 EXIT_REGRESSED = 1
 

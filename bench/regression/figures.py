@@ -66,8 +66,7 @@ def figures_from_summary(summary: dict[str, Any], source: str) -> RunFigures:
 
 
 def measure_run(run_dir: Path) -> RunFigures:
-    from bench.rundata.run import load_run
-    from bench.rundata.summary import summarize
+    from bench.rundata import load_run, summarize
 
     figures = figures_from_summary(summarize(load_run(run_dir)), str(run_dir))
     if not figures.operations:

@@ -22,12 +22,23 @@ def ms(value: float | None) -> str:
     return f"{significant(value)} ms"
 
 
-def significant(value: float, digits: int = 3) -> str:
+def significant(value: float | None, digits: int = 3) -> str:
     """Three significant digits, thousands separated, no exponent."""
+    if _missing(value):
+        return MISSING
     if value == 0:
         return "0"
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
     return f"{value:,.{decimals}f}"
+
+
+def compact(value: float | None) -> str:
+    """Counts that may be averages: 4, 3.6, 12, 1,024."""
+    if _missing(value):
+        return MISSING
+    if abs(value) >= 10 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:.2g}"
 
 
 def ru(value: float | None) -> str:
@@ -96,5 +107,5 @@ FILTERS = {
     "signed_percent": signed_percent,
     "signed": signed,
     "duration": duration,
-    "significant": significant,
+    "sig": significant,
 }

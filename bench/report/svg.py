@@ -124,6 +124,13 @@ def log_ticks(lo: float, hi: float) -> list[float]:
     return ticks
 
 
+def tick_label(value: float) -> str:
+    """Axis labels without spurious decimals: 20, 2,500, 0.5."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
 def nice_max(value: float) -> float:
     """The next round number above value, so the top tick closes the axis."""
     if value <= 0:
@@ -203,8 +210,8 @@ class _Rows:
             canvas.element(
                 "line", x1=x, x2=x, y1=self.top, y2=plot_bottom, stroke="#d0d4da", stroke_width=1
             )
-            canvas.text(x, plot_bottom + 16, f"{significant(tick)}", text_anchor="middle")
-        canvas.text(WIDTH - self.right + 8, plot_bottom + 16, unit, fill="#555")
+            canvas.text(x, plot_bottom + 16, tick_label(tick), text_anchor="middle")
+        canvas.text(self.left - 8, plot_bottom + 16, unit, text_anchor="end", fill="#555")
 
     def legend(self, canvas: Canvas) -> None:
         """Run colours along the top, when there is more than one run."""
@@ -379,9 +386,9 @@ def line_chart(
     for tick in y_scale.ticks():
         y = y_scale(tick)
         canvas.element("line", x1=left, x2=WIDTH - right, y1=y, y2=y, stroke="#e1e4e8")
-        canvas.text(left - 6, y + 4, significant(tick), text_anchor="end")
+        canvas.text(left - 6, y + 4, tick_label(tick), text_anchor="end")
     for tick in x_scale.ticks():
-        canvas.text(x_scale(tick), height - bottom + 16, significant(tick), text_anchor="middle")
+        canvas.text(x_scale(tick), height - bottom + 16, tick_label(tick), text_anchor="middle")
     canvas.text(WIDTH - right, height - 4, x_label, text_anchor="end", fill="#555")
     canvas.text(4, 16, y_label, fill="#555")
     if reference:
@@ -391,7 +398,7 @@ def line_chart(
             stroke_dasharray="6 4",
         )  # fmt: skip
         canvas.text(WIDTH - right, y - 5, reference.label, text_anchor="end", fill=WARN)
-    legend_x = left + 8
+    legend_x = _legend_start(left, y_label)
     for line in lines:
         coordinates = " ".join(
             f"{x_scale(x):.1f},{y_scale(y):.1f}" for x, y in zip(line.x, line.y, strict=True)
@@ -404,8 +411,12 @@ def line_chart(
             ),
         )  # fmt: skip
         if len(lines) > 1:
-            canvas.element("rect", x=legend_x, y=top - 20, width=12, height=3, fill=line.color)
-            canvas.text(legend_x + 16, top - 14, _clip(line.label, 36))
+            canvas.element(
+                "line", x1=legend_x, x2=legend_x + 14, y1=top - 18, y2=top - 18,
+                stroke=line.color, stroke_width=2.5,
+                stroke_dasharray="4 2" if line.dashed else None,
+            )  # fmt: skip
+            canvas.text(legend_x + 18, top - 14, _clip(line.label, 36))
             legend_x += 30 + CHAR_WIDTH * min(len(line.label), 36)
     return canvas.render()
 
@@ -424,7 +435,8 @@ def bar_chart(
     *,
     y_label: str,
     highlight: Sequence[str] = (),
-    height: float = 220,
+    height: float = 240,
+    width: float = WIDTH,
 ) -> Markup:
     """Grouped vertical bars per category (physical partition); highlighted categories
     (hot partitions) get a marker above their bars."""
@@ -433,15 +445,15 @@ def bar_chart(
     left, right, top, bottom = 64, 16, 34, 40
     y_top = max([v for b in bars for v in b.values] + [0.0])
     y_scale = Scale(0.0, nice_max(y_top), height - bottom, top)
-    canvas = Canvas(WIDTH, height, title)
+    canvas = Canvas(width, height, title)
     for tick in y_scale.ticks():
         y = y_scale(tick)
-        canvas.element("line", x1=left, x2=WIDTH - right, y1=y, y2=y, stroke="#e1e4e8")
-        canvas.text(left - 6, y + 4, significant(tick), text_anchor="end")
+        canvas.element("line", x1=left, x2=width - right, y1=y, y2=y, stroke="#e1e4e8")
+        canvas.text(left - 6, y + 4, tick_label(tick), text_anchor="end")
     canvas.text(4, 16, y_label, fill="#555")
-    slot = (WIDTH - left - right) / len(categories)
-    width = max(1.0, slot * 0.8 / len(bars))
-    legend_x = left + 8
+    slot = (width - left - right) / len(categories)
+    bar_width = max(1.0, slot * 0.8 / len(bars))
+    legend_x = _legend_start(left, y_label)
     for index, category in enumerate(categories):
         x0 = left + index * slot + slot * 0.1
         hot = category in highlight
@@ -451,7 +463,7 @@ def bar_chart(
             canvas.group(
                 f"{item.label} · partition {category}: {significant(value)}",
                 Canvas.markup(
-                    "rect", x=x0 + b_index * width, y=y, width=width, height=y_scale(0) - y,
+                    "rect", x=x0 + b_index * bar_width, y=y, width=bar_width, height=y_scale(0) - y,
                     fill=HOT if hot and len(bars) == 1 else item.color,
                 ),
             )  # fmt: skip
@@ -461,13 +473,18 @@ def bar_chart(
             canvas.text(
                 x0 + slot * 0.4, height - bottom + 16, _clip(category, 10), text_anchor="middle"
             )
-    canvas.text(WIDTH - right, height - 6, "physical partition", text_anchor="end", fill="#555")
+    canvas.text(width - right, height - 6, "physical partition", text_anchor="end", fill="#555")
     if len(bars) > 1:
         for item in bars:
             canvas.element("rect", x=legend_x, y=6, width=12, height=12, fill=item.color)
             canvas.text(legend_x + 16, 16, _clip(item.label, 36))
             legend_x += 30 + CHAR_WIDTH * min(len(item.label), 36)
     return canvas.render()
+
+
+def _legend_start(left: float, y_label: str) -> float:
+    """Legends start right of the y-axis label printed in the top-left corner."""
+    return max(left + 8, 4 + CHAR_WIDTH * len(y_label) + 16)
 
 
 def _clip(text: str, limit: int) -> str:

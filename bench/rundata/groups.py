@@ -63,3 +63,10 @@ def quantiles_by(frame: pd.DataFrame, column: str, quantiles: dict[str, float]) 
             qs = np.quantile(values, list(quantiles.values()))
             result[str(name)] = {key: float(q) for key, q in zip(quantiles, qs, strict=True)}
     return result
+
+
+def values_by(frame: pd.DataFrame, column: str) -> dict[str, np.ndarray]:
+    """{operation: that operation's values of one column} (each a copy, in row order)."""
+    groups = Groups.of(frame["operation"])
+    slices = groups.slices(frame[column].to_numpy(float))
+    return {name: values for name, values in zip(groups.names, slices, strict=True) if len(values)}

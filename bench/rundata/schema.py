@@ -57,6 +57,7 @@ ANALYSIS_COLUMNS = (
     "retrieved_docs",
     "output_docs",
     "index_hit_ratio",
+    PARTITION_KEY_COLUMN,
 )
 
 OUTCOMES = ("ok", "conflict", "not_found", "throttled", "error")

@@ -64,7 +64,7 @@ def operation_rates(
     index = bucket_index(frame, window, width)
     inside = (index >= 0) & (index < n_buckets)
     operations = frame["operation"].astype("category")
-    codes = operations.cat.codes.to_numpy()[inside]
+    codes = operations.cat.codes.to_numpy().astype(np.int64)[inside]
     n_ops = len(operations.cat.categories)
     counts = np.bincount(codes * n_buckets + index[inside], minlength=n_ops * n_buckets)
     table = counts.reshape(n_ops, n_buckets).T / width

@@ -35,6 +35,7 @@ def summarize(run: Run) -> dict[str, Any]:
     stats = group_stats(frame, Groups.of(frame["operation"]), duration)
     total = group_stats(frame, Groups.single(len(frame)), duration).get(TOTAL_KEY)
     total = total or {"count": 0, "rate_per_s": 0.0, "latency_ms": {}, "ru": {"total": 0.0}}
+    total.pop("kind", None)  # a mix of kinds
     total_ru = total["ru"]["total"]
     for values in stats.values():
         values["ru_share"] = values["ru"]["total"] / total_ru if total_ru else 0.0
@@ -66,11 +67,17 @@ def write_summary(run_dir: str | Path) -> dict[str, Any]:
     """Aggregate a run directory and write its summary.json; returns what was written."""
     run = load_run(run_dir)
     summary = summarize(run)
-    path = run.directory / "summary.json"
-    temporary = path.with_suffix(".json.tmp")
+    save_summary(run.directory, summary)
+    return summary
+
+
+def save_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
+    """Write summary.json atomically (a reader never sees half a file)."""
+    path = Path(run_dir) / "summary.json"
+    temporary = path.with_name(".summary.json.tmp")
     temporary.write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     temporary.replace(path)
-    return summary
+    return path
 
 
 def group_stats(frame: pd.DataFrame, groups: Groups, duration_s: float) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 from bench.emulator.query.values import (
     RANK_ARRAY,
     UNDEFINED,
-    as_number,
+    finite_or_undefined,
     is_number,
     sort_key,
     type_rank,
@@ -37,14 +37,14 @@ def _numbers(values: Iterable[Any]) -> list[Any] | None:
 
 def total(values: Iterable[Any]) -> Any:
     numbers = _numbers(values)
-    return UNDEFINED if numbers is None else as_number(sum(numbers))
+    return UNDEFINED if numbers is None else finite_or_undefined(sum(numbers))
 
 
 def average(values: Iterable[Any]) -> Any:
     numbers = _numbers(values)
     if not numbers:
         return UNDEFINED
-    return as_number(sum(numbers) / len(numbers))
+    return finite_or_undefined(sum(numbers) / len(numbers))
 
 
 def _extreme(pick: Callable[..., Any]) -> Callable[[Iterable[Any]], Any]:

@@ -57,6 +57,7 @@ class CompiledQuery:
     source_alias: str | None
     source: Compiled | None
     source_iterates: bool
+    source_is_container: bool  # `FROM c`: each row is just one document
     joins: list[tuple[str, Compiled]]
     where: Compiled | None
     group_by: list[Compiled]
@@ -87,6 +88,13 @@ class CompiledQuery:
             row[alias] = value
             yield from self._joined(row, 0)
 
+    def document_rows(self, documents: Iterable[dict], context: Context) -> Iterator[Row]:
+        """The rows of the outermost query, one container document at a time."""
+        if self.source_is_container and not self.joins:
+            alias = self.source_alias
+            return ({CTX: context, ROOT: d, alias: d} for d in documents)  # type: ignore[misc]
+        return (row for d in documents for row in self.rows({CTX: context, ROOT: d}))
+
     def _joined(self, row: Row, position: int) -> Iterator[Row]:
         if position == len(self.joins):
             yield row
@@ -105,7 +113,9 @@ class CompiledQuery:
             return iter(rows)
         return (row for row in rows if where(row) is True)
 
-    def finish(self, rows: Iterable[Row], empty_group_base: Row) -> list[Any]:
+    def finish(
+        self, rows: Iterable[Row], empty_group_base: Row, *, presorted: bool = False
+    ) -> list[Any]:
         """Filtered rows -> GROUP BY/aggregates -> ORDER BY -> SELECT -> DISTINCT -> paging."""
         units: Iterable[Row] = rows
         if self.aggregate:
@@ -115,7 +125,7 @@ class CompiledQuery:
         top = _count(self.top, empty_group_base, "TOP")
         if top is not None:
             take = top if take is None else min(take, top)
-        if self.order_by:
+        if self.order_by and not presorted:
             units = self._sorted(units)
         values = (v for v in map(self.projection, units) if v is not UNDEFINED)
         if self.distinct:
@@ -203,7 +213,9 @@ class Compiler:
         source_alias = None
         source = None
         iterates = False
+        container = False
         if node.source is not None:
+            container = isinstance(node.source.expr, ast.ContainerRef) and not node.source.iterate
             source_alias = node.source.alias
             source = self.expr(node.source.expr, scope)
             iterates = node.source.iterate
@@ -228,6 +240,7 @@ class Compiler:
             source_alias,
             source,
             iterates,
+            container,
             joins,
             where,
             group_by,

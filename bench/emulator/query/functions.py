@@ -56,6 +56,11 @@ def _strings(*values: Any) -> bool:
     return all(isinstance(v, str) for v in values)
 
 
+def _int(value: Any) -> int:
+    """A numeric argument as an index, clamped so huge values cannot overflow slicing."""
+    return int(max(-(2**31), min(2**31, value)))
+
+
 def _flag(value: Any) -> bool | None:
     """An optional boolean argument (ignoreCase, partial match): None if it is not a boolean."""
     return value if value is True or value is False else None
@@ -132,22 +137,22 @@ def _concat(*parts: Any) -> Any:
 def _substring(text: Any, start: Any, length: Any) -> Any:
     if not isinstance(text, str) or not is_number(start) or not is_number(length):
         return UNDEFINED
-    begin = max(0, int(start))
-    return text[begin : begin + max(0, int(length))]
+    begin = max(0, _int(start))
+    return text[begin : begin + max(0, _int(length))]
 
 
 @_register("LEFT", 2)
 def _left(text: Any, count: Any) -> Any:
     if not isinstance(text, str) or not is_number(count):
         return UNDEFINED
-    return text[: max(0, int(count))]
+    return text[: max(0, _int(count))]
 
 
 @_register("RIGHT", 2)
 def _right(text: Any, count: Any) -> Any:
     if not isinstance(text, str) or not is_number(count):
         return UNDEFINED
-    count = max(0, int(count))
+    count = max(0, _int(count))
     return text[len(text) - count :] if count else ""
 
 
@@ -155,7 +160,7 @@ def _right(text: Any, count: Any) -> Any:
 def _index_of(text: Any, search: Any, start: Any = 0) -> Any:
     if not _strings(text, search) or not is_number(start):
         return UNDEFINED
-    return text.find(search, max(0, int(start)))
+    return text.find(search, max(0, _int(start)))
 
 
 @_register("REPLACE", 3)
@@ -167,7 +172,7 @@ def _replace(text: Any, old: Any, new: Any) -> Any:
 def _replicate(text: Any, count: Any) -> Any:
     if not isinstance(text, str) or not is_number(count) or count < 0 or len(text) * count > 10000:
         return UNDEFINED
-    return text * int(count)
+    return text * _int(count)
 
 
 @_register("TOSTRING", 1)
@@ -218,14 +223,14 @@ def _array_length(array: Any) -> Any:
 def _array_slice(array: Any, start: Any, length: Any = None) -> Any:
     if not isinstance(array, list) or not is_number(start):
         return UNDEFINED
-    begin = int(start)
+    begin = _int(start)
     if begin < 0:
         begin = max(0, len(array) + begin)
     if length is None:
         return array[begin:]
     if not is_number(length):
         return UNDEFINED
-    return array[begin : begin + max(0, int(length))]
+    return array[begin : begin + max(0, _int(length))]
 
 
 @_register("ARRAY_CONCAT", 2, 64)
@@ -260,7 +265,7 @@ _math("TRUNC", 1, lambda v: float(math.trunc(v)))
 _math("SIGN", 1, lambda v: float((v > 0) - (v < 0)))
 _math("SQRT", 1, math.sqrt)
 _math("SQUARE", 1, lambda v: float(v) * v)
-_math("POWER", 2, lambda a, b: float(a) ** b)
+_math("POWER", 2, math.pow)
 _math("EXP", 1, math.exp)
 _math("LOG10", 1, math.log10)
 _math("SIN", 1, math.sin)

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bench.emulator.errors import CosmosError
-from bench.emulator.query.values import RANK_ARRAY, RANK_STRING, sort_key
+from bench.emulator.query.values import RANK_ARRAY, RANK_NUMBER, RANK_STRING, sort_key
 
 ARRAY_ITEM = "[]"
 SYSTEM_PROPERTIES = frozenset({"_rid", "_self", "_etag", "_ts", "_attachments"})
@@ -128,9 +128,10 @@ def _entry_path(entry: Any) -> Any:
 class _PathValues:
     """The terms of one path: documents per value, plus the values in sorted order for ranges."""
 
-    __slots__ = ("by_term", "pending", "sorted_terms")
+    __slots__ = ("by_term", "entries", "pending", "sorted_terms")
 
     def __init__(self) -> None:
+        self.entries = 0  # (term, document) pairs: documents holding a scalar at a plain path
         self.by_term: dict[Term, set[Any]] = {}
         self.sorted_terms: list[Term] = []
         self.pending: list[Term] = []
@@ -139,25 +140,41 @@ class _PathValues:
         keys = self.by_term.get(term)
         if keys is None:
             self.by_term[term] = {key}
+            self.entries += 1
             self.pending.append(term)
-            if len(self.pending) > _PENDING_LIMIT:
+            if len(self.pending) > max(_PENDING_LIMIT, len(self.sorted_terms) // 8):
                 self._rebuild()
-        else:
+        elif key not in keys:
             keys.add(key)
+            self.entries += 1
 
     def discard(self, term: Term, key: Any) -> None:
         keys = self.by_term.get(term)
-        if keys is not None:
-            keys.discard(key)
+        if keys is not None and key in keys:
+            keys.remove(key)
+            self.entries -= 1
             if not keys:
                 del self.by_term[term]  # its sorted entry is skipped until the next rebuild
 
+    def ordered(self, descending: bool) -> Iterator[tuple[Term, set[Any]]]:
+        """Terms in ORDER BY order with their documents (a snapshot of the sorted terms)."""
+        if self.pending or len(self.sorted_terms) > 2 * len(self.by_term):
+            self._rebuild()
+        by_term = self.by_term
+        for term in reversed(self.sorted_terms) if descending else iter(self.sorted_terms):
+            keys = by_term.get(term)
+            if keys:
+                yield term, keys
+
     def _rebuild(self) -> None:
-        self.sorted_terms = sorted(self.by_term)
+        # Two sorted runs: Timsort merges them in linear time. Drop removed and repeated terms.
+        merged = sorted(self.sorted_terms + sorted(self.pending))
+        by_term = self.by_term
+        self.sorted_terms = [t for t in dict.fromkeys(merged) if t in by_term]
         self.pending = []
 
     def range(self, low: Term, low_inclusive: bool, high: Term, high_inclusive: bool) -> set[Any]:
-        if len(self.sorted_terms) > 2 * len(self.by_term) + _PENDING_LIMIT:
+        if len(self.pending) > _PENDING_LIMIT or len(self.sorted_terms) > 2 * len(self.by_term):
             self._rebuild()
         terms = self.sorted_terms
         begin = (bisect.bisect_left if low_inclusive else bisect.bisect_right)(terms, low)
@@ -180,6 +197,18 @@ def _within(term: Term, low: Term, low_inc: bool, high: Term, high_inc: bool) ->
     return above and below
 
 
+class _PathNode:
+    """One path of the documents seen so far: its child paths and, if indexed, its terms."""
+
+    __slots__ = ("children", "counted", "path", "values")
+
+    def __init__(self, path: Path, values: _PathValues | None, counted: int) -> None:
+        self.path = path
+        self.values = values
+        self.counted = counted  # 1 for user properties, 0 for system ones (not charged)
+        self.children: dict[str, _PathNode] = {}
+
+
 class PartitionIndex:
     """Index of one physical partition's documents."""
 
@@ -191,6 +220,7 @@ class PartitionIndex:
         self.paths = PathPolicy(self.policy if self.enabled else {})
         self.composites = [_composite(c) for c in self.policy.get("compositeIndexes") or []]
         self._paths: dict[Path, _PathValues] = {}
+        self._root = _PathNode((), None, 0)
         self._sizes: dict[Any, int] = {}
         # First-insert order of every key ever seen: index hits come back in a stable order
         # (kept across remove+insert, so a replace does not move a document).
@@ -206,31 +236,55 @@ class PartitionIndex:
             self._positions[key] = len(self._positions)
         if not self.enabled:
             return 0
-        written = 0
-        for path, term in self._terms(document):
-            values = self._paths.get(path)
-            if values is None:
-                values = self._paths[path] = _PathValues()
-            values.add(term, key)
-            if path[0] not in SYSTEM_PROPERTIES:
-                written += 1
-        return written
+        return self._walk(self._root, document.items(), key, True)
 
     def remove(self, key: Any, document: Mapping[str, Any]) -> None:
         """Forget `document` (as it was stored) under `key`."""
         self._sizes.pop(key, None)
-        if not self.enabled:
-            return
-        for path, term in self._terms(document):
-            values = self._paths.get(path)
-            if values is not None:
-                values.discard(term, key)
+        if self.enabled:
+            self._walk(self._root, document.items(), key, False)
 
-    def _terms(self, document: Mapping[str, Any]) -> Iterator[tuple[Path, Term]]:
-        is_indexed = self.paths.is_indexed
-        for path, value in _leaves(document, ()):
-            if is_indexed(path):
-                yield path, sort_key(value)
+    def _walk(self, node: _PathNode, items: Iterable[tuple[str, Any]], key: Any, add: bool) -> int:
+        """Add or discard the terms under `node`; the write path of every document, kept tight:
+        path nodes are found by name in a trie, so no path tuple is built per value."""
+        written = 0
+        children = node.children
+        for name, value in items:
+            child = children.get(name)
+            if child is None:
+                child = children[name] = self._new_node(node, name)
+            kind = type(value)
+            if kind is dict:
+                written += self._walk(child, value.items(), key, add)
+                continue
+            if kind is list:
+                element = child.children.get(ARRAY_ITEM)
+                if element is None:
+                    element = child.children[ARRAY_ITEM] = self._new_node(child, ARRAY_ITEM)
+                written += self._walk(child, [(ARRAY_ITEM, item) for item in value], key, add)
+                continue
+            values = child.values
+            if values is None:
+                continue
+            if kind is str:
+                term: Term = (RANK_STRING, value)
+            elif kind is int or kind is float:
+                term = (RANK_NUMBER, value)
+            else:
+                term = sort_key(value)
+            if add:
+                values.add(term, key)
+            else:
+                values.discard(term, key)
+            written += child.counted
+        return written
+
+    def _new_node(self, parent: _PathNode, name: str) -> _PathNode:
+        path = (*parent.path, name)
+        values = None
+        if self.paths.is_indexed(path):
+            values = self._paths[path] = _PathValues()
+        return _PathNode(path, values, int(path[0] not in SYSTEM_PROPERTIES))
 
     # -- reads -----------------------------------------------------------
     def is_indexed(self, path: Path) -> bool:
@@ -250,6 +304,20 @@ class PartitionIndex:
             return set()
         return values.range(low, low_inclusive, high, high_inclusive)
 
+    def ordered(self, path: Path, descending: bool) -> Iterator[tuple[Term, list[Any]]]:
+        """Walk one path's range index in ORDER BY order: (term, keys in stable order)."""
+        values = self._paths.get(path)
+        if values is None:
+            return
+        position = self.position
+        for term, keys in values.ordered(descending):
+            yield term, sorted(keys, key=position)
+
+    def documents_with(self, path: Path) -> int:
+        """How many documents hold a scalar at `path` (exact for paths without `[]`)."""
+        values = self._paths.get(path)
+        return 0 if values is None else values.entries
+
     def position(self, key: Any) -> int:
         """Stable ordering of documents found through the index."""
         return self._positions.get(key, -1)
@@ -267,18 +335,6 @@ class PartitionIndex:
         wanted = tuple(order)
         inverted = tuple((path, not desc) for path, desc in order)
         return next((c for c in self.composites if c.paths in (wanted, inverted)), None)
-
-
-def _leaves(value: Any, path: Path) -> Iterator[tuple[Path, Any]]:
-    if isinstance(value, dict):
-        for name, child in value.items():
-            yield from _leaves(child, (*path, name))
-    elif isinstance(value, list):
-        item_path = (*path, ARRAY_ITEM)
-        for child in value:
-            yield from _leaves(child, item_path)
-    elif path:
-        yield path, value
 
 
 def _composite(entries: Any) -> CompositeIndex:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -94,7 +95,8 @@ SYMBOLS = sorted(
 
 _WHITESPACE = re.compile(r"(?:\s+|--[^\n]*)+")
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
-_NUMBER = re.compile(r"0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"0[xX][0-9a-fA-F]+|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_DIGITS = frozenset("0123456789")
 _PARAM = re.compile(r"@[A-Za-z0-9_$]+")
 _ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "'": "'", '"': '"', "\\": "\\"}
 _ESCAPES["/"] = "/"
@@ -127,11 +129,11 @@ def tokenize(query: str) -> list[Token]:
             tokens.append(Token(Kind.STRING, text, text, pos, end))
             pos = end
             continue
-        if char.isdigit() or (char == "." and query[pos + 1 : pos + 2].isdigit()):
+        if char in _DIGITS or (char == "." and query[pos + 1 : pos + 2] in _DIGITS):
             match = _NUMBER.match(query, pos)
             assert match is not None
             tokens.append(
-                Token(Kind.NUMBER, match.group(), _number(match.group()), pos, match.end())
+                Token(Kind.NUMBER, match.group(), _number(match.group(), pos), pos, match.end())
             )
             pos = match.end()
             continue
@@ -160,11 +162,18 @@ def tokenize(query: str) -> list[Token]:
             raise syntax_error(char, pos, pos + 1)
 
 
-def _number(text: str) -> int | float:
+def _number(text: str, start: int) -> int | float:
     if text[:2].lower() == "0x":
         return int(text, 16)
     if any(c in text for c in ".eE"):
         value = float(text)
+        if math.isinf(value):
+            raise query_error(
+                f"The number '{text}' is out of range.",
+                code="SC1001",
+                start=start,
+                end=start + len(text),
+            )
         return int(value) if value.is_integer() and abs(value) < 2**53 else value
     return int(text)
 

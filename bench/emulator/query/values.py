@@ -59,6 +59,9 @@ def is_number(value: Any) -> bool:
 
 def equals(left: Any, right: Any) -> Any:
     """`left = right`: True/False for same-typed values, undefined otherwise."""
+    kind = type(left)
+    if kind is type(right) and (kind is str or kind is int or kind is float):
+        return left == right  # the common case, decided without ranking types
     if left is UNDEFINED or right is UNDEFINED:
         return UNDEFINED
     rank = type_rank(left)
@@ -83,6 +86,9 @@ def deep_equal(left: Any, right: Any) -> bool:
 
 def compare(left: Any, right: Any) -> int | None:
     """-1/0/1 for two values the service can order (same primitive type), else None."""
+    kind = type(left)
+    if kind is type(right) and (kind is str or kind is int or kind is float):
+        return 0 if left == right else -1 if left < right else 1
     rank = type_rank(left)
     if rank != type_rank(right) or rank in (RANK_UNDEFINED, RANK_ARRAY, RANK_OBJECT):
         return None

@@ -1,0 +1,238 @@
+"""Loads the documents a query needs from each partition, and records what that cost.
+
+Three ways, as on the service: index lookups when the filter allows them
+(the candidates are loaded in a stable order); an ordered walk of a range
+index for `ORDER BY` with TOP/LIMIT, which stops once enough rows came out;
+otherwise a full scan. Everything loaded counts in `QueryMetrics`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from bench.emulator.query.evaluator import CompiledQuery, Compiler, Row
+from bench.emulator.query.indexing import ARRAY_ITEM, PartitionIndex, Path, parse_path
+from bench.emulator.query.metrics import QueryMetrics
+from bench.emulator.query.planner import AnyOf, Lookup, Plan, index_spec, partition_key_lookups
+from bench.emulator.query.values import UNDEFINED, deep_equal
+
+
+class PartitionSource(Protocol):
+    """What the engine reads from one physical partition (the storage provides it)."""
+
+    id: str
+    documents: Mapping[Any, dict]  # stored documents (with system properties) by storage key
+    index: PartitionIndex
+
+
+class DocumentLoader:
+    """Finds, loads and counts the documents of one query execution."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        compiler: Compiler,
+        base: Row,
+        metrics: QueryMetrics,
+        partition_key_paths: Sequence[str],
+        partition_key_prefix: Sequence[Any] | None,
+    ) -> None:
+        self.plan = plan
+        self.base = base
+        self.metrics = metrics
+        self.filter_paths: set[Path] = set()  # paths whose index narrowed the filter
+        self.scope_lookups: list[Lookup] = []
+        self.in_scope: Callable[[Mapping[str, Any]], bool] | None = None
+        if partition_key_prefix:
+            self.scope_lookups = partition_key_lookups(
+                partition_key_paths, partition_key_prefix, compiler
+            )
+            self.in_scope = _scope_filter(partition_key_paths, partition_key_prefix)
+
+    # -- lookups and scans -------------------------------------------------
+    def documents(self, partitions: Sequence[PartitionSource]) -> Iterator[dict]:
+        for partition in partitions:
+            yield from self._partition(partition)
+
+    def _partition(self, partition: PartitionSource) -> Iterator[dict]:
+        index, stored, metrics = partition.index, partition.documents, self.metrics
+        started = time.perf_counter()
+        hits = self._lookup(index, self.plan.lookups, record=True)
+        scope = self._lookup(index, self.scope_lookups, record=False)
+        self._add_time("indexLookupTimeInMs", started)
+        if hits is not None:
+            metrics.index_hit_document_count += len(hits if scope is None else hits & scope)
+        candidates = hits if scope is None else scope if hits is None else hits & scope
+        if candidates is None:
+            keys: Any = stored.keys()
+            scanning = True
+        elif len(candidates) * 8 > len(stored):
+            keys = [key for key in stored if key in candidates]
+            scanning = False
+        else:
+            keys = sorted(candidates, key=index.position)
+            scanning = False
+        for key in keys:
+            document = stored.get(key)
+            if document is None:
+                continue
+            if scanning:
+                metrics.scanned_document_count += 1
+            if self.in_scope is not None and not self.in_scope(document):
+                continue
+            self._loaded(index, key, document)
+            yield document
+
+    def _loaded(self, index: PartitionIndex, key: Any, document: dict) -> None:
+        self.metrics.retrieved_document_count += 1
+        self.metrics.retrieved_document_size += index.document_size(key, document)
+
+    def _lookup(
+        self, index: PartitionIndex, lookups: Sequence[Lookup | AnyOf], *, record: bool
+    ) -> set[Any] | None:
+        """Intersection of the usable lookups' results; None when none is usable (scan)."""
+        found: list[set[Any]] = []
+        for lookup in lookups:
+            options = lookup.options if isinstance(lookup, AnyOf) else (lookup,)
+            if not all(index.is_indexed(o.path) for o in options):
+                if record:
+                    _note(self.metrics.potential_indexes, options)
+                continue
+            union: set[Any] | None = set()
+            for option in options:
+                self.metrics.index_lookup_count += 1
+                keys = option.run(index, self.base)
+                if keys is None:
+                    union = None
+                    break
+                union |= keys
+            if union is not None:
+                found.append(union)
+                if record:
+                    _note(self.metrics.utilized_indexes, options)
+                    self.filter_paths.update(o.path for o in options)
+        if not found:
+            return None
+        found.sort(key=len)
+        result = set(found[0])
+        for keys in found[1:]:
+            result &= keys
+        return result
+
+    def _add_time(self, name: str, started: float) -> None:
+        timings = self.metrics.timings_ms
+        timings[name] = timings.get(name, 0.0) + (time.perf_counter() - started) * 1000
+
+    # -- ORDER BY ----------------------------------------------------------
+    def ordered_documents(
+        self, compiled: CompiledQuery, partitions: Sequence[PartitionSource]
+    ) -> Iterator[dict] | None:
+        """Documents in ORDER BY order straight from a range index, loaded lazily; None when
+        the index cannot give that order (or the filter has a better index to use)."""
+        order = self.plan.order_paths
+        if (
+            order is None
+            or len(order) != 1
+            or ARRAY_ITEM in order[0][0]
+            or not compiled.source_is_container
+            or compiled.joins
+            or compiled.aggregate
+            or compiled.distinct
+            or (compiled.top is None and compiled.limit is None)
+            or self.in_scope is not None
+            or not partitions
+        ):
+            return None
+        path, descending = order[0]
+        for partition in partitions:
+            index = partition.index
+            if not index.is_indexed(path):
+                return None
+            # Documents without a scalar there sort around the indexed ones: fall back.
+            if index.documents_with(path) != len(partition.documents):
+                return None
+            if any(all(index.is_indexed(o.path) for o in _options(lk)) for lk in self.plan.lookups):
+                return None
+        streams = [self._ordered_partition(p, path, descending) for p in partitions]
+        merged = heapq.merge(*streams, key=lambda pair: pair[0], reverse=descending)
+        return (document for _, document in merged)
+
+    def _ordered_partition(
+        self, partition: PartitionSource, path: Path, descending: bool
+    ) -> Iterator[tuple[tuple, dict]]:
+        index, stored = partition.index, partition.documents
+        for term, keys in index.ordered(path, descending):
+            for key in keys:
+                document = stored.get(key)
+                if document is not None:
+                    self._loaded(index, key, document)
+                    yield term, document
+
+    def record_order_by(self, partitions: Sequence[PartitionSource]) -> None:
+        """Whether the ORDER BY was served by an index: single-path ORDER BY with no other
+        filtered path, or a composite index (filter paths, then the ORDER BY paths)."""
+        plan, metrics = self.plan, self.metrics
+        if not plan.order_by:
+            return
+        if plan.order_paths is None or not partitions:
+            metrics.in_memory_sort = True
+            return
+        index = partitions[0].index
+        order_paths = [p for p, _ in plan.order_paths]
+        filters = self.filter_paths - set(order_paths)
+        if len(order_paths) == 1 and not filters:
+            entry = (f"ORDER BY ROOT{_dotted(order_paths[0])}", index_spec(order_paths[0]))
+            if entry not in metrics.utilized_indexes:
+                metrics.utilized_indexes.append(entry)
+            return
+        for composite in index.composites:
+            leading = {p for p, _ in composite.paths[: len(filters)]}
+            rest = [p for p, _ in composite.paths[len(filters) :]]
+            if leading == filters and rest[: len(order_paths)] == order_paths:
+                metrics.utilized_composite_indexes.append(
+                    [f"/{'/'.join(p)} {'DESC' if d else 'ASC'}" for p, d in composite.paths]
+                )
+                return
+        metrics.in_memory_sort = True
+
+
+def _options(lookup: Lookup | AnyOf) -> tuple[Lookup, ...]:
+    return lookup.options if isinstance(lookup, AnyOf) else (lookup,)
+
+
+def _note(entries: list[tuple[str, str]], options: Sequence[Lookup]) -> None:
+    for option in options:
+        entry = (option.text, index_spec(option.path))
+        if entry not in entries:
+            entries.append(entry)
+
+
+def _dotted(path: Path) -> str:
+    return "".join("[]" if s == ARRAY_ITEM else f".{s}" for s in path)
+
+
+def _scope_filter(
+    paths: Sequence[str], prefix: Sequence[Any]
+) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether a document's partition-key values start with `prefix` (`{}`: no value)."""
+    wanted = [
+        (parse_path(path, terminal=False).segments, UNDEFINED if value == {} else value)
+        for path, value in zip(paths, prefix, strict=False)
+    ]
+
+    def in_scope(document: Mapping[str, Any]) -> bool:
+        for segments, value in wanted:
+            current: Any = document
+            for segment in segments:
+                current = current.get(segment, UNDEFINED) if type(current) is dict else UNDEFINED
+            if value is UNDEFINED:
+                if current is not UNDEFINED:
+                    return False
+            elif not deep_equal(current, value):
+                return False
+        return True
+
+    return in_scope

@@ -1,0 +1,191 @@
+"""The emulator's own cost: point reads/s and creates/s the sync SDK achieves against it,
+next to the same loops against a do-nothing HTTP server (the ceiling), as a ratio.
+
+Both servers run in their own process and on the same HTTP stack (aiohttp's
+low-level server); the do-nothing server answers every request with canned
+JSON and no auth, storage or accounting, so the ratio isolates what the
+emulator itself costs. By default client and server share one core (the
+harsh case: every microsecond the server spends is taken from the client);
+`--cores 2` gives each its own core, as a load test on two cores would. Aim:
+ratio >= 0.7, i.e. the emulator is not what limits a load test::
+
+    python -m bench.perf.emulator [--duration 3] [--cores 1|2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey
+
+from bench.emulator import WELL_KNOWN_KEY, LocalEmulator
+
+DATABASE, CONTAINER = "perf", "items"
+ITEM = {"id": "item", "pk": "p", "name": "a small document", "n": 1, "tags": ["x", "y"]}
+
+
+# -- the ceiling: a do-nothing server the SDK accepts ------------------------------------------
+def _canned_replies(endpoint: str) -> dict[str, tuple[int, bytes, dict[str, str]]]:
+    container = {
+        "id": CONTAINER,
+        "_rid": "AAAAAIAAAAA=",
+        "_self": "dbs/AAAAAA==/colls/AAAAAIAAAAA=/",
+        "partitionKey": {"paths": ["/pk"], "kind": "Hash", "version": 2},
+    }
+    ranges = {
+        "_rid": container["_rid"],
+        "PartitionKeyRanges": [
+            {"id": "0", "minInclusive": "", "maxExclusive": "FF", "parents": []}
+        ],
+        "_count": 1,
+    }
+    location = [{"name": "local", "databaseAccountEndpoint": endpoint}]
+    account = {
+        "writableLocations": location,
+        "readableLocations": location,
+        "userConsistencyPolicy": {"defaultConsistencyLevel": "Session"},
+    }
+    document = {**ITEM, "_rid": "AAAAAIAAAAABAAAAAAAAAA==", "_etag": '"1"', "_ts": 1}
+    item_headers = {
+        "x-ms-request-charge": "1",
+        "x-ms-session-token": "0:-1#1",
+        "x-ms-documentdb-partitionkeyrangeid": "0",
+    }
+    return {
+        "account": (200, json.dumps(account).encode(), {}),
+        "container": (200, json.dumps(container).encode(), {}),
+        "pkranges": (200, json.dumps(ranges).encode(), {"etag": '"1"'}),
+        "item": (200, json.dumps(document).encode(), item_headers),
+        "created": (201, json.dumps(document).encode(), item_headers),
+    }
+
+
+def _serve_ceiling(port_queue: multiprocessing.Queue, core: int | None) -> None:
+    """Run the do-nothing server until killed; puts its port on `port_queue`."""
+    from aiohttp import web
+    from aiohttp.web_server import Server
+
+    if core is not None:
+        os.sched_setaffinity(0, {core})
+    replies: dict[str, tuple[int, bytes, dict[str, str]]] = {}
+
+    async def handle(request: web.BaseRequest) -> web.Response:
+        await request.read()
+        path = request.path.rstrip("/")
+        if not path:
+            kind = "account"
+        elif path.endswith("/pkranges"):
+            if request.headers.get("if-none-match") == '"1"':
+                return web.Response(status=304, headers={"etag": '"1"'})
+            kind = "pkranges"
+        elif path.endswith(f"/colls/{CONTAINER}"):
+            kind = "container"
+        else:
+            kind = "created" if request.method == "POST" else "item"
+        status, body, headers = replies[kind]
+        return web.Response(
+            status=status, body=body, headers=headers, content_type="application/json"
+        )
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(Server(handle, access_log=None), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        replies.update(_canned_replies(f"http://127.0.0.1:{port}/"))
+        port_queue.put(port)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+# -- the loops ---------------------------------------------------------------------------------
+@dataclass
+class Rates:
+    reads: float
+    creates: float
+
+
+def _rate(operation: Callable[[int], object], duration: float) -> float:
+    operation(-1)  # warm up connections and caches
+    done = 0
+    started = time.perf_counter()
+    deadline = started + duration
+    while time.perf_counter() < deadline:
+        operation(done)
+        done += 1
+    return done / (time.perf_counter() - started)
+
+
+def _measure(container: ContainerProxy, duration: float, run: str) -> Rates:
+    reads = _rate(lambda _: container.read_item(ITEM["id"], ITEM["pk"]), duration)
+    creates = _rate(
+        lambda number: container.create_item({**ITEM, "id": f"{run}-{number}"}), duration
+    )
+    return Rates(reads, creates)
+
+
+def _emulator_rates(duration: float, server_core: int | None) -> Rates:
+    with LocalEmulator(port=0) as emulator:
+        if server_core is not None and emulator.pid is not None:
+            os.sched_setaffinity(emulator.pid, {server_core})
+        client = CosmosClient(emulator.endpoint, emulator.key)
+        database = client.create_database_if_not_exists(DATABASE)
+        container = database.create_container_if_not_exists(CONTAINER, PartitionKey("/pk"))
+        container.upsert_item(ITEM)
+        return _measure(container, duration, "emulator")
+
+
+def _ceiling_rates(duration: float, server_core: int | None) -> Rates:
+    context = multiprocessing.get_context("spawn")
+    ports: multiprocessing.Queue = context.Queue()
+    server = context.Process(target=_serve_ceiling, args=(ports, server_core), daemon=True)
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{ports.get(timeout=30)}/"
+        client = CosmosClient(endpoint, WELL_KNOWN_KEY)
+        container = client.get_database_client(DATABASE).get_container_client(CONTAINER)
+        return _measure(container, duration, "ceiling")
+    finally:
+        server.terminate()
+        server.join(5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.perf.emulator", description=__doc__)
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per loop (default 3)")
+    parser.add_argument(
+        "--cores",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="1: client and server share one core (default); 2: one core each",
+    )
+    args = parser.parse_args(argv)
+    available = sorted(os.sched_getaffinity(0))
+    if args.cores == 2 and len(available) < 2:
+        parser.error("--cores 2 needs two available CPUs")
+    client_core = available[0]
+    server_core = available[0] if args.cores == 1 else available[1]
+    os.sched_setaffinity(0, {client_core})
+
+    ceiling = _ceiling_rates(args.duration, server_core)
+    emulator = _emulator_rates(args.duration, server_core)
+    print(f"sync SDK, one client thread, {args.cores} core(s), {args.duration:g} s per loop")
+    print(f"{'operation':<12}{'emulator/s':>12}{'ceiling/s':>12}{'ratio':>8}")
+    for name in ("reads", "creates"):
+        ours, top = getattr(emulator, name), getattr(ceiling, name)
+        print(
+            f"{'point ' + name if name == 'reads' else name:<12}{ours:>12.0f}{top:>12.0f}{ours / top:>8.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""`rubench report RUN_DIR [RUN_DIR ...] [-o FILE]`: a run report, or a comparison."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="write an HTML report of a run, or compare runs",
+        description="One run directory: write its run report (default RUN_DIR/report.html). "
+        "Two or more: compare them, the first being the baseline "
+        "(default comparison.html in the current directory). The page is one "
+        "self-contained HTML file that opens offline.",
+    )
+    parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="run directory")
+    parser.add_argument("-o", "--output", type=Path, help="HTML file to write")
+    parser.set_defaults(handler=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from bench.report import write_comparison_report, write_run_report
+
+    if len(args.run_dirs) == 1:
+        path = write_run_report(args.run_dirs[0], args.output)
+    else:
+        path = write_comparison_report(args.run_dirs, args.output or Path("comparison.html"))
+    print(path)
+    return 0

@@ -1,0 +1,213 @@
+"""Top findings of a run in plain sentences, from its summary (summary.json).
+
+Each finding has a stable `key` ("cost:point_read", "hot-partition:2") so a
+comparison can tell which findings appeared, disappeared or changed, and the
+capacity planner can reuse the same sentences.
+
+Example::
+
+    for finding in run_findings(summary):
+        print(finding.text)  # "point_read: 1.00 RU, p99 4.12 ms"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bench.report.formatting import compact, ms, number, percent, ru
+
+INFO, NOTICE, WARNING = "info", "notice", "warning"
+SEVERITY_ORDER = {WARNING: 0, NOTICE: 1, INFO: 2}
+
+PARTITION_THROTTLE_SHARE = 0.01  # a partition answering 429 to >= 1% of its requests
+HOT_PARTITION_FACTOR = 1.5  # RU share above 1.5x an even spread
+TOP_CONSUMER_SHARE = 0.5
+CAPACITY_SHARE = 0.8  # sustained RU/s at 80% of provisioned
+READ_AMPLIFICATION = 10  # documents read per document returned
+LOW_INDEX_HIT = 0.5
+NOTABLE_ERROR_RATE = 0.01
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One plain sentence about a run; `key` identifies it across runs."""
+
+    key: str
+    text: str
+    severity: str = INFO
+    operation: str | None = None
+
+
+def run_findings(summary: dict[str, Any]) -> list[Finding]:
+    """Every finding for a run, most important first."""
+    operations = summary.get("operations") or {}
+    findings = [
+        *_partition_findings(summary),
+        *_capacity_findings(summary),
+        *_consumer_findings(operations),
+    ]
+    for name, stats in operations.items():
+        findings += _operation_findings(name, stats)
+    return sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])
+
+
+def changed_findings(
+    baseline: Sequence[Finding], candidate: Sequence[Finding], unchanged_operations: set[str]
+) -> list[tuple[str, Finding | None, Finding | None]]:
+    """(change, before, after) for findings that appeared, disappeared or changed.
+
+    A finding about an operation whose figures are within noise is not a change
+    even when its sentence carries slightly different numbers.
+    """
+    before = {f.key: f for f in baseline}
+    after = {f.key: f for f in candidate}
+    changes: list[tuple[str, Finding | None, Finding | None]] = []
+    for key, finding in after.items():
+        if key not in before:
+            changes.append(("new", None, finding))
+        elif finding.text != before[key].text and finding.operation not in unchanged_operations:
+            changes.append(("changed", before[key], finding))
+    changes += [("gone", finding, None) for key, finding in before.items() if key not in after]
+    return changes
+
+
+def _operation_findings(name: str, stats: dict[str, Any]) -> list[Finding]:
+    charge, latency = stats.get("ru") or {}, stats.get("latency_ms") or {}
+    findings = [Finding(f"cost:{name}", _cost_sentence(name, charge, latency), operation=name)]
+    touched = (stats.get("partitions_touched") or {}).get("mean") or 1
+    if stats.get("kind") == "query" and touched > 1:
+        findings.append(
+            Finding(
+                f"fan-out:{name}",
+                f"{name} is cross-partition and touches {compact(touched)} partitions: "
+                f"{ru(charge.get('mean'))}",
+                NOTICE,
+                name,
+            )
+        )
+    query = stats.get("query") or {}
+    retrieved, output = query.get("retrieved_docs_mean"), query.get("output_docs_mean")
+    hit = query.get("index_hit_ratio_mean")
+    if retrieved and (
+        (output and retrieved / output >= READ_AMPLIFICATION)
+        or (hit is not None and hit < LOW_INDEX_HIT)
+    ):
+        findings.append(
+            Finding(
+                f"scan:{name}",
+                f"{name} reads {number(retrieved)} documents to return {number(output or 0)}"
+                + (f" (index hit ratio {hit:.2f})" if hit is not None else "")
+                + ": an index or a partition-key filter would cut its RU",
+                NOTICE,
+                name,
+            )
+        )
+    failures = {
+        status: figures["rate"]
+        for status, figures in (stats.get("errors_by_status") or {}).items()
+        if status != "429"
+    }
+    if failures:
+        detail = ", ".join(f"{_status_name(s)}: {percent(r)}" for s, r in failures.items())
+        share = sum(failures.values())
+        findings.append(
+            Finding(
+                f"errors:{name}",
+                f"{name} failed {percent(share)} of calls ({detail})",
+                WARNING if share >= NOTABLE_ERROR_RATE else NOTICE,
+                name,
+            )
+        )
+    return findings
+
+
+def _cost_sentence(name: str, charge: dict[str, Any], latency: dict[str, Any]) -> str:
+    """ "point_read: 1.00 RU, p99 4.12 ms"; a varying charge also shows its p95."""
+    mean, p95 = charge.get("mean"), charge.get("p95")
+    varies = charge.get("min") != charge.get("max")
+    cost = f"{ru(mean)} on average (p95 {ru(p95)})" if varies else ru(mean)
+    return f"{name}: {cost}, p99 {ms(latency.get('p99'))}"
+
+
+def _partition_findings(summary: dict[str, Any]) -> list[Finding]:
+    rows = (summary.get("partitions") or {}).get("rows") or []
+    total_ru = sum(r.get("ru") or 0 for r in rows)
+    findings = []
+    for row in rows:
+        pid, requests = row["partition"], row.get("requests") or 0
+        share = (row.get("throttled") or 0) / requests if requests else 0.0
+        hot_key = f": hot key '{row['hot_key']}'" if row.get("hot_key") else ""
+        if share >= PARTITION_THROTTLE_SHARE:
+            findings.append(
+                Finding(
+                    f"throttled-partition:{pid}",
+                    f"{percent(share)} of requests were throttled on partition {pid}{hot_key}",
+                    WARNING,
+                )
+            )
+        ru_share = (row.get("ru") or 0) / total_ru if total_ru else 0.0
+        if len(rows) > 1 and ru_share > HOT_PARTITION_FACTOR / len(rows):
+            findings.append(
+                Finding(
+                    f"hot-partition:{pid}",
+                    f"Partition {pid} served {percent(ru_share)} of the RU; an even spread over "
+                    f"{len(rows)} partitions would be {percent(1 / len(rows))} each{hot_key}",
+                    WARNING,
+                )
+            )
+    return findings
+
+
+def _capacity_findings(summary: dict[str, Any]) -> list[Finding]:
+    totals = summary.get("totals") or {}
+    findings = []
+    provisioned = summary.get("provisioned_rus")
+    consumed = totals.get("ru_per_s")
+    if provisioned and consumed is not None:
+        share = consumed / provisioned
+        findings.append(
+            Finding(
+                "capacity",
+                f"The run consumed {number(consumed)} RU/s on average, {percent(share)} of the "
+                f"{number(provisioned)} RU/s provisioned (busiest second "
+                f"{number(totals.get('peak_ru_per_s'))} RU)",
+                NOTICE if share >= CAPACITY_SHARE else INFO,
+            )
+        )
+    if totals.get("throttle_rate"):
+        findings.append(
+            Finding(
+                "throttling",
+                f"{percent(totals['throttle_rate'])} of requests met at least one 429 "
+                f"({number(totals.get('throttled_attempts'))} throttled attempts, "
+                f"{percent(totals.get('final_throttle_rate'))} still throttled after the SDK's "
+                "retries); the retries' waits are in the latencies",
+                WARNING,
+            )
+        )
+    return findings
+
+
+def _consumer_findings(operations: dict[str, Any]) -> list[Finding]:
+    if len(operations) < 2:
+        return []
+    name, stats = max(operations.items(), key=lambda item: item[1].get("ru_share") or 0)
+    share = stats.get("ru_share") or 0
+    if share < TOP_CONSUMER_SHARE:
+        return []
+    return [
+        Finding(
+            "top-consumer",
+            f"{name} uses {percent(share)} of all RU ({number(stats.get('ru_per_s'))} RU/s) "
+            f"for {percent(stats['count'] / sum(s['count'] for s in operations.values()))} "
+            "of the calls",
+            NOTICE,
+            name,
+        )
+    ]
+
+
+def _status_name(status: str) -> str:
+    return "no response" if status == "0" else status

@@ -1,0 +1,82 @@
+"""Shared fixtures: local emulators and real azure-cosmos clients against them.
+
+Emulators are session-scoped (one start per test session) and listen on free
+loopback ports, so parallel test runs never collide:
+
+- `emulator`: process mode over http (the default `LocalEmulator`);
+- `tls_emulator`: process mode over https (`--tls`, self-signed certificate);
+- `inprocess_emulator`: in-process mode over http (the server in a thread);
+- `any_emulator`: parametrized over the three, for tests that must hold everywhere.
+
+`new_name(prefix)` gives a name unique in the session. `client` is a sync
+`CosmosClient` on `emulator`; `database` a fresh database
+(deleted afterwards); `container` a fresh container partitioned on `/pk`
+in it. Names are unique per test so tests share emulators safely. A
+subdirectory's conftest may override any of these names for its own tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+
+import pytest
+from azure.cosmos import ContainerProxy, CosmosClient, DatabaseProxy, PartitionKey
+
+from bench.emulator import LocalEmulator
+
+_names = itertools.count()
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{next(_names)}"
+
+
+@pytest.fixture(scope="session")
+def new_name() -> Callable[[str], str]:
+    return unique_name
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[LocalEmulator]:
+    with LocalEmulator(port=0) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def tls_emulator() -> Iterator[LocalEmulator]:
+    with LocalEmulator(port=0, tls=True) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def inprocess_emulator() -> Iterator[LocalEmulator]:
+    with LocalEmulator(port=0, in_process=True) as running:
+        yield running
+
+
+@pytest.fixture(scope="session", params=["process-http", "process-https", "in-process-http"])
+def any_emulator(request: pytest.FixtureRequest) -> LocalEmulator:
+    fixture = {
+        "process-http": "emulator",
+        "process-https": "tls_emulator",
+        "in-process-http": "inprocess_emulator",
+    }[request.param]
+    return request.getfixturevalue(fixture)
+
+
+@pytest.fixture(scope="session")
+def client(emulator: LocalEmulator) -> CosmosClient:
+    return CosmosClient(emulator.endpoint, emulator.key)
+
+
+@pytest.fixture
+def database(client: CosmosClient) -> Iterator[DatabaseProxy]:
+    proxy = client.create_database(unique_name("db"))
+    yield proxy
+    client.delete_database(proxy.id)
+
+
+@pytest.fixture
+def container(database: DatabaseProxy) -> ContainerProxy:
+    return database.create_container(unique_name("items"), PartitionKey("/pk"))

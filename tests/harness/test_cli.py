@@ -1,0 +1,95 @@
+"""`rubench seed` and `rubench run` from the command line: idempotent seeding, and one
+clear line plus a non-zero exit for each kind of bad input."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+WORKLOADS = Path(__file__).parents[2] / "workloads"
+
+
+def rubench(*args: str, key: str | None = None, cwd: Path | None = None):
+    env = {k: v for k, v in os.environ.items() if k != "COSMOS_KEY"}
+    if key is not None:
+        env["COSMOS_KEY"] = key
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def one_line_error(result) -> str:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("rubench: error: ")
+    return lines[0]
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_seed_is_idempotent_and_reports_its_ru(tmp_path, emulator):
+    workload = tmp_path / "seeded.toml"
+    workload.write_text(
+        'name = "seeded"\n[container]\ncontainer = "seeded"\n[documents]\ncount = 30\n'
+        '[operations.r]\nkind = "read"\n'
+    )
+    pattern = r"(\d+) documents created, (\d+) already there, ([\d.]+) RU spent"
+    seed = ("seed", "--workload", str(workload), "--target", emulator.endpoint)
+    first = rubench(*seed, key=emulator.key)
+    assert first.returncode == 0, first.stderr
+    created, existing, ru = re.search(pattern, first.stdout).groups()
+    assert (int(created), int(existing)) == (30, 0) and float(ru) > 30 * 5
+    second = rubench(*seed, key=emulator.key)
+    assert second.returncode == 0, second.stderr
+    assert re.search(pattern, second.stdout).groups()[:2] == ("0", "30")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name = [", "not valid TOML"),
+        (
+            'name = "x"\n[operations.r]\nkind = "scan"\n',
+            "operations.r.kind: 'scan' is not one of read, query",
+        ),
+    ],
+)
+def test_bad_workload_files(tmp_path, text, expected):
+    workload = tmp_path / "bad.toml"
+    workload.write_text(text)
+    line = one_line_error(rubench("run", "--workload", str(workload), "--target", "emulator"))
+    assert str(workload) in line and expected in line
+
+
+def test_unreachable_endpoint(tmp_path):
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    smoke = str(WORKLOADS / "smoke.toml")
+    result = rubench(
+        "run", "--workload", smoke, "--target", endpoint, "--out", str(tmp_path / "run"), key="a2V5"
+    )
+    assert f"cannot reach {endpoint}" in one_line_error(result)
+
+
+def test_wrong_key(tmp_path, emulator):
+    smoke = str(WORKLOADS / "smoke.toml")
+    out = str(tmp_path / "run")
+    result = rubench(
+        "run", "--workload", smoke, "--target", emulator.endpoint, "--out", out, key="d3Jvbmcga2V5"
+    )
+    line = one_line_error(result)
+    assert "rejected the credentials (401 Unauthorized); check COSMOS_KEY" in line
+    assert "d3Jvbmcga2V5" not in result.stderr + result.stdout

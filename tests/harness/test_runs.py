@@ -1,0 +1,133 @@
+"""End-to-end: Locust actually runs the workloads against the local emulator, and what
+the run directory recorded is checked against what the emulator's ledger charged."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bench.harness.run import RunSettings, run_workload
+from bench.harness.workload import load_workload
+from bench.rundata import load_requests
+
+WORKLOADS = Path(__file__).parents[2] / "workloads"
+# Which ledger operation each kind of recorded call is charged under
+LEDGER_OPERATION = {
+    "read": "Read",
+    "query": "Query",
+    "replace": "Replace",
+    "upsert": "Upsert",
+    "create": "Create",
+    "bulk_create": "Create",
+    "patch": "Patch",
+    "delete": "Delete",
+    "batch": "Batch",
+}
+# Plausible RU per call, from the published charges (ru-cost-model notes), generously wide
+PLAUSIBLE_RU = {
+    "read": (0.5, 3),
+    "query": (2.3, 60),
+    "replace": (8, 40),
+    "upsert": (5, 40),
+    "create": (5, 20),
+    "bulk_create": (5, 20),
+    "patch": (8, 40),
+    "delete": (5, 20),
+    "batch": (25, 200),
+}
+
+
+def run(tmp_path: Path, target, workload, **settings) -> tuple[Path, pd.DataFrame]:
+    options = {"users": 6, "spawn_rate": 50, "duration_s": 4, "quiet": True, **settings}
+    run_dir = run_workload(
+        workload, target, RunSettings(out=tmp_path / "run", seed_progress=False, **options)
+    )
+    return run_dir, load_requests(run_dir, columns=None)
+
+
+def ledger_by_operation(run_dir: Path) -> dict[str, float]:
+    ledger = json.loads((run_dir / "partitions.json").read_text())
+    return {op: tally["request_charge"] for op, tally in ledger["operations"].items()}
+
+
+def assert_ledger_matches(run_dir: Path, rows: pd.DataFrame) -> None:
+    recorded = rows.groupby(rows["kind"].map(LEDGER_OPERATION))["ru"].sum()
+    charged = ledger_by_operation(run_dir)
+    for operation, ru in recorded.items():
+        assert ru == pytest.approx(charged[operation], abs=0.05), operation
+    for operation in set(LEDGER_OPERATION.values()) - set(recorded.index):
+        assert charged.get(operation, 0) == 0, operation
+
+
+def test_mixed_run_records_every_kind_and_matches_the_ledger(tmp_path, local_target):
+    run_dir, rows = run(tmp_path, local_target, load_workload(WORKLOADS / "smoke.toml"))
+    assert_ledger_matches(run_dir, rows)
+    ok = rows[rows["outcome"] == "ok"]
+    for kind, (low, high) in PLAUSIBLE_RU.items():
+        charges = ok.loc[ok["kind"] == kind, "ru"]
+        assert len(charges), f"no successful {kind} call recorded"
+        assert low <= charges.median() <= high, (kind, charges.median())
+    assert (rows["outcome"] == "not_found").any()  # missing_share reads
+    assert (rows.loc[rows["kind"] == "batch", "item_count"] == 5).all()
+    assert rows.loc[rows["kind"] == "query", "retrieved_docs"].notna().all()
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "completed"
+    assert info["target"]["kind"] == "local"
+    assert info["container"]["physical_partitions"] >= 1
+    assert "key" not in json.dumps(info["target"]).replace('"auth": "key"', "")
+    assert (run_dir / "workload.toml").read_text() == (WORKLOADS / "smoke.toml").read_text()
+    stats = pd.read_csv(run_dir / "locust_stats.csv")
+    assert set(rows["operation"]) <= set(stats["Name"])
+    assert (run_dir / "summary.json").exists()
+
+
+@pytest.mark.parametrize("rows_to", ["local", "master"])
+def test_two_processes_record_everything_once(tmp_path, local_target, rows_to):
+    """Workers write their own parts (same machine) or ship rows to the master (as
+    workers on other machines do)."""
+    workload = load_workload(WORKLOADS / "smoke.toml").with_partition_key(
+        ("/categoryId",), f"smoke_processes_{rows_to}"
+    )
+    run_dir, rows = run(
+        tmp_path, local_target, workload, processes=2, locust_args=("--rubench-rows", rows_to)
+    )
+    assert rows["worker"].nunique() == 2
+    assert_ledger_matches(run_dir, rows)
+    assert json.loads((run_dir / "run.json").read_text())["processes"] == 2
+
+
+def test_contended_replaces_show_conflicts_not_failures(tmp_path, local_target):
+    path = tmp_path / "contended.toml"
+    path.write_text(
+        'name = "contended"\n[container]\ncontainer = "contended"\n'
+        "[documents]\ncount = 2\n"
+        '[operations.price_update]\nkind = "replace"\nweight = 1\n'
+    )
+    run_dir, rows = run(tmp_path, local_target, load_workload(path), users=20, duration_s=3)
+    replaces = rows[rows["kind"] == "replace"]
+    assert (replaces["outcome"] == "conflict").sum() > 0
+    assert (replaces.loc[replaces["outcome"] == "conflict", "status"] == 412).all()
+    assert (rows["outcome"] != "error").all()
+    stats = pd.read_csv(run_dir / "locust_stats.csv").set_index("Name")
+    assert stats.loc["price_update", "Failure Count"] == 0
+    assert_ledger_matches(run_dir, rows)
+
+
+def test_a_mix_above_the_provisioned_throughput_is_throttled(tmp_path, local_target):
+    path = tmp_path / "throttled.toml"
+    path.write_text(
+        'name = "throttled"\n[container]\ncontainer = "throttled"\n'
+        'throughput = { mode = "manual", rus = 400 }\n'
+        "[documents]\ncount = 50\n"
+        '[operations.restock]\nkind = "upsert"\nweight = 1\n'
+    )
+    run_dir, rows = run(tmp_path, local_target, load_workload(path), users=10, duration_s=4)
+    assert rows["throttled"].sum() > 0
+    retried = rows[(rows["throttled"] > 0) & (rows["outcome"] == "ok")]
+    assert len(retried), "the SDK's own retries of 429s were not observed"
+    assert (retried["attempts"] == retried["throttled"] + 1).all()
+    assert (retried["throttle_wait_ms"] > 0).all()
+    ledger = json.loads((run_dir / "partitions.json").read_text())
+    assert rows["throttled"].sum() == ledger["throttled"]
+    assert_ledger_matches(run_dir, rows)

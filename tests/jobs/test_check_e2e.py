@@ -1,0 +1,49 @@
+"""The CI recipe (docs/ci-recipe.md) end to end on the local emulator: a baseline from one
+run; a rerun of the same workload passes; a run whose query path is excluded from the
+index fails."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+WORKLOADS = Path(__file__).with_name("workloads")
+
+
+def run_ci_workload(rubench, workload: Path, out: Path) -> Path:
+    assert (
+        rubench("run", "--workload", workload, "--users", "4", "--duration", "4s", "--out", out)
+        == 0
+    )
+    return out
+
+
+def test_baseline_rerun_passes_and_scanning_query_fails(tmp_path: Path, rubench, capsys) -> None:
+    workload = WORKLOADS / "ci.toml"
+    baseline = tmp_path / "ci" / "baseline.json"
+    first = run_ci_workload(rubench, workload, tmp_path / "first")
+    assert rubench("baseline", first, "-o", baseline) == 0
+
+    rerun = run_ci_workload(rubench, workload, tmp_path / "rerun")
+    capsys.readouterr()
+    assert rubench("check", rerun, "--baseline", baseline) == 0
+    assert "PASS: 4 operation(s) within 10%" in capsys.readouterr().out
+
+    # the same workload with /sku/? excluded from the index: query_by_sku now scans
+    variant = tmp_path / "unindexed"
+    variant.mkdir()
+    shutil.copy(workload, variant / "ci.toml")
+    policy = (WORKLOADS / "ci-index.json").read_text()
+    (variant / "ci-index.json").write_text(
+        policy.replace('"excludedPaths": [', '"excludedPaths": [{"path": "/sku/?"}, ')
+    )
+    scanning = run_ci_workload(rubench, variant / "ci.toml", tmp_path / "scanning")
+    capsys.readouterr()
+    assert rubench("check", scanning, "--baseline", baseline) == 1
+    out = capsys.readouterr().out
+    assert "FAIL: 1 operation(s) regressed beyond 10%: query_by_sku" in out
+    assert "query_by_sku: reads" in out
+    failures = ET.parse(scanning / "check-junit.xml").getroot().findall(".//failure")
+    assert [f.get("type") for f in failures] == ["scanning"]
+    assert "SCANNING" in (scanning / "check-summary.md").read_text()

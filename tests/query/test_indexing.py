@@ -1,0 +1,182 @@
+"""Indexing policies, index maintenance, and what executions report about index use."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.emulator.errors import CosmosError
+from bench.emulator.query import PartitionIndex
+from bench.emulator.query.indexing import parse_path
+
+from .engine import MemoryPartition, partitions_of, run
+
+DOCUMENT = {"id": "1", "pk": "p", "name": "n", "tags": ["a", "b"], "address": {"city": "x"},
+            "_rid": "r", "_ts": 1, "_etag": '"e"', "_self": "s"}  # fmt: skip
+
+
+def policy(included: list[str], excluded: list[str], **extra) -> dict:
+    return {
+        "indexingMode": "consistent",
+        "includedPaths": [{"path": p} for p in included],
+        "excludedPaths": [{"path": p} for p in excluded],
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("included", "excluded", "indexed", "not_indexed"),
+    [
+        # The default: everything but _etag.
+        (["/*"], ['/"_etag"/?'], [("name",), ("tags", "[]"), ("_ts",)], [("_etag",)]),
+        # The more precise path wins over the wildcard.
+        (["/*"], ["/address/*"], [("name",)], [("address", "city")]),
+        (["/address/city/?"], ["/*"], [("address", "city")], [("name",), ("tags", "[]")]),
+        (["/tags/[]/?"], ["/*"], [("tags", "[]")], [("tags",), ("name",)]),
+        (["/*"], ["/tags/[]/?"], [("tags",), ("name",)], [("tags", "[]")]),
+        # `?` is more precise than `*` at the same depth.
+        (["/name/?"], ["/name/*"], [("name",)], [("name", "x")]),
+        (['/"odd key"/?'], ["/*"], [("odd key",)], [("name",)]),
+    ],
+)
+def test_policy_paths_decide_what_is_indexed(included, excluded, indexed, not_indexed) -> None:
+    index = PartitionIndex(policy(included, excluded), ["/pk"])
+    for path in indexed:
+        assert index.is_indexed(path), path
+    for path in not_indexed:
+        assert not index.is_indexed(path), path
+
+
+@pytest.mark.parametrize("bad", ["name/?", "/name", "/na me/?x", '/"open/?', "", 5])
+def test_malformed_index_path_is_a_400_naming_it(bad) -> None:
+    with pytest.raises(CosmosError) as raised:
+        PartitionIndex(policy(["/*"], [bad] if bad != "/name" else ["/name"]), ["/pk"])
+    assert raised.value.status == 400
+    assert "could not be accepted" in raised.value.message
+
+
+def test_composite_index_needs_two_paths_and_a_known_order() -> None:
+    for composite in ([{"path": "/a"}], [{"path": "/a"}, {"path": "/b", "order": "up"}]):
+        with pytest.raises(CosmosError):
+            PartitionIndex(policy(["/*"], [], compositeIndexes=[composite]), ["/pk"])
+
+
+def test_insert_counts_indexed_user_terms_only() -> None:
+    everything = PartitionIndex({}, ["/pk"])
+    # id, pk, name, tags[] x2, address.city; system properties are indexed but not counted.
+    assert everything.insert("k", DOCUMENT) == 6
+    fewer = PartitionIndex(policy(["/*"], ["/tags/*", "/address/*"]), ["/pk"])
+    assert fewer.insert("k", DOCUMENT) == 3
+    assert PartitionIndex({"indexingMode": "none"}, ["/pk"]).insert("k", DOCUMENT) == 0
+    assert PartitionIndex({"automatic": False}, ["/pk"]).insert("k", DOCUMENT) == 0
+
+
+def test_removed_and_replaced_documents_leave_the_index() -> None:
+    (partition,) = partitions_of([{"id": "1", "pk": "p", "v": "old"}], count=1)
+    partition.put({"id": "1", "pk": "p", "v": "new"})
+    assert run("SELECT VALUE c.id FROM c WHERE c.v = 'old'", [partition]).documents == []
+    assert run("SELECT VALUE c.id FROM c WHERE c.v = 'new'", [partition]).documents == ["1"]
+    partition.delete("1", "p")
+    result = run("SELECT VALUE c.id FROM c WHERE c.v = 'new'", [partition])
+    assert result.documents == []
+    assert result.metrics.retrieved_document_count == 0
+
+
+def test_indexed_filter_loads_only_matches_and_excluded_filter_scans() -> None:
+    documents = [{"id": str(i), "pk": i % 5, "a": i % 10, "b": i % 10} for i in range(200)]
+    partitions = partitions_of(documents, policy(["/*"], ["/b/?"]), count=3)
+    indexed = run("SELECT VALUE c.id FROM c WHERE c.a = 3", partitions).metrics
+    scanned = run("SELECT VALUE c.id FROM c WHERE c.b = 3", partitions).metrics
+    assert indexed.output_document_count == scanned.output_document_count == 20
+    assert indexed.retrieved_document_count == 20
+    assert indexed.index_hit_document_count == 20 and indexed.scanned_document_count == 0
+    assert indexed.index_lookup_count == 3  # one per partition
+    assert scanned.retrieved_document_count == scanned.scanned_document_count == 200
+    assert scanned.index_hit_document_count == 0
+    assert scanned.retrieved_document_size >= 9 * indexed.retrieved_document_size
+    assert indexed.partitions_touched == scanned.partitions_touched == 3
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("c.n > 1990", 9),
+        ("c.n >= 1990 AND c.n < 1995", 5),
+        ("c.n BETWEEN 10 AND 19", 10),
+        ("c.n IN (1, 2, 3, 'x')", 3),
+        ("STARTSWITH(c.s, 's19')", 111),
+        ("c.n = 5 OR c.s = 's7'", 2),
+        ("c.s > 's9'", 110),  # s90..s99 and s900..s999
+        ("ARRAY_CONTAINS(c.tags, 't3')", 200),
+    ],
+)
+def test_range_and_set_lookups_over_many_distinct_values(where: str, expected: int) -> None:
+    """Enough distinct values to exercise the sorted-term buffer and its rebuilds."""
+    documents = [
+        {"id": str(i), "pk": "p", "n": i, "s": f"s{i}", "tags": [f"t{i % 10}"]} for i in range(2000)
+    ]
+    partitions = partitions_of(documents, count=2)
+    result = run(f"SELECT VALUE c.id FROM c WHERE {where}", partitions)
+    assert len(result.documents) == expected
+    assert result.metrics.retrieved_document_count == expected
+    assert result.metrics.scanned_document_count == 0
+
+
+def test_index_hits_come_back_in_a_stable_order() -> None:
+    documents = [{"id": f"{i:03d}", "pk": "p", "k": i % 3} for i in range(300)]
+    partitions = partitions_of(documents, count=1)
+    first = run("SELECT VALUE c.id FROM c WHERE c.k = 1", partitions).documents
+    assert first == sorted(first)
+    assert run("SELECT VALUE c.id FROM c WHERE c.k = 1", partitions).documents == first
+
+
+def test_order_by_with_top_walks_the_index_and_stops_early() -> None:
+    documents = [{"id": f"{i:04d}", "pk": i % 7, "n": (i * 37) % 1000} for i in range(1000)]
+    partitions = partitions_of(documents, count=3)
+    result = run("SELECT TOP 5 VALUE c.n FROM c ORDER BY c.n DESC", partitions)
+    assert result.documents == [999, 998, 997, 996, 995]
+    assert result.metrics.retrieved_document_count < 20
+    assert not result.metrics.in_memory_sort
+    paged = run("SELECT VALUE c.n FROM c ORDER BY c.n OFFSET 10 LIMIT 3", partitions)
+    assert paged.documents == [10, 11, 12]
+
+
+def test_order_by_falls_back_to_sorting_when_some_documents_lack_the_path() -> None:
+    documents = [
+        {"id": "1", "pk": "p", "n": 2},
+        {"id": "2", "pk": "p"},
+        {"id": "3", "pk": "p", "n": 1},
+    ]
+    result = run("SELECT TOP 2 VALUE c.id FROM c ORDER BY c.n", partitions_of(documents))
+    assert result.documents == ["2", "3"]  # undefined sorts first
+
+
+def test_filter_plus_order_by_needs_a_composite_index_to_avoid_the_sort() -> None:
+    documents = [{"id": str(i), "pk": "p", "a": i % 4, "b": i} for i in range(40)]
+    query = "SELECT VALUE c.b FROM c WHERE c.a = 1 ORDER BY c.b DESC"
+    plain = run(query, partitions_of(documents))
+    composite = policy(["/*"], [], compositeIndexes=[[{"path": "/a"}, {"path": "/b"}]])
+    served = run(query, partitions_of(documents, composite))
+    assert plain.documents == served.documents == list(range(37, 0, -4))
+    assert plain.metrics.in_memory_sort
+    assert not served.metrics.in_memory_sort
+    assert served.metrics.utilized_composite_indexes == [["/a ASC", "/b ASC"]]
+
+
+def test_hierarchical_partition_key_prefix_scopes_the_query() -> None:
+    paths = ["/tenant", "/user"]
+    partition = MemoryPartition("0", PartitionIndex({}, paths))
+    for tenant in ("t1", "t2"):
+        for user in ("u1", "u2"):
+            partition.put({"id": f"{tenant}-{user}", "pk": None, "tenant": tenant, "user": user})
+    partition.put({"id": "no-user", "pk": None, "tenant": "t1"})
+    query = "SELECT VALUE c.id FROM c"
+    assert sorted(run(query, [partition], prefix=["t1"], pk_paths=paths).documents) == [
+        "no-user", "t1-u1", "t1-u2"
+    ]  # fmt: skip
+    assert run(query, [partition], prefix=["t2", "u1"], pk_paths=paths).documents == ["t2-u1"]
+    assert run(query, [partition], prefix=["t1", {}], pk_paths=paths).documents == ["no-user"]
+
+
+def test_parse_path_reads_quoted_segments() -> None:
+    pattern = parse_path('/"a/b"/c/?')
+    assert pattern.segments == ("a/b", "c") and not pattern.subtree

@@ -1,0 +1,115 @@
+"""The generated pages in headless Chromium: no errors, every chart drawn, nothing from
+the workload executes, and the page prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.perf.synthetic_run import write_synthetic_run
+from bench.report import write_comparison_report, write_run_report
+
+from .run_dirs import make_run, requests_frame, spread
+
+RUN_CHARTS = 7  # latency, RU, throughput, RU/s, 429s and errors, RU and 429s per partition
+
+
+def open_page(browser: Any, html: Path) -> tuple[Any, list[str], list[str]]:
+    """The page, the errors it logged or threw, and every URL it requested."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(html.as_uri())
+    return page, errors, requests
+
+
+def assert_charts_drawn(page: Any, expected: int) -> None:
+    charts = page.locator("figure.chart svg.chart-svg")
+    assert charts.count() == expected
+    for index in range(expected):
+        chart = charts.nth(index)
+        box = chart.bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 60, chart.get_attribute("aria-label")
+        marks = chart.locator("polyline, rect, circle, line").count()
+        assert marks > 5, f"{chart.get_attribute('aria-label')} draws nothing"
+
+
+def test_run_report_in_chromium(browser, synthetic_pair, tmp_path):
+    html = write_run_report(synthetic_pair[0], tmp_path / "run.html")
+    page, errors, requests = open_page(browser, html)
+
+    assert_charts_drawn(page, RUN_CHARTS)
+    assert errors == []
+    assert requests == [html.as_uri()]  # nothing fetched: no CDN, no fonts, no images
+    assert page.locator("table.operations tbody tr").count() == 5  # 4 operations + total
+    assert "hot key 'cat-7'" in page.locator("#findings").inner_text()
+    page.screenshot(path=tmp_path / "run.png", full_page=True)
+    assert (tmp_path / "run.png").stat().st_size > 50_000
+    page.pdf(path=tmp_path / "run.pdf")  # prints
+    assert (tmp_path / "run.pdf").stat().st_size > 20_000
+    page.close()
+
+
+def test_comparison_report_in_chromium(browser, synthetic_pair, tmp_path):
+    html = write_comparison_report(list(synthetic_pair), tmp_path / "comparison.html")
+    page, errors, requests = open_page(browser, html)
+
+    assert_charts_drawn(page, RUN_CHARTS)
+    assert errors == []
+    assert requests == [html.as_uri()]
+    verdicts = page.locator("#verdicts .verdict").all_inner_texts()
+    assert len(verdicts) == 4
+    assert all(v in ("worse", "mixed") for v in verdicts)  # 30% slower: p50 worse everywhere
+    assert "gone:" in page.locator("#changed-findings").inner_text()  # the hot partition
+    page.screenshot(path=tmp_path / "comparison.png", full_page=True)
+    assert (tmp_path / "comparison.png").stat().st_size > 50_000
+    page.close()
+
+
+HOSTILE_OPERATION = "<script>window.__pwned = 1</script>"
+HOSTILE_QUERY = 'SELECT * FROM c WHERE c.name = "</code><script>window.__pwned = 2</script>"'
+HOSTILE_NAME = '<img src=x onerror="window.__pwned = 3">'
+
+
+def test_text_from_the_workload_stays_inert(browser, tmp_path):
+    frame = requests_frame(
+        300, operation=HOSTILE_OPERATION, kind="query", timestamp=spread(300), ru=2.0
+    )
+    run_dir = make_run(
+        tmp_path / "run",
+        [frame, requests_frame(300, timestamp=spread(300))],
+        name=HOSTILE_NAME,
+        operations={HOSTILE_OPERATION: {"kind": "query", "weight": 1, "query": HOSTILE_QUERY}},
+    )
+    (run_dir / "workload.toml").write_text(f"query = '{HOSTILE_QUERY}'\n")
+    other = make_run(tmp_path / "other", [frame], name=HOSTILE_NAME)
+    for html in (
+        write_run_report(run_dir),
+        write_comparison_report([run_dir, other], tmp_path / "comparison.html"),
+    ):
+        page, errors, requests = open_page(browser, html)
+        assert page.evaluate("window.__pwned") is None
+        assert page.locator("script, img").count() == 0
+        assert errors == [] and requests == [html.as_uri()]
+        text = page.locator("body").inner_text()
+        assert HOSTILE_OPERATION in text and HOSTILE_NAME in text
+        if html.name == "report.html":
+            assert HOSTILE_QUERY in text
+        labels = page.locator("svg text").all_text_contents()
+        assert any(label.startswith("<script>") for label in labels)  # shown, as text
+        page.close()
+
+
+@pytest.mark.parametrize("samples", [0, 1])
+def test_tiny_runs_still_render(browser, tmp_path, samples):
+    run_dir = write_synthetic_run(tmp_path / "tiny", samples=samples, part_rows=10)
+    page, errors, _ = open_page(browser, write_run_report(run_dir))
+    assert errors == []
+    assert page.locator("svg.chart-svg").count() == RUN_CHARTS
+    assert "Read these figures with care" in page.locator("body").inner_text()
+    page.close()

@@ -1,0 +1,155 @@
+"""Request charges seen by the real azure-cosmos SDK: they follow item size, indexed paths,
+write kind, consistency and the work a query does."""
+
+from __future__ import annotations
+
+import pytest
+from azure.core import MatchConditions
+from azure.cosmos import CosmosClient, DatabaseProxy, PartitionKey, exceptions
+
+from bench.emulator import LocalEmulator
+
+from .sdk_helpers import ChargeLog
+
+KB = 1024
+ONLY_PK_INDEXED = {
+    "indexingMode": "consistent",
+    "includedPaths": [{"path": "/pk/?"}],
+    "excludedPaths": [{"path": "/*"}],
+}
+
+
+def wide_item(item_id: str, properties: int) -> dict:
+    return {"id": item_id, "pk": "a", **{f"p{i:03d}": f"value {i}" for i in range(properties)}}
+
+
+def test_charges_grow_with_item_size(database: DatabaseProxy) -> None:
+    container = database.create_container("sizes", PartitionKey("/pk"))
+    writes, reads = ChargeLog(), ChargeLog()
+    for size in (1 * KB, 10 * KB, 100 * KB):
+        item = {"id": str(size), "pk": "a", "blob": "x" * (size - 200)}
+        container.create_item(item, response_hook=writes)
+        container.read_item(str(size), "a", response_hook=reads)
+
+    assert writes.charges == sorted(writes.charges) and len(set(writes.charges)) == 3
+    assert reads.charges[0] == pytest.approx(1.0, abs=0.05)  # 1 KB read: 1 RU
+    assert reads.charges[2] == pytest.approx(10.0, rel=0.15)  # 100 KB read: 10 RU
+    assert reads.charges[0] < reads.charges[1] < reads.charges[2]
+
+
+def test_charges_grow_with_indexed_paths(database: DatabaseProxy) -> None:
+    indexed = database.create_container("indexed", PartitionKey("/pk"))
+    narrow = database.create_container(
+        "narrow", PartitionKey("/pk"), indexing_policy=ONLY_PK_INDEXED
+    )
+    log = ChargeLog()
+    indexed.create_item(wide_item("few", 5), response_hook=log)
+    indexed.create_item(wide_item("many", 60), response_hook=log)
+    narrow.create_item(wide_item("many", 60), response_hook=log)
+    few, many_indexed, many_narrow = log.charges
+
+    assert few < many_indexed
+    # 60 more indexed terms at ~0.27 RU each (the same item, only the policy differs).
+    assert many_indexed - many_narrow == pytest.approx(60 * 0.27, rel=0.15)
+
+
+def test_upsert_replacing_costs_more_than_creating(database: DatabaseProxy) -> None:
+    container = database.create_container("upserts", PartitionKey("/pk"))
+    log = ChargeLog()
+    container.upsert_item(wide_item("u", 3), response_hook=log)  # creates
+    container.upsert_item(wide_item("u", 3), response_hook=log)  # replaces
+    container.patch_item(
+        "u", "a", [{"op": "set", "path": "/p000", "value": "z"}], response_hook=log
+    )
+    container.delete_item("u", "a", response_hook=log)
+    created, replaced, patched, deleted = log.charges
+
+    assert replaced / created == pytest.approx(1.8, rel=0.1)  # published 1.6-2x
+    assert patched == pytest.approx(replaced, rel=0.1)  # "no significant reduction"
+    assert deleted == pytest.approx(created, rel=0.1)
+
+
+def test_strong_reads_cost_twice_and_writes_do_not(
+    emulator: LocalEmulator, database: DatabaseProxy
+) -> None:
+    container = database.create_container("levels", PartitionKey("/pk"))
+    container.create_item(wide_item("r", 3))
+    strong = CosmosClient(emulator.endpoint, emulator.key, consistency_level="Strong")
+    strong_container = strong.get_database_client(database.id).get_container_client("levels")
+    log = ChargeLog()
+    container.read_item("r", "a", response_hook=log)
+    strong_container.read_item("r", "a", response_hook=log)
+    container.upsert_item(wide_item("w", 3), response_hook=log)
+    strong_container.upsert_item(wide_item("w2", 3), response_hook=log)
+    session_read, strong_read, session_write, strong_write = log.charges
+
+    assert strong_read == pytest.approx(2 * session_read, abs=0.01)
+    assert strong_write == session_write
+
+
+def test_failed_precondition_is_charged(database: DatabaseProxy) -> None:
+    container = database.create_container("etags", PartitionKey("/pk"))
+    container.create_item(wide_item("e", 3))
+    with pytest.raises(exceptions.CosmosHttpResponseError) as caught:
+        container.replace_item(
+            "e", wide_item("e", 3), etag='"stale"', match_condition=MatchConditions.IfNotModified
+        )
+    assert caught.value.status_code == 412
+    assert float(caught.value.headers["x-ms-request-charge"]) > 0
+
+
+def seed(container, count: int) -> None:
+    """`count` ~4 KB items in logical partition "a", 100 per transactional batch."""
+    for start in range(0, count, 100):
+        operations = [
+            ("create", ({"id": str(i), "pk": "a", "category": f"c{i % 100}", "pad": "x" * 4000},))
+            for i in range(start, min(start + 100, count))
+        ]
+        container.execute_item_batch(operations, partition_key="a")
+
+
+def test_indexed_query_costs_far_less_than_a_scan(database: DatabaseProxy) -> None:
+    indexed = database.create_container("catalog", PartitionKey("/pk"))
+    unindexed = database.create_container(
+        "catalog-scan",
+        PartitionKey("/pk"),
+        indexing_policy={
+            "indexingMode": "consistent",
+            "includedPaths": [{"path": "/*"}],
+            "excludedPaths": [{"path": "/category/*"}],
+        },
+    )
+    for container in (indexed, unindexed):
+        seed(container, 500)
+    query = "SELECT * FROM c WHERE c.category = @category"
+    parameters = [{"name": "@category", "value": "c7"}]
+    charges = []
+    for container in (indexed, unindexed):
+        log = ChargeLog()
+        found = list(
+            container.query_items(
+                query, parameters=parameters, partition_key="a", response_hook=log
+            )
+        )
+        assert len(found) == 5
+        charges.append(log.total)
+    seek, scan = charges
+
+    assert seek < 5  # the published indexed equality: 2.98 RU for one result
+    assert scan > 5 * seek  # excluded path: all 2 MB are loaded, ~10 RU per MB
+
+
+def test_cross_partition_query_charges_each_partition(database: DatabaseProxy) -> None:
+    container = database.create_container("fanout", PartitionKey("/pk"), offer_throughput=24_000)
+    assert len(list(container.read_feed_ranges())) == 4  # ceil(24,000 / 6,000)
+    log = ChargeLog()
+    found = list(
+        container.query_items(
+            "SELECT * FROM c WHERE c.category = 'none'",
+            enable_cross_partition_query=True,
+            response_hook=log,
+        )
+    )
+    assert found == []
+    # "about 2.5 RU per physical partition checked, even with no match"
+    assert 4 * 2.0 <= log.total <= 4 * 3.0
