@@ -37,6 +37,11 @@ def new_name() -> Callable[[str], str]:
     return unique_name
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The SDK skips certificate checks on 127.0.0.1 by design; urllib3 warns on every call.
+    config.addinivalue_line("filterwarnings", "ignore::urllib3.exceptions.InsecureRequestWarning")
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[LocalEmulator]:
     with LocalEmulator(port=0) as running:

@@ -28,6 +28,7 @@ PARTITION_RUS_AT_CREATION = 6_000
 MANUAL_MIN_RUS, MANUAL_STEP = 400, 100
 AUTOSCALE_MIN_RUS, AUTOSCALE_STEP = 1_000, 1_000
 AUTOSCALE_FLOOR = 0.1  # autoscale bills at least 10% of its max every hour
+BILLING_STEP = 100  # throughput is billed per 100 RU/s
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ class CapacityPlan:
 
 
 def round_up(value: float, step: int, minimum: int) -> int:
+    """`value` up to a whole `step`, at least `minimum`; float noise (67680.0000001) is
+    rounded away first so it does not cost a whole extra step."""
     return max(minimum, math.ceil(round(value, 6) / step) * step)
 
 

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from bench.capacity.plan import (
     AUTOSCALE_FLOOR,
-    MANUAL_STEP,
+    BILLING_STEP,
     autoscale_max_for,
     hourly_cost,
     manual_rus_for,
+    round_up,
 )
 from bench.capacity.prices import PriceTable
 from bench.errors import RubenchError
@@ -101,10 +102,7 @@ def replay(
     rows = []
     for label, rate in hours:
         required = rate * ru_per_request
-        billed = max(
-            math.ceil(round(required, 6) / MANUAL_STEP) * MANUAL_STEP,
-            math.ceil(autoscale_max * AUTOSCALE_FLOOR),
-        )
+        billed = round_up(required, BILLING_STEP, math.ceil(autoscale_max * AUTOSCALE_FLOOR))
         rows.append(
             ProfileHour(
                 label=label,

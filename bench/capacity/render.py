@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from bench.capacity.html import render_page
 from bench.capacity.plan import PARTITION_MAX_RUS, CapacityPlan, HotPartition
 from bench.capacity.profile import ProfileReplay
 from bench.capacity.texttable import text_table
@@ -116,14 +117,10 @@ def render_replay_text(replay: ProfileReplay, money: Callable[[float], str]) -> 
 
 
 def render_html(plan: CapacityPlan, replay: ProfileReplay | None) -> str:
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    environment = Environment(
-        loader=PackageLoader("bench.capacity", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-    )
-    template = environment.get_template("plan.html.j2")
-    return template.render(
+    return render_page(
+        "bench.capacity",
+        "plan.html.j2",
+        title=f"Capacity plan: {plan.peak_rate:,.0f} requests/s",
         plan=plan,
         replay=replay,
         verdict=hot_partition_verdict(plan.hot_partition),

@@ -14,6 +14,7 @@ from bench.emulator import costs, documents
 from bench.emulator.call import Call
 from bench.emulator.costs import WriteKind
 from bench.emulator.errors import CosmosError
+from bench.emulator.partition_keys import LogicalKey
 from bench.emulator.partitions import PhysicalPartition
 from bench.emulator.patch import PatchRequest, condition_holds
 from bench.emulator.replies import Reply, dumps
@@ -46,6 +47,10 @@ def parse(body: bytes) -> list[dict[str, Any]]:
                 f"Batch operation {position} is invalid: 'operationType' must be one of "
                 f"{OPERATION_TYPES}.",
             )
+        try:
+            _operation_id(operation)
+        except CosmosError as error:
+            raise CosmosError(400, f"Batch operation {position}: {error.message}") from None
     return operations
 
 
@@ -86,7 +91,7 @@ def _run_one(
     container: Container,
     partition: PhysicalPartition,
     epk: str,
-    components: list[Any],
+    pk: LogicalKey,
     operation: dict[str, Any],
     call: Call,
 ) -> documents.Outcome:
@@ -98,22 +103,20 @@ def _run_one(
         return documents.read(
             container,
             partition,
-            components,
+            pk,
             item_id,
             if_none_match=operation.get("ifNoneMatch"),
             strong=call.strong,
             now=now,
         )
     if kind == "Delete":
-        return documents.delete(
-            container, partition, components, item_id, if_match=if_match, now=now
-        )
+        return documents.delete(container, partition, pk, item_id, if_match=if_match, now=now)
     if kind in ("Create", "Upsert"):
         return documents.create(
             container,
             partition,
             epk,
-            components,
+            pk,
             dict(operation["resourceBody"]),
             upsert=kind == "Upsert",
             if_match=if_match,
@@ -124,16 +127,14 @@ def _run_one(
             container,
             partition,
             epk,
-            components,
+            pk,
             item_id,
             dict(operation["resourceBody"]),
             if_match=if_match,
             now=now,
         )
     request = PatchRequest.from_body(operation.get("resourceBody"), container.partition_key.paths)
-    current = documents.visible(
-        container, partition, documents.storage_key(components, item_id), now
-    )
+    current = documents.visible(container, partition, documents.storage_key(pk, item_id), now)
     if current is None:
         raise documents.not_found(item_id)
     documents.check_if_match(current, if_match)
@@ -145,7 +146,7 @@ def _run_one(
         container,
         partition,
         epk,
-        components,
+        pk,
         request.applied_to(current),
         previous=current,
         kind=WriteKind.PATCH,
@@ -176,7 +177,7 @@ def run(
     container: Container,
     partition: PhysicalPartition,
     epk: str,
-    components: list[Any],
+    pk: LogicalKey,
     operations: list[dict[str, Any]],
     call: Call,
 ) -> Reply:
@@ -186,8 +187,8 @@ def run(
     for position, operation in enumerate(operations):
         try:
             if operation["operationType"] != "Read":
-                undo.save(documents.storage_key(components, _operation_id(operation)))
-            outcome = _run_one(container, partition, epk, components, operation, call)
+                undo.save(documents.storage_key(pk, _operation_id(operation)))
+            outcome = _run_one(container, partition, epk, pk, operation, call)
         except CosmosError as error:
             undo.rollback()
             charge = costs.failed_request_charge(error.status)

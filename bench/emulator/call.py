@@ -14,7 +14,7 @@ from bench.emulator.errors import CosmosError
 class Call:
     verb: str  # upper case
     segments: list[str]  # unescaped path segments
-    headers: Mapping[str, str]  # case-insensitive
+    headers: Mapping[str, str]  # lower-cased names
     body: bytes
     scheme: str
     host: str  # the Host header, as the client sent it

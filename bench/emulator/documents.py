@@ -16,7 +16,7 @@ from typing import Any
 from bench.emulator import costs, resources
 from bench.emulator.costs import WriteKind
 from bench.emulator.errors import CosmosError
-from bench.emulator.partition_keys import canonical, check_matches
+from bench.emulator.partition_keys import LogicalKey, check_matches
 from bench.emulator.partitions import PhysicalPartition
 from bench.emulator.storage import Container, check_resource_id
 
@@ -48,8 +48,8 @@ def parse_document(raw: bytes) -> dict[str, Any]:
     return document
 
 
-def storage_key(components: list[Any], item_id: str) -> tuple[str, str]:
-    return (canonical(components), item_id)
+def storage_key(pk: LogicalKey, item_id: str) -> tuple[str, str]:
+    return (pk.canonical, item_id)
 
 
 def visible(
@@ -110,7 +110,7 @@ def write(
     container: Container,
     partition: PhysicalPartition,
     epk: str,
-    components: list[Any],
+    pk: LogicalKey,
     document: dict[str, Any],
     *,
     previous: Mapping[str, Any] | None,
@@ -119,10 +119,10 @@ def write(
     status: int,
 ) -> Outcome:
     """Stamp, size-check and store `document` (replacing `previous` when given)."""
-    check_matches(components, container.partition_key.extract(document))
+    check_matches(pk, container.partition_key.extract(document))
     check_ttl(document)
     encoded = _stamp(container, document, previous["_rid"] if previous is not None else None)
-    key = storage_key(components, document["id"])
+    key = storage_key(pk, document["id"])
     indexed = partition.put(key, document, encoded, epk)
     container.schedule_expiry(key, document)
     return Outcome(
@@ -138,14 +138,14 @@ def create(
     container: Container,
     partition: PhysicalPartition,
     epk: str,
-    components: list[Any],
+    pk: LogicalKey,
     document: dict[str, Any],
     *,
     upsert: bool,
     if_match: str | None,
     now: float,
 ) -> Outcome:
-    key = storage_key(components, document["id"])
+    key = storage_key(pk, document["id"])
     current = visible(container, partition, key, now)
     if current is not None and not upsert:
         raise CosmosError(409, "Entity with the specified id already exists in the system.")
@@ -157,7 +157,7 @@ def create(
             container,
             partition,
             epk,
-            components,
+            pk,
             document,
             previous=None,
             kind=kind,
@@ -168,7 +168,7 @@ def create(
         container,
         partition,
         epk,
-        components,
+        pk,
         document,
         previous=current,
         kind=WriteKind.UPSERT_REPLACE,
@@ -180,14 +180,14 @@ def create(
 def read(
     container: Container,
     partition: PhysicalPartition,
-    components: list[Any],
+    pk: LogicalKey,
     item_id: str,
     *,
     if_none_match: str | None,
     strong: bool,
     now: float,
 ) -> Outcome:
-    key = storage_key(components, item_id)
+    key = storage_key(pk, item_id)
     current = visible(container, partition, key, now)
     if current is None:
         raise not_found(item_id)
@@ -202,7 +202,7 @@ def replace(
     container: Container,
     partition: PhysicalPartition,
     epk: str,
-    components: list[Any],
+    pk: LogicalKey,
     item_id: str,
     document: dict[str, Any],
     *,
@@ -214,7 +214,7 @@ def replace(
             400,
             f"The id '{document['id']}' in the body does not match the id '{item_id}' in the URL.",
         )
-    current = visible(container, partition, storage_key(components, item_id), now)
+    current = visible(container, partition, storage_key(pk, item_id), now)
     if current is None:
         raise not_found(item_id)
     check_if_match(current, if_match)
@@ -222,7 +222,7 @@ def replace(
         container,
         partition,
         epk,
-        components,
+        pk,
         document,
         previous=current,
         kind=WriteKind.REPLACE,
@@ -234,13 +234,13 @@ def replace(
 def delete(
     container: Container,
     partition: PhysicalPartition,
-    components: list[Any],
+    pk: LogicalKey,
     item_id: str,
     *,
     if_match: str | None,
     now: float,
 ) -> Outcome:
-    key = storage_key(components, item_id)
+    key = storage_key(pk, item_id)
     current = visible(container, partition, key, now)
     if current is None:
         raise not_found(item_id)

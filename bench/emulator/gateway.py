@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import unquote
 
 from bench.emulator import costs
@@ -22,10 +22,9 @@ from bench.emulator.ledger import Ledger
 from bench.emulator.paging import Snapshots
 from bench.emulator.partitions import PhysicalPartition
 from bench.emulator.replies import JSON, Reply, dumps
+from bench.emulator.routes import route
+from bench.emulator.routes.common import METADATA_CHARGE
 from bench.emulator.storage import Account, Container
-
-# Charge for database/container/offer operations until the cost model prices them.
-METADATA_CHARGE = 1.0
 
 Handler = Callable[["Gateway", Call], Reply]
 
@@ -47,19 +46,16 @@ class Gateway:
     """Owns the account state; every method runs on the server's event loop."""
 
     def __init__(self, account: Account, authenticator: Authenticator, ledger: Ledger) -> None:
-        from bench.emulator.routes import route
-
         self.account = account
         self.authenticator = authenticator
         self.ledger = ledger
         self.snapshots = Snapshots()
-        self._route = route
 
     def handle(
         self,
         verb: str,
         raw_path: str,
-        headers,
+        headers: Mapping[str, str],  # lower-cased names
         body: bytes,
         scheme: str,
         host: str,
@@ -67,7 +63,10 @@ class Gateway:
         """Answer one request; never raises (bad input becomes a service error reply)."""
         activity_id = headers.get("x-ms-activity-id") or str(uuid.uuid4())
         try:
-            segments = [unquote(s) for s in raw_path.split("?", 1)[0].strip("/").split("/") if s]
+            path = raw_path.split("?", 1)[0]
+            segments = [s for s in path.split("/") if s]
+            if "%" in path:
+                segments = [unquote(s) for s in segments]
             resource_type, link = resource_type_and_link(segments)
             self.authenticator.authenticate(
                 verb=verb,
@@ -79,7 +78,7 @@ class Gateway:
                 hostname=host.rsplit(":", 1)[0] if not host.endswith("]") else host,
             )
             call = Call(verb, segments, headers, body, scheme, host, time.time())
-            reply = self._route(call)(self, call)
+            reply = route(call)(self, call)
         except CosmosError as error:
             reply = error_reply(error)
         except Exception as error:  # a bug, not bad input: say so without killing the server

@@ -10,14 +10,26 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import Any, NamedTuple
 
 from bench.emulator.epk import UNDEFINED, effective_partition_key
 from bench.emulator.errors import CosmosError
 
 MAX_HIERARCHY_DEPTH = 3
 WRONG_PK_HELP = "https://aka.ms/CosmosDB/sql/errors/wrong-pk-value"
+
+
+class LogicalKey(NamedTuple):
+    """A partition key value: its components and its canonical JSON (the logical
+    partition's identity, the first half of every storage key, the EPK cache key)."""
+
+    components: tuple[Any, ...]
+    canonical: str
+
+    @classmethod
+    def of(cls, components: Sequence[Any]) -> LogicalKey:
+        return cls(tuple(components), canonical(components))
 
 
 @dataclass(frozen=True)
@@ -56,12 +68,12 @@ class PartitionKeyDefinition:
     def to_body(self) -> dict[str, Any]:
         return {"paths": list(self.paths), "kind": self.kind, "version": self.version}
 
-    @property
+    @cached_property
     def segments(self) -> tuple[tuple[str, ...], ...]:
         return tuple(_path_segments(p) for p in self.paths)
 
-    def extract(self, document: Mapping[str, Any]) -> list[Any]:
-        """The document's key components (UNDEFINED where a path is missing)."""
+    def extract(self, document: Mapping[str, Any]) -> LogicalKey:
+        """The document's key (UNDEFINED where a path is missing)."""
         components = []
         for segments in self.segments:
             value: Any = document
@@ -74,18 +86,21 @@ class PartitionKeyDefinition:
             if isinstance(value, Mapping | list):
                 value = UNDEFINED
             components.append(value)
-        return components
+        return LogicalKey.of(components)
 
-    def epk(self, components: Sequence[Any]) -> str:
-        return _cached_epk(canonical(components), self.kind, self.version)
+    def epk(self, key: LogicalKey) -> str:
+        return self.epk_of(key.canonical)
+
+    def epk_of(self, canonical_key: str) -> str:
+        return _cached_epk(canonical_key, self.kind, self.version)
 
 
 @lru_cache(maxsize=65536)
 def _cached_epk(canonical_key: str, kind: str, version: int) -> str:
-    return effective_partition_key(components_of(canonical_key), kind, version)
+    return effective_partition_key(_components_of(canonical_key), kind, version)
 
 
-def components_of(canonical_key: str) -> list[Any]:
+def _components_of(canonical_key: str) -> list[Any]:
     return [UNDEFINED if c == {} else c for c in json.loads(canonical_key)]
 
 
@@ -106,8 +121,10 @@ def canonical(components: Sequence[Any]) -> str:
     return json.dumps([_normal(c) for c in components], separators=(",", ":"))
 
 
-def parse_header(value: str) -> list[Any]:
-    """Parse `x-ms-documentdb-partitionkey` (a JSON array; `{}` means "no value")."""
+@lru_cache(maxsize=65536)
+def parse_header(value: str) -> LogicalKey:
+    """Parse `x-ms-documentdb-partitionkey` (a JSON array; `{}` means "no value").
+    Cached by the exact header text: a hot key is parsed once."""
     try:
         parsed = json.loads(value)
     except ValueError:
@@ -130,11 +147,11 @@ def parse_header(value: str) -> list[Any]:
                 f"The partition key header {value!r} is invalid: components must be strings, "
                 "numbers, booleans, null or {}.",
             )
-    return components
+    return LogicalKey.of(components)
 
 
-def check_matches(header: Sequence[Any], document_components: Sequence[Any]) -> None:
-    if canonical(header) != canonical(document_components):
+def check_matches(header: LogicalKey, document: LogicalKey) -> None:
+    if header.canonical != document.canonical:
         raise CosmosError(
             400,
             "PartitionKey extracted from document doesn't match the one specified in the header. "

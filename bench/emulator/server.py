@@ -1,5 +1,5 @@
-"""The HTTP(S) listener: aiohttp's low-level server (C HTTP parser, no routing layer)
-feeding the gateway, plus the TTL sweeper. One event loop owns all state."""
+"""The HTTP(S) listener (`http.HttpProtocol`) feeding the gateway, plus the TTL sweeper.
+One event loop owns all state."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import asyncio
 import contextlib
 import time
 
-from aiohttp import web
-from aiohttp.web_server import Server
-
 from bench.emulator.auth import Authenticator, TokenVerifier
 from bench.emulator.config import EmulatorConfig
 from bench.emulator.gateway import Gateway
+from bench.emulator.http import HttpProtocol
 from bench.emulator.ledger import Ledger
 from bench.emulator.storage import Account
 
@@ -36,32 +34,21 @@ class EmulatorServer:
         self.gateway = build_gateway(config)
         self._server: asyncio.base_events.Server | None = None
         self._sweeper: asyncio.Task[None] | None = None
-        self._web_server: Server | None = None
+        self._connections: set[HttpProtocol] = set()
         self.endpoint = ""
-
-    async def _handle(self, request: web.BaseRequest) -> web.Response:
-        body = await request.read()
-        reply = self.gateway.handle(
-            request.method,
-            request.raw_path,
-            request.headers,
-            body,
-            self.config.scheme,
-            request.host,
-        )
-        headers = reply.headers
-        if reply.body:
-            headers.setdefault("content-type", "application/json")
-        return web.Response(status=reply.status, body=reply.body or None, headers=headers)
 
     async def start(self) -> str:
         from bench.emulator.tls import self_signed_context
 
         ssl_context = self_signed_context(self.config.host) if self.config.tls else None
-        self._web_server = Server(self._handle, access_log=None)
         loop = asyncio.get_running_loop()
+        scheme = self.config.scheme
         self._server = await loop.create_server(
-            self._web_server, self.config.host, self.config.port, ssl=ssl_context, backlog=1024
+            lambda: HttpProtocol(self.gateway.handle, scheme, self._connections),
+            self.config.host,
+            self.config.port,
+            ssl=ssl_context,
+            backlog=1024,
         )
         port = self._server.sockets[0].getsockname()[1]
         host = self.config.host if ":" not in self.config.host else f"[{self.config.host}]"
@@ -84,8 +71,8 @@ class EmulatorServer:
                 await self._sweeper
         if self._server is not None:
             self._server.close()
-            if self._web_server is not None:
-                await self._web_server.shutdown(1.0)
+            for connection in list(self._connections):
+                connection.close()
             await self._server.wait_closed()
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.emulator import resources
 from bench.emulator.errors import CosmosError
-from bench.emulator.partition_keys import PartitionKeyDefinition, components_of
+from bench.emulator.partition_keys import LogicalKey, PartitionKeyDefinition
 from bench.emulator.partitions import PartitionMap, PhysicalPartition
 from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.throughput import (
@@ -222,7 +222,7 @@ class Container:
         heap = self.ttl_heap
         while heap and heap[0][0] <= now:
             _, key, etag = heapq.heappop(heap)
-            partition = self.partitions.for_epk(self.partition_key.epk(components_of(key[0])))
+            partition = self.partitions.for_epk(self.partition_key.epk_of(key[0]))
             document = partition.documents.get(key)
             if document is not None and document["_etag"] == etag:
                 partition.delete(key)
@@ -233,8 +233,8 @@ class Container:
         expires = self.expiry_of(document)
         return expires is not None and expires <= now
 
-    def partition_for(self, components: list[Any]) -> tuple[PhysicalPartition, str]:
-        epk = self.partition_key.epk(components)
+    def partition_for(self, key: LogicalKey) -> tuple[PhysicalPartition, str]:
+        epk = self.partition_key.epk(key)
         return self.partitions.for_epk(epk), epk
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench.errors import RubenchError
 from bench.harness.rundir import update_run_json
@@ -136,16 +138,22 @@ def _run_locust(workload: Workload, target: Target, settings: RunSettings, run_d
     command = locust_command(settings, target, run_dir)
     if settings.quiet:
         with (run_dir / "locust.log").open("w") as log:
-            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-            return _wait(process)
-    return _wait(subprocess.Popen(command, env=env))
+            return _wait(_start(command, env, stdout=log, stderr=subprocess.STDOUT))
+    return _wait(_start(command, env))
+
+
+def _start(command: list[str], env: dict[str, str], **output: Any) -> subprocess.Popen[bytes]:
+    # Its own session: a terminal's Ctrl-C reaches only us, and we pass it on exactly once
+    # (a second SIGINT would cut Locust's shutdown, and with it the last rows, short).
+    return subprocess.Popen(command, env=env, start_new_session=True, **output)
 
 
 def _wait(process: subprocess.Popen[bytes]) -> int:
-    """Wait for Locust; on Ctrl-C it got the signal too, so let it finish writing."""
+    """Wait for Locust; on Ctrl-C, stop it as Ctrl-C would and let it finish writing."""
     try:
         return process.wait()
     except KeyboardInterrupt:
+        process.send_signal(signal.SIGINT)
         process.wait()
         raise
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from bench.errors import RubenchError
+from bench.harness.documents import value_at
 
 PATH = re.compile(r"/[A-Za-z0-9_$-]+(/[A-Za-z0-9_$-]+)*")
 MAX_HIERARCHY = 3
@@ -44,6 +46,18 @@ def parse_design(text: str) -> KeyDesign:
             f"{MAX_HIERARCHY} comma-separated paths for a hierarchical key (/tenantId,/userId)"
         )
     return KeyDesign(paths)
+
+
+def check_documents_have_keys(designs: list[KeyDesign], sample: dict[str, Any]) -> None:
+    """Every design's paths must exist in the workload's documents, or every item of that
+    design would land in one logical partition (the undefined key)."""
+    for design in designs:
+        missing = [path for path in design.paths if value_at(sample, path) is None]
+        if missing:
+            raise RubenchError(
+                f"--key {design.label}: the workload's documents have no {', '.join(missing)}; "
+                f"their fields: {', '.join(sorted(sample))}"
+            )
 
 
 def parse_designs(values: list[str]) -> list[KeyDesign]:

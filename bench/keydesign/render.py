@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from bench.capacity.html import render_page
 from bench.capacity.texttable import text_table
 from bench.keydesign.figures import DesignFigures, best_design
 
@@ -85,13 +86,9 @@ def render_html(
 ) -> str:
     """The page; `run_reports` maps a design to the href of its own run report,
     `runs_comparison` is the href of the report's side-by-side comparison."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    environment = Environment(
-        loader=PackageLoader("bench.keydesign", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-    )
-    return environment.get_template("compare.html.j2").render(
+    return render_page(
+        "bench.keydesign",
+        "compare.html.j2",
         title=title,
         designs=designs,
         operation_names=_operation_names(designs),

@@ -107,26 +107,46 @@ def _serve_ceiling(port_queue: multiprocessing.Queue, core: int | None) -> None:
 
 # -- the loops ---------------------------------------------------------------------------------
 @dataclass
+class Loop:
+    """One loop's outcome: operations per second and the server's CPU per operation."""
+
+    rate: float
+    server_cpu_ms: float
+
+
+@dataclass
 class Rates:
-    reads: float
-    creates: float
+    reads: Loop
+    creates: Loop
 
 
-def _rate(operation: Callable[[int], object], duration: float) -> float:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (robust to other load on the box)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _loop(operation: Callable[[int], object], duration: float, server_pid: int) -> Loop:
     operation(-1)  # warm up connections and caches
     done = 0
+    cpu_before = _cpu_seconds(server_pid)
     started = time.perf_counter()
     deadline = started + duration
     while time.perf_counter() < deadline:
         operation(done)
         done += 1
-    return done / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    server_cpu = _cpu_seconds(server_pid) - cpu_before
+    return Loop(done / elapsed, 1000 * server_cpu / done)
 
 
-def _measure(container: ContainerProxy, duration: float, run: str) -> Rates:
-    reads = _rate(lambda _: container.read_item(ITEM["id"], ITEM["pk"]), duration)
-    creates = _rate(
-        lambda number: container.create_item({**ITEM, "id": f"{run}-{number}"}), duration
+def _measure(container: ContainerProxy, duration: float, run: str, server_pid: int) -> Rates:
+    reads = _loop(lambda _: container.read_item(ITEM["id"], ITEM["pk"]), duration, server_pid)
+    creates = _loop(
+        lambda number: container.create_item({**ITEM, "id": f"{run}-{number}"}),
+        duration,
+        server_pid,
     )
     return Rates(reads, creates)
 
@@ -139,7 +159,8 @@ def _emulator_rates(duration: float, server_core: int | None) -> Rates:
         database = client.create_database_if_not_exists(DATABASE)
         container = database.create_container_if_not_exists(CONTAINER, PartitionKey("/pk"))
         container.upsert_item(ITEM)
-        return _measure(container, duration, "emulator")
+        assert emulator.pid is not None
+        return _measure(container, duration, "emulator", emulator.pid)
 
 
 def _ceiling_rates(duration: float, server_core: int | None) -> Rates:
@@ -151,7 +172,8 @@ def _ceiling_rates(duration: float, server_core: int | None) -> Rates:
         endpoint = f"http://127.0.0.1:{ports.get(timeout=30)}/"
         client = CosmosClient(endpoint, WELL_KNOWN_KEY)
         container = client.get_database_client(DATABASE).get_container_client(CONTAINER)
-        return _measure(container, duration, "ceiling")
+        assert server.pid is not None
+        return _measure(container, duration, "ceiling", server.pid)
     finally:
         server.terminate()
         server.join(5)
@@ -178,12 +200,19 @@ def main(argv: list[str] | None = None) -> int:
     ceiling = _ceiling_rates(args.duration, server_core)
     emulator = _emulator_rates(args.duration, server_core)
     print(f"sync SDK, one client thread, {args.cores} core(s), {args.duration:g} s per loop")
-    print(f"{'operation':<12}{'emulator/s':>12}{'ceiling/s':>12}{'ratio':>8}")
-    for name in ("reads", "creates"):
-        ours, top = getattr(emulator, name), getattr(ceiling, name)
+    print(
+        f"{'operation':<12}{'emulator/s':>12}{'ceiling/s':>12}{'ratio':>8}"
+        f"{'emulator CPU':>15}{'ceiling CPU':>14}"
+    )
+    for label, ours, top in (
+        ("point reads", emulator.reads, ceiling.reads),
+        ("creates", emulator.creates, ceiling.creates),
+    ):
         print(
-            f"{'point ' + name if name == 'reads' else name:<12}{ours:>12.0f}{top:>12.0f}{ours / top:>8.2f}"
+            f"{label:<12}{ours.rate:>12.0f}{top.rate:>12.0f}{ours.rate / top.rate:>8.2f}"
+            f"{ours.server_cpu_ms:>12.3f} ms{top.server_cpu_ms:>11.3f} ms"
         )
+    print("(CPU: server CPU time per operation; ratio: emulator/s over ceiling/s)")
     return 0
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +109,14 @@ def _operation(path: Path, name: str, values: Any) -> OperationFigures:
     where = f"baseline {path}, operation {name!r}"
     if not isinstance(values, dict):
         raise RubenchError(f"{where}: expected a table of figures")
-    try:
-        figures = OperationFigures(**values)
-    except TypeError as error:
-        raise RubenchError(f"{where}: {error}") from None
+    allowed = {field.name for field in fields(OperationFigures)}
+    required = {"kind", "count", "ru_p50", "ru_p95"}
+    if not required <= values.keys() <= allowed:
+        raise RubenchError(
+            f"{where}: needs {', '.join(sorted(required))} and may have "
+            f"{', '.join(sorted(allowed - required))}; got {', '.join(sorted(values))}"
+        )
+    figures = OperationFigures(**values)
     for field in ("ru_p50", "ru_p95"):
         value = getattr(figures, field)
         if (

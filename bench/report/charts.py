@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from bench.report.findings import HOT_PARTITION_FACTOR
+from bench.report.findings import hot_partitions
 from bench.report.formatting import number
 from bench.report.svg import (
     HOT,
@@ -54,11 +54,11 @@ class ChartRun:
 
     @cached_property
     def series(self) -> pd.DataFrame:
-        return time_series(self.run.measured(), self.run.window)
+        return time_series(self.run.requests, self.run.window)
 
     @cached_property
     def ru_distribution(self) -> dict[str, dict[str, float]]:
-        quantiles = quantiles_by(self.run.measured(), "ru", RU_BOX_QUANTILES)
+        quantiles = quantiles_by(self.run.requests, "ru", RU_BOX_QUANTILES)
         for name, figures in quantiles.items():
             figures["max"] = self.summary["operations"][name]["ru"]["max"]
         return quantiles
@@ -103,7 +103,7 @@ def throughput_chart(runs: Sequence[ChartRun]) -> Markup:
     """One run: requests/s per operation. Several: total requests/s per run."""
     if len(runs) == 1:
         item = runs[0]
-        rates = operation_rates(item.run.measured(), item.run.window)
+        rates = operation_rates(item.run.requests, item.run.window)
         lines = [
             Line(name, list(rates.index), list(rates[name]), color(i))
             for i, name in enumerate(rates.columns)
@@ -154,22 +154,9 @@ def partition_charts(runs: Sequence[ChartRun]) -> list[Markup]:
         for item in runs:
             by_id = {str(r["partition"]): r.get(figure) or 0.0 for r in _partition_rows(item)}
             bars.append(Bars(item.label, [by_id.get(pid, 0.0) for pid in ids], item.color))
-        hot = hot_partitions(runs[0].summary)
+        hot = list(hot_partitions(runs[0].summary))
         charts.append(bar_chart(title, ids, bars, y_label=unit, highlight=hot, width=PAIR_WIDTH))
     return charts
-
-
-def hot_partitions(summary: dict[str, Any]) -> list[str]:
-    """Partitions whose RU share is above HOT_PARTITION_FACTOR times an even spread."""
-    rows = (summary.get("partitions") or {}).get("rows") or []
-    total = sum(r.get("ru") or 0 for r in rows)
-    if len(rows) < 2 or not total:
-        return []
-    return [
-        str(r["partition"])
-        for r in rows
-        if (r.get("ru") or 0) / total > HOT_PARTITION_FACTOR / len(rows)
-    ]
 
 
 def _partition_rows(item: ChartRun) -> list[dict[str, Any]]:

@@ -74,7 +74,7 @@ class OperationComparison:
 
 def compare_runs(baseline: Run, candidate: Run) -> dict[str, OperationComparison]:
     """Judged deltas for every operation both runs made."""
-    base_frame, cand_frame = baseline.measured(), candidate.measured()
+    base_frame, cand_frame = baseline.requests, candidate.requests
     columns = {column for _, column in JUDGED.values()}
     base = {c: values_by(base_frame, c) for c in [*columns, "timestamp"]}
     cand = {c: values_by(cand_frame, c) for c in [*columns, "timestamp"]}

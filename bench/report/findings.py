@@ -131,12 +131,22 @@ def _cost_sentence(name: str, charge: dict[str, Any], latency: dict[str, Any]) -
     return f"{name}: {cost}, p99 {ms(latency.get('p99'))}"
 
 
+def hot_partitions(summary: dict[str, Any]) -> dict[str, float]:
+    """{partition: RU share} of partitions above HOT_PARTITION_FACTOR times an even spread."""
+    rows = (summary.get("partitions") or {}).get("rows") or []
+    total = sum(r.get("ru") or 0 for r in rows)
+    if len(rows) < 2 or not total:
+        return {}
+    shares = {str(r["partition"]): (r.get("ru") or 0) / total for r in rows}
+    return {pid: share for pid, share in shares.items() if share > HOT_PARTITION_FACTOR / len(rows)}
+
+
 def _partition_findings(summary: dict[str, Any]) -> list[Finding]:
     rows = (summary.get("partitions") or {}).get("rows") or []
-    total_ru = sum(r.get("ru") or 0 for r in rows)
+    hot = hot_partitions(summary)
     findings = []
     for row in rows:
-        pid, requests = row["partition"], row.get("requests") or 0
+        pid, requests = str(row["partition"]), row.get("requests") or 0
         share = (row.get("throttled") or 0) / requests if requests else 0.0
         hot_key = f": hot key '{row['hot_key']}'" if row.get("hot_key") else ""
         if share >= PARTITION_THROTTLE_SHARE:
@@ -147,12 +157,11 @@ def _partition_findings(summary: dict[str, Any]) -> list[Finding]:
                     WARNING,
                 )
             )
-        ru_share = (row.get("ru") or 0) / total_ru if total_ru else 0.0
-        if len(rows) > 1 and ru_share > HOT_PARTITION_FACTOR / len(rows):
+        if pid in hot:
             findings.append(
                 Finding(
                     f"hot-partition:{pid}",
-                    f"Partition {pid} served {percent(ru_share)} of the RU; an even spread over "
+                    f"Partition {pid} served {percent(hot[pid])} of the RU; an even spread over "
                     f"{len(rows)} partitions would be {percent(1 / len(rows))} each{hot_key}",
                     WARNING,
                 )

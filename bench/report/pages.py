@@ -22,7 +22,7 @@ from bench import __version__
 from bench.errors import RubenchError
 from bench.report import charts
 from bench.report.charts import ChartRun, operation_order
-from bench.report.comparison import FIGURES, JUDGED, compare_runs
+from bench.report.comparison import FIGURES, compare_runs
 from bench.report.findings import changed_findings, run_findings
 from bench.report.formatting import FILTERS, duration, number
 from bench.report.trust import tail_is_thin, trust_warnings
@@ -64,12 +64,12 @@ def write_comparison_report(run_dirs: Sequence[str | Path], out: str | Path) -> 
 
 
 def chart_run(run: Run, index: int) -> ChartRun:
-    """A run with its summary: summary.json when it is current, else computed (and saved)."""
+    """A run with its summary: summary.json when it is current, else computed and saved
+    (so `rubench report` also refreshes a missing or stale summary.json)."""
     summary = _current_summary(run)
     if summary is None:
         summary = summarize(run)
-        if not (run.directory / "summary.json").exists():
-            save_summary(run.directory, summary)
+        save_summary(run.directory, summary)
     return ChartRun(run.label, run, summary, index)
 
 
@@ -119,7 +119,7 @@ def comparison_context(items: Sequence[ChartRun]) -> dict[str, Any]:
         "order": order,
         "comparisons": comparisons,
         "figures": FIGURES,
-        "judged": JUDGED,
+        "units": {figure.label: figure.unit for figure in FIGURES},
         "design_rows": _design_rows(items),
         "warnings": {item.label: trust_warnings(item.run, item.summary) for item in items},
         "changes": changes,

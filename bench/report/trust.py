@@ -109,7 +109,7 @@ def _warmup_warnings(run: Run) -> list[Finding]:
                     WARNING,
                 )
             )
-    frame = run.measured()
+    frame = run.requests
     window = run.window
     if len(frame) >= 200 and window.duration_s > 0:
         latency = frame["latency_ms"].to_numpy()

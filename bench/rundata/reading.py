@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from bench.errors import RubenchError
@@ -40,13 +41,22 @@ def part_files(run_dir: str | Path) -> list[Path]:
     return sorted((run_directory(run_dir) / "requests").glob("part-*.parquet"))
 
 
+def part_rows(run_dir: str | Path) -> int:
+    """How many rows the parts hold (from their footers, nothing else read)."""
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in part_files(run_dir))
+
+
 def load_requests(
-    run_dir: str | Path, columns: Iterable[str] | None = ANALYSIS_COLUMNS
+    run_dir: str | Path,
+    columns: Iterable[str] | None = ANALYSIS_COLUMNS,
+    *,
+    since: float | None = None,
 ) -> pd.DataFrame:
     """All request rows of a run (every parquet part), text columns as categoricals.
 
     `columns=None` reads every column of the schema. The optional
     `partition_key` column is added when a part has it ("" in parts without).
+    `since` keeps only rows whose timestamp is at or after it (warm-up left out).
     Rows are copied part by part into preallocated arrays, so the peak memory is
     the final frame plus one part, never two copies of the run.
     """
@@ -54,11 +64,11 @@ def load_requests(
     unknown = [c for c in wanted if c not in REQUEST_SCHEMA.names and c not in OPTIONAL_COLUMNS]
     if unknown:
         raise ValueError(f"unknown request columns {unknown}; known: {REQUEST_SCHEMA.names}")
-    parts = [_PartInfo.of(path, wanted) for path in part_files(run_dir)]
+    parts = [_PartInfo.of(path, wanted, since) for path in part_files(run_dir)]
     present = [c for c in wanted if c not in OPTIONAL_COLUMNS or any(c in p.columns for p in parts)]
     builder = _FrameBuilder(present, sum(p.rows for p in parts))
     for part in parts:
-        builder.append(part.path, _read_part(part, present))
+        builder.append(part.path, _read_part(part, present, since))
     return builder.frame()
 
 
@@ -69,28 +79,34 @@ class _PartInfo:
         self.path, self.rows, self.columns = path, rows, columns
 
     @classmethod
-    def of(cls, path: Path, wanted: list[str]) -> _PartInfo:
+    def of(cls, path: Path, wanted: list[str], since: float | None) -> _PartInfo:
+        """Counting the rows kept reads the timestamp column alone when `since` is set."""
         try:
             metadata = pq.ParquetFile(path).metadata
+            columns = set(metadata.schema.names)
+            missing = [c for c in wanted if c not in columns and c not in OPTIONAL_COLUMNS]
+            if missing:
+                raise RubenchError(
+                    f"{path}: missing request column(s) {', '.join(missing)} "
+                    "(see docs/run-directory.md for the schema)"
+                )
+            rows = metadata.num_rows
+            if since is not None:
+                timestamps = pq.read_table(path, columns=["timestamp"]).column("timestamp")
+                rows = pc.sum(pc.greater_equal(timestamps, since)).as_py() or 0
         except (OSError, pa.ArrowException) as error:
             raise RubenchError(f"{path}: not a readable Parquet part ({error})") from error
-        columns = set(metadata.schema.names)
-        missing = [c for c in wanted if c not in columns and c not in OPTIONAL_COLUMNS]
-        if missing:
-            raise RubenchError(
-                f"{path}: missing request column(s) {', '.join(missing)} "
-                "(see docs/run-directory.md for the schema)"
-            )
-        return cls(path, metadata.num_rows, columns)
+        return cls(path, rows, columns)
 
 
-def _read_part(part: _PartInfo, columns: list[str]) -> pa.Table:
+def _read_part(part: _PartInfo, columns: list[str], since: float | None) -> pa.Table:
     readable = [c for c in columns if c in part.columns]
     try:
         table = pq.read_table(
             part.path,
             columns=readable,
             read_dictionary=[c for c in readable if c in CATEGORICAL_COLUMNS],
+            filters=None if since is None else [("timestamp", ">=", since)],
         )
     except (OSError, pa.ArrowException) as error:
         raise RubenchError(f"{part.path}: not a readable Parquet part ({error})") from error

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from bench.rundata.reading import load_requests, read_json, read_text, run_directory
+from bench.rundata.reading import load_requests, part_rows, read_json, read_text, run_directory
 from bench.rundata.schema import ANALYSIS_COLUMNS
 
 
@@ -33,13 +34,15 @@ class Window:
 
 @dataclass(frozen=True)
 class Run:
-    """A loaded run directory; `info` is run.json, `ledger` is partitions.json (or None)."""
+    """A loaded run directory: `info` is run.json, `ledger` is partitions.json (or None),
+    `requests` the rows of the measured window (`warmup_rows` were left out)."""
 
     directory: Path
     info: dict[str, Any]
     requests: pd.DataFrame
     ledger: dict[str, Any] | None
     workload_text: str | None
+    warmup_rows: int = 0
 
     @property
     def name(self) -> str:
@@ -52,7 +55,7 @@ class Run:
 
     @property
     def warmup_s(self) -> float:
-        return float(self.info.get("warmup_s") or 0.0)
+        return _warmup_s(self.info)
 
     @property
     def provisioned_rus(self) -> float | None:
@@ -63,35 +66,45 @@ class Run:
             return None
         return float(rus)
 
-    @property
+    @cached_property
     def window(self) -> Window:
-        """Started_at + warm-up to ended_at; falls back to the rows when run.json lacks times."""
+        """started_at + warm-up to ended_at; from the rows when run.json lacks the times."""
         frame = self.requests
-        started = self.info.get("started_at")
-        if not isinstance(started, int | float):
-            started = float(frame["timestamp"].min()) if len(frame) else 0.0
+        start = _window_start(self.info)
+        if start is None:
+            start = float(frame["timestamp"].min()) if len(frame) else 0.0
         ended = self.info.get("ended_at")
         if not isinstance(ended, int | float):
             if len(frame):
                 ended = float((frame["timestamp"] + frame["latency_ms"] / 1000.0).max())
             else:
-                ended = started
-        return Window(start=float(started) + self.warmup_s, end=float(ended))
-
-    def measured(self) -> pd.DataFrame:
-        """Rows that started inside the window (warm-up rows left out)."""
-        if not self.warmup_s:
-            return self.requests
-        return self.requests[self.requests["timestamp"] >= self.window.start]
+                ended = start
+        return Window(start=start, end=float(ended))
 
 
 def load_run(run_dir: str | Path, columns: Iterable[str] | None = ANALYSIS_COLUMNS) -> Run:
-    """run.json (required), the request rows, partitions.json and workload.toml (optional)."""
+    """run.json (required), the request rows after warm-up, partitions.json and
+    workload.toml (optional). Warm-up rows are skipped while reading, never loaded."""
     directory = run_directory(run_dir)
+    info = read_json(directory / "run.json", required=True) or {}
+    start = _window_start(info)
+    requests = load_requests(directory, columns, since=start)
+    warmup_rows = part_rows(directory) - len(requests) if start else 0
     return Run(
         directory=directory,
-        info=read_json(directory / "run.json", required=True) or {},
-        requests=load_requests(directory, columns),
+        info=info,
+        requests=requests,
         ledger=read_json(directory / "partitions.json", required=False),
         workload_text=read_text(directory / "workload.toml"),
+        warmup_rows=warmup_rows,
     )
+
+
+def _warmup_s(info: dict[str, Any]) -> float:
+    warmup = info.get("warmup_s")
+    return float(warmup) if isinstance(warmup, int | float) else 0.0
+
+
+def _window_start(info: dict[str, Any]) -> float | None:
+    started = info.get("started_at")
+    return float(started) + _warmup_s(info) if isinstance(started, int | float) else None

@@ -2,7 +2,30 @@
 
 Percentiles use linear interpolation between the two nearest samples (numpy's
 and pandas' default). Latency covers every call, failed ones included, as
-Locust counts them; the measured window leaves out warm-up rows.
+Locust counts them; rows before started_at + warmup_s are left out.
+
+summary.json (``"schema": 1``)::
+
+    {"schema": 1, "rubench_version": "0.1.0",
+     "run": {"name", "status"},
+     "window": {"start", "end", "duration_s", "warmup_s", "warmup_rows_excluded"},
+     "provisioned_rus": 4000.0 | null,
+     "operations": {"point_read": {
+         "kind", "count", "rate_per_s",
+         "latency_ms": {"p50", "p90", "p95", "p99", "p99.9", "max", "mean"},
+         "ru": {"mean", "p50", "p95", "min", "max", "total"}, "ru_per_s", "ru_share",
+         "throttle_rate" (calls that met a 429), "throttled_attempts",
+         "final_throttle_rate" (calls that ended in a 429), "error_rate" (error + throttled),
+         "errors_by_status": {"503": {"count", "rate"}}, "outcomes": {"ok": n, ...},
+         "partitions_touched": {"mean", "max"}, "items_mean", "bytes_mean",
+         "query": {"retrieved_docs_mean", "output_docs_mean", "index_hit_ratio_mean"}}},
+     "totals": {the same figures over all operations, without "kind",
+                plus "peak_ru_per_s", "peak_requests_per_s" (busiest whole second)},
+     "partitions": {"source": "ledger" | "responses",
+                    "rows": [{"partition", "ru", "requests", "throttled", "hot_key"}]}}
+
+Figures that do not apply are null (query metrics of point reads, rates of an
+empty window).
 """
 
 from __future__ import annotations
@@ -29,7 +52,7 @@ FAILED_OUTCOMES = ("error", "throttled")
 
 def summarize(run: Run) -> dict[str, Any]:
     """The JSON-ready summary of a loaded run (see `write_summary`)."""
-    frame = run.measured()
+    frame = run.requests
     window = run.window
     duration = window.duration_s
     stats = group_stats(frame, Groups.of(frame["operation"]), duration)
@@ -53,7 +76,7 @@ def summarize(run: Run) -> dict[str, Any]:
                 "end": window.end,
                 "duration_s": duration,
                 "warmup_s": run.warmup_s,
-                "warmup_rows_excluded": len(run.requests) - len(frame),
+                "warmup_rows_excluded": run.warmup_rows,
             },
             "provisioned_rus": run.provisioned_rus,
             "operations": stats,

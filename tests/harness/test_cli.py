@@ -1,14 +1,19 @@
 """`rubench seed` and `rubench run` from the command line: idempotent seeding, and one
 clear line plus a non-zero exit for each kind of bad input."""
 
+import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from bench.rundata import load_requests
 
 WORKLOADS = Path(__file__).parents[2] / "workloads"
 
@@ -93,3 +98,27 @@ def test_wrong_key(tmp_path, emulator):
     line = one_line_error(result)
     assert "rejected the credentials (401 Unauthorized); check COSMOS_KEY" in line
     assert "d3Jvbmcga2V5" not in result.stderr + result.stdout
+
+
+def test_ctrl_c_keeps_what_was_done(tmp_path):
+    """`--target local` end to end, stopped with Ctrl-C once rows are on disk."""
+    out = tmp_path / "run"
+    env = {k: v for k, v in os.environ.items() if k != "COSMOS_KEY"}
+    command = [sys.executable, "-m", "bench", "run", "--workload", str(WORKLOADS / "smoke.toml")]
+    command += ["--duration", "2m", "--users", "4", "--out", str(out)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out.glob("requests/part-*.parquet")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr.decode()[-2000:]
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "interrupted"
+    assert info["ended_at"] - info["started_at"] < 60
+    assert len(load_requests(out)) > 0
+    assert (out / "summary.json").exists()

@@ -55,11 +55,14 @@ def test_template_placeholders_and_hierarchical_keys(tmp_path):
 
 def test_key_choosers_shape_the_distribution():
     rng = random.Random(1)
-    uniform = Counter(UniformChooser(10).choose(rng) for _ in range(20_000))
+    uniform_chooser = UniformChooser(10)
+    uniform = Counter(uniform_chooser.choose(rng) for _ in range(20_000))
     assert set(uniform) == set(range(10)) and max(uniform.values()) < 2300
-    zipf = Counter(ZipfChooser(1000, 1.2).choose(rng) for _ in range(20_000))
+    zipf_chooser = ZipfChooser(1000, 1.2)
+    zipf = Counter(zipf_chooser.choose(rng) for _ in range(20_000))
     assert zipf[0] > zipf[10] > zipf[500]
     assert all(0 <= k < 1000 for k in zipf)
-    hot = Counter(HotspotChooser(100, 0.1, 0.9).choose(rng) for _ in range(20_000))
+    hot_chooser = HotspotChooser(100, 0.1, 0.9)
+    hot = Counter(hot_chooser.choose(rng) for _ in range(20_000))
     share = sum(v for k, v in hot.items() if k < 10) / 20_000
     assert 0.88 < share < 0.92

@@ -129,5 +129,5 @@ def test_a_mix_above_the_provisioned_throughput_is_throttled(tmp_path, local_tar
     assert (retried["attempts"] == retried["throttled"] + 1).all()
     assert (retried["throttle_wait_ms"] > 0).all()
     ledger = json.loads((run_dir / "partitions.json").read_text())
-    assert rows["throttled"].sum() == ledger["throttled"]
+    assert rows["throttled"].sum() == ledger["operations"]["Upsert"]["throttled"]
     assert_ledger_matches(run_dir, rows)

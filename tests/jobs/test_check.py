@@ -114,3 +114,8 @@ def test_bad_baseline_files_are_named(tmp_path, baseline, rubench, write_run, ca
     bad_value.write_text(json.dumps(document))
     assert rubench("check", run, "--baseline", bad_value) == 2
     assert "operation 'point_read': 'ru_p50' must be a number" in capsys.readouterr().err
+
+    del document["operations"]["point_read"]["ru_p50"]
+    bad_value.write_text(json.dumps(document))
+    assert rubench("check", run, "--baseline", bad_value) == 2
+    assert "needs count, kind, ru_p50, ru_p95" in capsys.readouterr().err

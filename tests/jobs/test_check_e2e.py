@@ -12,10 +12,8 @@ WORKLOADS = Path(__file__).with_name("workloads")
 
 
 def run_ci_workload(rubench, workload: Path, out: Path) -> Path:
-    assert (
-        rubench("run", "--workload", workload, "--users", "4", "--duration", "4s", "--out", out)
-        == 0
-    )
+    code = rubench("run", "--workload", workload, "--users", "4", "--duration", "6s", "--out", out)
+    assert code == 0
     return out
 
 

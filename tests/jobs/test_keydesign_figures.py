@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bench.errors import RubenchError
@@ -22,6 +24,26 @@ def test_designs_parse_single_and_hierarchical_keys() -> None:
         parse_designs(["/id"])
     with pytest.raises(RubenchError, match="given twice: /id"):
         parse_designs(["/id", "/id"])
+
+
+def test_designs_must_name_fields_of_the_documents(tmp_path, rubench, capsys) -> None:
+    workload = Path(__file__).with_name("workloads") / "skewed.toml"
+    code = rubench(
+        "compare-keys",
+        "--workload",
+        workload,
+        "--key",
+        "/id",
+        "--key",
+        "/tenantId,/userId",
+        "--out",
+        tmp_path / "keys",
+    )
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "--key /tenantId,/userId: the workload's documents have no /tenantId, /userId" in error
+    assert "categoryId" in error  # lists the fields there are
+    assert not (tmp_path / "keys").exists()
 
 
 def test_skew_and_fan_out(tmp_path, rows, write_run) -> None:

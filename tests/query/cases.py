@@ -209,6 +209,13 @@ CASES: list[Case] = [
          " IS_ARRAY([]), IS_OBJECT({}), IS_PRIMITIVE([]), IS_DEFINED(undefined)]",
          [[True, True, True, True, True, True, False, False]]),
     Case("SELECT VALUE UPPER(c.age) FROM c WHERE c.pk = 'A'", []),
+    # DateTimeDiff counts boundaries crossed; DateTimeAdd of a month clamps to the month's end.
+    Case("SELECT VALUE [DateTimeAdd('mm', 1, '2024-01-31T10:00:00.1234567Z'),"
+         " DateTimeDiff('day', '2024-01-01T23:00:00Z', '2024-01-02T01:00:00Z'),"
+         " DateTimePart('ms', '2024-01-01T00:00:00.1234567Z'),"
+         " DateTimeToTimestamp('1970-01-01T00:00:01.5Z'), TimestampToDateTime(1500),"
+         " DateTimeAdd('day', 1, 'not a date')]",
+         [["2024-02-29T10:00:00.1234567Z", 1, 123, 1500, "1970-01-01T00:00:01.5000000Z"]]),
     # Subqueries.
     Case("SELECT VALUE c.id FROM c WHERE EXISTS(SELECT VALUE ch FROM ch IN c.children"
          " WHERE ch.grade > 6)", ["a1"]),

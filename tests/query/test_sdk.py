@@ -172,3 +172,23 @@ def test_index_metrics_decode_as_the_sdk_expects() -> None:
     decoded = get_index_metrics_info(index_metrics_header(metrics))
     assert decoded["UtilizedSingleIndexes"][0]["FilterExpression"] == "(ROOT.a = 1)"
     assert json.loads(base64.b64decode(index_metrics_header(metrics))) == decoded
+
+
+def test_hierarchical_partition_key_prefix_scopes_the_query(query_emulator) -> None:
+    client = CosmosClient(query_emulator.endpoint, query_emulator.key)
+    container = client.get_database_client("querytests").create_container(
+        "tenants", PartitionKey(path=["/tenant", "/user"], kind="MultiHash")
+    )
+    for tenant in ("t1", "t2"):
+        for user in ("u1", "u2", "u3"):
+            container.create_item({"id": f"{tenant}-{user}", "tenant": tenant, "user": user})
+
+    def ids(prefix: list[str]) -> list[str]:
+        return sorted(
+            d["id"] for d in container.query_items("SELECT * FROM c", partition_key=prefix)
+        )
+
+    assert ids(["t1"]) == ["t1-u1", "t1-u2", "t1-u3"]
+    assert ids(["t2", "u2"]) == ["t2-u2"]
+    count = container.query_items("SELECT VALUE COUNT(1) FROM c", partition_key=["t2"])
+    assert list(count) == [3]

@@ -96,5 +96,5 @@ def test_window_leaves_out_warm_up(tmp_path):
     run = load_run(make_run(tmp_path / "run", [frame], warmup_s=20))
 
     assert run.window.duration_s == pytest.approx(40.0)
-    assert len(run.measured()) == 2
+    assert len(run.requests) == 2
     assert json.loads((run.directory / "run.json").read_text())["warmup_s"] == 20

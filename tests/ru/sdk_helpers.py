@@ -45,7 +45,6 @@ class Load:
     `errors` holds what the calls raised."""
 
     def __init__(self, operations: list[Callable[[], Any]], per_second: float | None = None):
-        self.operations = operations
         self.per_second = per_second
         self.errors: list[BaseException] = []
         self._stop = threading.Event()

@@ -7,6 +7,10 @@ through the emulator's own `PartitionIndex`; query scenarios are
 `QueryMetrics` built to match what the published query did (the published
 data sets are far too large to load in a unit test), with every size that
 the source does not publish stated as an assumption.
+
+Figures without a number to hold are checked by the tests at the end (2x at
+Strong, failed requests charged, batch = sum) or are out of scope: TTL
+expiry spends leftover RU on the service and is not charged here.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from bench.emulator import LocalEmulator
 from .sdk_helpers import Load, container_ledger
 
 IDLE_SECONDS = 3
-LOAD_SECONDS = 0.8
+LOAD_SECONDS = 0.9
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_idle_partition_bursts_past_its_budget(emulator: LocalEmulator) -> None:
     burst_second = math.floor(time.time()) + IDLE_SECONDS
     time.sleep(burst_second - time.time())
     before = container_ledger(emulator, "dbs/burst/colls/bursty")["request_charge"]
-    with Load([lambda: container.upsert_item(item)] * 4) as load:
+    with Load([lambda: container.upsert_item(item)] * 8) as load:
         time.sleep(LOAD_SECONDS)
     charged = container_ledger(emulator, "dbs/burst/colls/bursty")["request_charge"] - before
 

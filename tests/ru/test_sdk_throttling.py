@@ -20,11 +20,13 @@ MEASURE_SECONDS = 2
 # Budgets refill at each whole second of the emulator's clock (this machine's wall clock) and
 # greedy clients take a few hundred ms to spend one: sample mid-second, after the spending.
 SAMPLE_AT_FRACTION = 0.7
+BIG, THREADS = 20_000, 8  # the saturating load: payload bytes, client threads
 
 
-def upserter(container: ContainerProxy, key: str) -> Callable[[], Any]:
-    """An operation rewriting one item of logical partition `key` (~11 RU each)."""
-    item = {"id": f"item-{key}", "pk": key, "payload": "x" * 600}
+def upserter(container: ContainerProxy, key: str, payload: int = 600) -> Callable[[], Any]:
+    """An operation rewriting one item of logical partition `key` (~11 RU each; ~20 RU with
+    a 20 KB payload, so a busy machine still spends 1,000 RU/s with few requests)."""
+    item = {"id": f"item-{key}", "pk": key, "payload": "x" * payload}
     return lambda: container.upsert_item(item)
 
 
@@ -62,7 +64,7 @@ def test_throttling_starts_at_the_provisioned_rate_and_replace_acts_at_once(
 ) -> None:
     container = database.create_container("rate", PartitionKey("/pk"), offer_throughput=400)
     ledger = Ledger(emulator, database, container)
-    with Load([upserter(container, "hot")] * 4) as load:
+    with Load([upserter(container, "hot", BIG)] * THREADS) as load:
         at_400 = charged_rate(ledger, load)
         container.replace_throughput(1000)
         at_1000 = charged_rate(ledger, load)
@@ -82,7 +84,7 @@ def test_shared_database_throughput_is_shared_by_its_containers(
         orders = database.create_container("orders", PartitionKey("/pk"))
         carts = database.create_container("carts", PartitionKey("/pk"))
         ledger = Ledger(emulator, database, orders, carts)
-        load = [upserter(orders, "hot"), upserter(carts, "hot")] * 2
+        load = [upserter(orders, "hot", BIG), upserter(carts, "hot", BIG)] * (THREADS // 2)
         with Load(load) as running:
             rate = charged_rate(ledger, running)
     finally:

@@ -163,9 +163,10 @@ def _bind_parameters(
                 "and a 'value'.",
             )
         bound[name] = parameter.get("value", UNDEFINED)
-    for name in sorted(used - bound.keys()):
+    missing = sorted(used - bound.keys())
+    if missing:
         raise query_error(
-            f"The parameter '{name}' is used by the query but not given in its parameters.",
+            f"The parameter '{missing[0]}' is used by the query but not given in its parameters.",
             code=UNRESOLVED_IDENTIFIER,
         )
     return bound

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.emulator.query.datetimes import DATETIME_FUNCTIONS
 from bench.emulator.query.values import (
     RANK_ARRAY,
     RANK_BOOL,
@@ -306,3 +307,7 @@ def _current_timestamp() -> int:
 @_register("GETCURRENTTICKS", 0, per_query=True)
 def _current_ticks() -> int:
     return int(datetime.now(UTC).timestamp() * 10_000_000)
+
+
+for _name, (_arity, _impl) in DATETIME_FUNCTIONS.items():
+    FUNCTIONS[_name] = Function(_arity, _arity, _impl)

@@ -12,9 +12,6 @@ import base64
 import json
 from dataclasses import dataclass, field
 
-QUERY_METRICS_HEADER = "x-ms-documentdb-query-metrics"
-INDEX_METRICS_HEADER = "x-ms-cosmos-index-utilization"
-
 TIMING_KEYS = (
     "totalExecutionTimeInMs",
     "queryCompileTimeInMs",

@@ -13,6 +13,9 @@ from bench.emulator.throughput import Throughput
 if TYPE_CHECKING:
     from bench.emulator.gateway import Gateway
 
+# Charge for database/container/offer operations: the cost model (costs.py) prices
+# item and query work only, so these carry a fixed placeholder.
+METADATA_CHARGE = 1.0
 OFFER_THROUGHPUT = "x-ms-offer-throughput"
 AUTOSCALE_SETTINGS = "x-ms-cosmos-offer-autopilot-settings"
 
@@ -47,8 +50,6 @@ def metadata_reply(
     gateway: Gateway, operation: str, status: int, resource: Any, *, container: str = ""
 ) -> Reply:
     """A database/container/offer answer, recorded in the ledger at the metadata charge."""
-    from bench.emulator.gateway import METADATA_CHARGE
-
     gateway.record_metadata(operation, status, container)
     headers = {}
     if isinstance(resource, dict) and "_etag" in resource:

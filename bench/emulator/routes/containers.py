@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bench.emulator.call import Call
+from bench.emulator.errors import CosmosError
 from bench.emulator.replies import Reply
 from bench.emulator.routes.common import feed_reply, metadata_reply, throughput_from_headers
 
@@ -40,8 +41,6 @@ def replace(gateway: Gateway, call: Call) -> Reply:
     container = gateway.account.container(call.segments[1], call.segments[3])
     body = call.json_object()
     if body.get("id") != container.id:
-        from bench.emulator.errors import CosmosError
-
         raise CosmosError(
             400,
             f"The id {body.get('id')!r} in the body does not match the container '{container.id}'.",

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bench.emulator import costs
@@ -11,7 +11,7 @@ from bench.emulator import query as engine
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.paging import Snapshot, page_size
-from bench.emulator.partition_keys import parse_header
+from bench.emulator.partition_keys import LogicalKey, parse_header
 from bench.emulator.partitions import PhysicalPartition
 from bench.emulator.replies import Reply, dumps, feed_body
 from bench.emulator.routes.common import metadata_reply
@@ -42,7 +42,7 @@ class _EpkSlice:
 
 def _scope(
     call: Call, container: Container
-) -> tuple[list[PhysicalPartition], list[Any] | None, list[Any]]:
+) -> tuple[list[PhysicalPartition], LogicalKey | None, list[Any]]:
     """Partitions a feed request covers, the key prefix it is scoped to, and the sources
     to read (partitions, or slices of them when an EPK range was sent)."""
     partitions = container.partitions
@@ -50,7 +50,7 @@ def _scope(
     prefix = None
     if call.header(PARTITION_KEY) is not None:
         prefix = parse_header(call.header(PARTITION_KEY))
-        if len(prefix) > len(container.partition_key.paths):
+        if len(prefix.components) > len(container.partition_key.paths):
             raise CosmosError(400, "The partition key has more components than the container's.")
     if range_id is not None:
         partition = partitions.by_id.get(range_id.split(",")[0])
@@ -68,27 +68,25 @@ def _scope(
         chosen = list(partitions)
     else:
         epk = container.partition_key.epk(prefix)
-        if len(prefix) == len(container.partition_key.paths):
+        if len(prefix.components) == len(container.partition_key.paths):
             chosen = [partitions.for_epk(epk)]
+        elif prefix.components:
+            chosen = partitions.overlapping(epk, epk + "FF")
         else:
-            chosen = partitions.overlapping(epk, epk + "FF") if prefix else list(partitions)
+            chosen = list(partitions)
     return chosen, prefix, list(chosen)
 
 
 def _paged(
-    gateway: Gateway,
-    call: Call,
-    container: Container,
-    snapshot: Snapshot | None,
-    partitions: Sequence[PhysicalPartition],
-    operation: str,
+    gateway: Gateway, call: Call, container: Container, execute: Callable[[], Snapshot]
 ) -> Reply:
-    """Serve the first page of `snapshot`, or the page the continuation points at."""
+    """Serve the page the continuation points at, or `execute()` and serve its first page."""
     size = page_size(call.header("x-ms-max-item-count"))
     continuation = call.header(CONTINUATION)
     if continuation:
         snapshot, page = gateway.snapshots.next_page(continuation, size)
     else:
+        snapshot = execute()
         page = gateway.snapshots.first_page(snapshot, size)
     headers = dict(snapshot.headers)
     if page.continuation:
@@ -107,10 +105,12 @@ def query(gateway: Gateway, call: Call) -> Reply:
     partitions, prefix, sources = _scope(call, container)
 
     def work() -> Reply:
-        snapshot = None
-        if not call.header(CONTINUATION):
-            snapshot = _execute(call, container, text, parameters, sources, prefix)
-        return _paged(gateway, call, container, snapshot, partitions, "Query")
+        return _paged(
+            gateway,
+            call,
+            container,
+            lambda: _execute(call, container, text, parameters, sources, prefix),
+        )
 
     return gateway.on_partitions(call, container, partitions, "Query", work)
 
@@ -121,14 +121,14 @@ def _execute(
     text: str,
     parameters: Any,
     sources: Sequence[Any],
-    prefix: list[Any] | None,
+    prefix: LogicalKey | None,
 ) -> Snapshot:
     result = engine.execute(
         text,
         parameters,
         sources,
         partition_key_paths=list(container.partition_key.paths),
-        partition_key_prefix=prefix,
+        partition_key_prefix=list(prefix.components) if prefix else None,
     )
     headers = {}
     if call.flag("x-ms-documentdb-populatequerymetrics"):
@@ -155,20 +155,18 @@ def read_feed(gateway: Gateway, call: Call) -> Reply:
     partitions, prefix, sources = _scope(call, container)
 
     def work() -> Reply:
-        snapshot = None
-        if not call.header(CONTINUATION):
-            snapshot = _read_all(container, sources, prefix, call.now)
-        return _paged(gateway, call, container, snapshot, partitions, "ReadFeed")
+        return _paged(
+            gateway, call, container, lambda: _read_all(container, sources, prefix, call.now)
+        )
 
     return gateway.on_partitions(call, container, partitions, "ReadFeed", work)
 
 
 def _read_all(
-    container: Container, sources: Sequence[Any], prefix: list[Any] | None, now: float
+    container: Container, sources: Sequence[Any], prefix: LogicalKey | None, now: float
 ) -> Snapshot:
-    from bench.emulator.partition_keys import canonical
-
-    wanted = canonical(prefix)[:-1] if prefix else None  # "[a,b" matches keys that start with it
+    # `["a","b"` matches the keys that start with that prefix.
+    wanted = prefix.canonical[:-1] if prefix and prefix.components else None
     items: list[bytes] = []
     metrics = engine.QueryMetrics(partitions_touched=len(sources))
     for source in sources:

@@ -3,14 +3,14 @@ delete-all-items-by-partition-key. Each runs on the physical partition the key h
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bench.emulator import batch as batches
 from bench.emulator import costs, documents
 from bench.emulator.call import Call
 from bench.emulator.costs import WriteKind
 from bench.emulator.errors import CosmosError
-from bench.emulator.partition_keys import parse_header
+from bench.emulator.partition_keys import LogicalKey, parse_header
 from bench.emulator.patch import PatchRequest, condition_holds
 from bench.emulator.replies import Reply
 from bench.emulator.storage import Container
@@ -25,7 +25,7 @@ def _container(gateway: Gateway, call: Call) -> Container:
     return gateway.account.container(call.segments[1], call.segments[3])
 
 
-def header_key(call: Call, container: Container, *, required: bool = True) -> list[Any] | None:
+def header_key(call: Call, container: Container, *, required: bool = True) -> LogicalKey | None:
     """The full partition key from the header (400 if missing or of the wrong length)."""
     value = call.header(PARTITION_KEY)
     if value is None:
@@ -35,14 +35,14 @@ def header_key(call: Call, container: Container, *, required: bool = True) -> li
                 f"PartitionKey value must be supplied for this operation (header {PARTITION_KEY}).",
             )
         return None
-    components = parse_header(value)
-    if len(components) != len(container.partition_key.paths):
+    pk = parse_header(value)
+    if len(pk.components) != len(container.partition_key.paths):
         raise CosmosError(
             400,
             f"Partition key {value} is invalid for this container: it has "
             f"{len(container.partition_key.paths)} path(s) {list(container.partition_key.paths)}.",
         )
-    return components
+    return pk
 
 
 def outcome_reply(outcome: documents.Outcome) -> Reply:
@@ -53,10 +53,10 @@ def outcome_reply(outcome: documents.Outcome) -> Reply:
 def create(gateway: Gateway, call: Call) -> Reply:
     container = _container(gateway, call)
     document = documents.parse_document(call.body)
-    components = header_key(call, container, required=False)
-    if components is None:
-        components = container.partition_key.extract(document)
-    partition, epk = container.partition_for(components)
+    pk = header_key(call, container, required=False)
+    if pk is None:
+        pk = container.partition_key.extract(document)
+    partition, epk = container.partition_for(pk)
     upsert = call.flag("x-ms-documentdb-is-upsert")
 
     def work() -> Reply:
@@ -65,7 +65,7 @@ def create(gateway: Gateway, call: Call) -> Reply:
                 container,
                 partition,
                 epk,
-                components,
+                pk,
                 document,
                 upsert=upsert,
                 if_match=call.header("if-match"),
@@ -80,15 +80,15 @@ def create(gateway: Gateway, call: Call) -> Reply:
 
 def read(gateway: Gateway, call: Call) -> Reply:
     container = _container(gateway, call)
-    components = header_key(call, container)
-    partition, _ = container.partition_for(components)
+    pk = header_key(call, container)
+    partition, _ = container.partition_for(pk)
 
     def work() -> Reply:
         return outcome_reply(
             documents.read(
                 container,
                 partition,
-                components,
+                pk,
                 call.segments[5],
                 if_none_match=call.header("if-none-match"),
                 strong=call.strong,
@@ -102,8 +102,8 @@ def read(gateway: Gateway, call: Call) -> Reply:
 def replace(gateway: Gateway, call: Call) -> Reply:
     container = _container(gateway, call)
     document = documents.parse_document(call.body)
-    components = header_key(call, container)
-    partition, epk = container.partition_for(components)
+    pk = header_key(call, container)
+    partition, epk = container.partition_for(pk)
 
     def work() -> Reply:
         return outcome_reply(
@@ -111,7 +111,7 @@ def replace(gateway: Gateway, call: Call) -> Reply:
                 container,
                 partition,
                 epk,
-                components,
+                pk,
                 call.segments[5],
                 document,
                 if_match=call.header("if-match"),
@@ -124,15 +124,15 @@ def replace(gateway: Gateway, call: Call) -> Reply:
 
 def delete(gateway: Gateway, call: Call) -> Reply:
     container = _container(gateway, call)
-    components = header_key(call, container)
-    partition, _ = container.partition_for(components)
+    pk = header_key(call, container)
+    partition, _ = container.partition_for(pk)
 
     def work() -> Reply:
         return outcome_reply(
             documents.delete(
                 container,
                 partition,
-                components,
+                pk,
                 call.segments[5],
                 if_match=call.header("if-match"),
                 now=call.now,
@@ -144,14 +144,14 @@ def delete(gateway: Gateway, call: Call) -> Reply:
 
 def patch(gateway: Gateway, call: Call) -> Reply:
     container = _container(gateway, call)
-    components = header_key(call, container)
-    partition, epk = container.partition_for(components)
+    pk = header_key(call, container)
+    partition, epk = container.partition_for(pk)
     request = PatchRequest.from_body(call.json(), container.partition_key.paths)
     item_id = call.segments[5]
 
     def work() -> Reply:
         current = documents.visible(
-            container, partition, documents.storage_key(components, item_id), call.now
+            container, partition, documents.storage_key(pk, item_id), call.now
         )
         if current is None:
             raise documents.not_found(item_id)
@@ -166,7 +166,7 @@ def patch(gateway: Gateway, call: Call) -> Reply:
                 container,
                 partition,
                 epk,
-                components,
+                pk,
                 patched,
                 previous=current,
                 kind=WriteKind.PATCH,
@@ -180,12 +180,12 @@ def patch(gateway: Gateway, call: Call) -> Reply:
 
 def batch(gateway: Gateway, call: Call) -> Reply:
     container = _container(gateway, call)
-    components = header_key(call, container)
-    partition, epk = container.partition_for(components)
+    pk = header_key(call, container)
+    partition, epk = container.partition_for(pk)
     operations = batches.parse(call.body)
 
     def work() -> Reply:
-        return batches.run(container, partition, epk, components, operations, call)
+        return batches.run(container, partition, epk, pk, operations, call)
 
     return gateway.on_partitions(call, container, [partition], "Batch", work)
 
@@ -194,9 +194,9 @@ def delete_partition(gateway: Gateway, call: Call) -> Reply:
     """Delete every item of one logical partition (the service does it in the background;
     here it is immediate, charged as one delete per item)."""
     container = _container(gateway, call)
-    components = header_key(call, container)
-    partition, _ = container.partition_for(components)
-    prefix = documents.storage_key(components, "")[0]
+    pk = header_key(call, container)
+    partition, _ = container.partition_for(pk)
+    prefix = pk.canonical
 
     def work() -> Reply:
         charge = costs.write_charge(WriteKind.DELETE, 0, 0)

@@ -1,0 +1,153 @@
+"""HTTP/1.1 framing: an asyncio.Protocol around httptools' C parser (llhttp).
+
+Why not a web framework: per request this does one parse, one handler call
+and one `transport.write`; no task, stream or response object is created,
+so the server spends its time on the emulator's work. Keep-alive and
+pipelining are supported; bodies are read whole (capped at `MAX_BODY_BYTES`).
+Header names reach the handler lower-cased.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Callable, Mapping
+from email.utils import formatdate
+from http import HTTPStatus
+
+import httptools
+
+from bench.emulator.replies import Reply, dumps
+
+# (verb, raw path, lower-cased headers, body, scheme, Host header) -> reply
+RequestHandler = Callable[[str, str, Mapping[str, str], bytes, str, str], Reply]
+
+MAX_BODY_BYTES = 16 * 1024 * 1024  # above every service limit (2 MB items, 2 MB batches)
+_NO_BODY_STATUSES = (204, 304)
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+
+class _Clock:
+    """The `Date` header, formatted once per second."""
+
+    second = -1
+    value = ""
+
+    @classmethod
+    def date(cls) -> str:
+        now = int(time.time())
+        if now != cls.second:
+            cls.second, cls.value = now, formatdate(now, usegmt=True)
+        return cls.value
+
+
+def frame(reply: Reply, keep_alive: bool) -> bytes:
+    """The response bytes: status line, headers (Content-Length, Date, Connection), body."""
+    status = reply.status
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}"]
+    body = b"" if status in _NO_BODY_STATUSES else reply.body
+    headers = reply.headers
+    if body:
+        lines.append(f"Content-Type: {headers.pop('content-type', 'application/json')}")
+    else:
+        headers.pop("content-type", None)
+    if status not in _NO_BODY_STATUSES:
+        lines.append(f"Content-Length: {len(body)}")
+    lines.extend(f"{name}: {value}" for name, value in headers.items())
+    lines.append(f"Date: {_Clock.date()}")
+    if not keep_alive:
+        lines.append("Connection: close")
+    lines.append("\r\n")
+    return "\r\n".join(lines).encode("utf-8") + body
+
+
+class HttpProtocol(asyncio.Protocol):
+    """One client connection."""
+
+    def __init__(
+        self, handler: RequestHandler, scheme: str, connections: set[HttpProtocol]
+    ) -> None:
+        self._handler = handler
+        self._scheme = scheme
+        self._connections = connections
+        self._parser = httptools.HttpRequestParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._url = b""
+        self._headers: dict[str, str] = {}
+        self._body: list[bytes] = []
+        self._body_size = 0
+
+    # -- asyncio.Protocol ---------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._connections.add(self)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connections.discard(self)
+        self._transport = None
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._refuse(400, "Protocol upgrades are not supported.")
+        except httptools.HttpParserError as error:
+            self._refuse(400, f"The request is not valid HTTP/1.1: {error}.")
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    # -- httptools callbacks ------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._headers = {}
+        self._body = []
+        self._body_size = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers[name.decode("latin-1").lower()] = value.decode("utf-8", "surrogateescape")
+
+    def on_body(self, body: bytes) -> None:
+        self._body_size += len(body)
+        if self._body_size <= MAX_BODY_BYTES:
+            self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        keep_alive = self._parser.should_keep_alive()
+        if self._body_size > MAX_BODY_BYTES:
+            self._refuse(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+            return
+        reply = self._handler(
+            self._parser.get_method().decode("ascii"),
+            self._url.decode("utf-8", "surrogateescape"),
+            self._headers,
+            b"".join(self._body),
+            self._scheme,
+            self._headers.get("host", ""),
+        )
+        transport.write(frame(reply, keep_alive))
+        if not keep_alive:
+            transport.close()
+
+    def _refuse(self, status: int, message: str) -> None:
+        """Answer a request the parser could not take, then close the connection."""
+        if self._transport is None or self._transport.is_closing():
+            return
+        code = {400: "BadRequest", 413: "RequestEntityTooLarge"}[status]
+        reply = Reply(
+            status, dumps({"code": code, "message": message}), {"x-ms-request-charge": "0"}
+        )
+        self._transport.write(frame(reply, keep_alive=False))
+        self._transport.close()
