@@ -1,10 +1,10 @@
 """The emulator's own cost: point reads/s and creates/s the sync SDK achieves against it,
 next to the same loops against a do-nothing HTTP server (the ceiling), as a ratio.
 
-Both servers run in their own process and on the same HTTP stack (aiohttp's
-low-level server); the do-nothing server answers every request with canned
-JSON and no auth, storage or accounting, so the ratio isolates what the
-emulator itself costs. By default client and server share one core (the
+Both servers run in their own process on the same HTTP layer
+(`bench.emulator.http`); the do-nothing server answers every request with
+canned JSON and no auth, storage or accounting, so the ratio isolates what
+the emulator itself costs. By default client and server share one core (the
 harsh case: every microsecond the server spends is taken from the client);
 `--cores 2` gives each its own core, as a load test on two cores would. Aim:
 ratio >= 0.7, i.e. the emulator is not what limits a load test::
@@ -69,34 +69,34 @@ def _canned_replies(endpoint: str) -> dict[str, tuple[int, bytes, dict[str, str]
 
 def _serve_ceiling(port_queue: multiprocessing.Queue, core: int | None) -> None:
     """Run the do-nothing server until killed; puts its port on `port_queue`."""
-    from aiohttp import web
-    from aiohttp.web_server import Server
+    from bench.emulator.http import HttpProtocol
+    from bench.emulator.replies import Reply
 
     if core is not None:
         os.sched_setaffinity(0, {core})
     replies: dict[str, tuple[int, bytes, dict[str, str]]] = {}
 
-    async def handle(request: web.BaseRequest) -> web.Response:
-        await request.read()
-        path = request.path.rstrip("/")
+    def handle(verb: str, path: str, headers, body: bytes, scheme: str, host: str) -> Reply:
+        path = path.rstrip("/")
         if not path:
             kind = "account"
         elif path.endswith("/pkranges"):
-            if request.headers.get("if-none-match") == '"1"':
-                return web.Response(status=304, headers={"etag": '"1"'})
+            if headers.get("if-none-match") == '"1"':
+                return Reply(304, b"", {"etag": '"1"'})
             kind = "pkranges"
         elif path.endswith(f"/colls/{CONTAINER}"):
             kind = "container"
         else:
-            kind = "created" if request.method == "POST" else "item"
-        status, body, headers = replies[kind]
-        return web.Response(
-            status=status, body=body, headers=headers, content_type="application/json"
-        )
+            kind = "created" if verb == "POST" else "item"
+        status, reply_body, reply_headers = replies[kind]
+        return Reply(status, reply_body, dict(reply_headers))
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(Server(handle, access_log=None), "127.0.0.1", 0)
+        connections: set[HttpProtocol] = set()
+        server = await loop.create_server(
+            lambda: HttpProtocol(handle, "http", connections), "127.0.0.1", 0
+        )
         port = server.sockets[0].getsockname()[1]
         replies.update(_canned_replies(f"http://127.0.0.1:{port}/"))
         port_queue.put(port)

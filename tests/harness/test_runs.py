@@ -77,8 +77,8 @@ def test_mixed_run_records_every_kind_and_matches_the_ledger(tmp_path, local_tar
     assert info["container"]["physical_partitions"] >= 1
     assert "key" not in json.dumps(info["target"]).replace('"auth": "key"', "")
     assert (run_dir / "workload.toml").read_text() == (WORKLOADS / "smoke.toml").read_text()
-    stats = pd.read_csv(run_dir / "locust_stats.csv")
-    assert set(rows["operation"]) <= set(stats["Name"])
+    stats = pd.read_csv(run_dir / "locust_stats.csv")  # may miss the last second's names
+    assert set(stats["Name"]) - {"Aggregated"} <= set(rows["operation"])
     assert (run_dir / "summary.json").exists()
 
 
@@ -119,10 +119,10 @@ def test_a_mix_above_the_provisioned_throughput_is_throttled(tmp_path, local_tar
     path.write_text(
         'name = "throttled"\n[container]\ncontainer = "throttled"\n'
         'throughput = { mode = "manual", rus = 400 }\n'
-        "[documents]\ncount = 50\n"
+        "[documents]\ncount = 10\n"
         '[operations.restock]\nkind = "upsert"\nweight = 1\n'
     )
-    run_dir, rows = run(tmp_path, local_target, load_workload(path), users=10, duration_s=4)
+    run_dir, rows = run(tmp_path, local_target, load_workload(path), users=10, duration_s=5)
     assert rows["throttled"].sum() > 0
     retried = rows[(rows["throttled"] > 0) & (rows["outcome"] == "ok")]
     assert len(retried), "the SDK's own retries of 429s were not observed"
