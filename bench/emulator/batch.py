@@ -12,13 +12,11 @@ from typing import Any
 
 from bench.emulator import costs, documents
 from bench.emulator.call import Call
-from bench.emulator.costs import WriteKind
 from bench.emulator.errors import CosmosError
-from bench.emulator.partition_keys import LogicalKey
 from bench.emulator.partitions import PhysicalPartition
-from bench.emulator.patch import PatchRequest, condition_holds
+from bench.emulator.patch import PatchRequest
 from bench.emulator.replies import Reply, dumps
-from bench.emulator.storage import Container
+from bench.emulator.storage import Placement, check_resource_id
 
 MAX_OPERATIONS = 100
 MAX_BATCH_BYTES = 2 * 1024 * 1024
@@ -79,7 +77,7 @@ class _Undo:
 def _operation_id(operation: dict[str, Any]) -> str:
     if operation["operationType"] in ("Create", "Upsert", "Replace"):
         body = operation.get("resourceBody")
-        documents.check_resource_id(body)
+        check_resource_id(body)
         return body["id"]
     item_id = operation.get("id")
     if not isinstance(item_id, str) or not item_id:
@@ -87,72 +85,25 @@ def _operation_id(operation: dict[str, Any]) -> str:
     return item_id
 
 
-def _run_one(
-    container: Container,
-    partition: PhysicalPartition,
-    epk: str,
-    pk: LogicalKey,
-    operation: dict[str, Any],
-    call: Call,
-) -> documents.Outcome:
+def _run_one(at: Placement, operation: dict[str, Any], call: Call) -> documents.Outcome:
     kind = operation["operationType"]
     item_id = _operation_id(operation)
     if_match = operation.get("ifMatch")
     now = call.now
     if kind == "Read":
-        return documents.read(
-            container,
-            partition,
-            pk,
-            item_id,
-            if_none_match=operation.get("ifNoneMatch"),
-            strong=call.strong,
-            now=now,
-        )
+        if_none_match = operation.get("ifNoneMatch")
+        return documents.read(at, item_id, if_none_match=if_none_match, strong=call.strong, now=now)
     if kind == "Delete":
-        return documents.delete(container, partition, pk, item_id, if_match=if_match, now=now)
+        return documents.delete(at, item_id, if_match=if_match, now=now)
     if kind in ("Create", "Upsert"):
-        return documents.create(
-            container,
-            partition,
-            epk,
-            pk,
-            dict(operation["resourceBody"]),
-            upsert=kind == "Upsert",
-            if_match=if_match,
-            now=now,
-        )
+        body = dict(operation["resourceBody"])
+        return documents.create(at, body, upsert=kind == "Upsert", if_match=if_match, now=now)
     if kind == "Replace":
-        return documents.replace(
-            container,
-            partition,
-            epk,
-            pk,
-            item_id,
-            dict(operation["resourceBody"]),
-            if_match=if_match,
-            now=now,
-        )
-    request = PatchRequest.from_body(operation.get("resourceBody"), container.partition_key.paths)
-    current = documents.visible(container, partition, documents.storage_key(pk, item_id), now)
-    if current is None:
-        raise documents.not_found(item_id)
-    documents.check_if_match(current, if_match)
-    if request.condition is not None and not condition_holds(
-        request.condition, current, container.indexing_policy, container.partition_key.paths
-    ):
-        raise CosmosError(412, "Precondition failed: the patch condition is not met.")
-    return documents.write(
-        container,
-        partition,
-        epk,
-        pk,
-        request.applied_to(current),
-        previous=current,
-        kind=WriteKind.PATCH,
-        operation="Patch",
-        status=200,
-    )
+        body = dict(operation["resourceBody"])
+        return documents.replace(at, item_id, body, if_match=if_match, now=now)
+    paths = at.container.partition_key.paths
+    request = PatchRequest.from_body(operation.get("resourceBody"), paths)
+    return documents.patch(at, item_id, request, if_match=if_match, now=now)
 
 
 def _result(
@@ -173,22 +124,15 @@ def _result(
     return encoded
 
 
-def run(
-    container: Container,
-    partition: PhysicalPartition,
-    epk: str,
-    pk: LogicalKey,
-    operations: list[dict[str, Any]],
-    call: Call,
-) -> Reply:
-    undo = _Undo(partition)
+def run(at: Placement, operations: list[dict[str, Any]], call: Call) -> Reply:
+    undo = _Undo(at.partition)
     results: list[bytes] = []
     total = 0.0
     for position, operation in enumerate(operations):
         try:
             if operation["operationType"] != "Read":
-                undo.save(documents.storage_key(pk, _operation_id(operation)))
-            outcome = _run_one(container, partition, epk, pk, operation, call)
+                undo.save(at.key(_operation_id(operation)))
+            outcome = _run_one(at, operation, call)
         except CosmosError as error:
             undo.rollback()
             charge = costs.failed_request_charge(error.status)

@@ -1,9 +1,9 @@
-"""Item operations on one container: create, read, replace, upsert, delete, with the
+"""Item operations on one container: create, read, replace, upsert, patch, delete, with the
 service's system properties, preconditions, TTL visibility and size limit.
 
 Each function is synchronous and either fully applies or raises CosmosError
-before changing anything. The HTTP layer has already chosen the partition
-and admitted the request; these return what it needs to answer and charge.
+before changing anything. The HTTP layer has already placed the request on
+its partition and admitted it; these return what it needs to answer and charge.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 from bench.emulator import costs, resources
 from bench.emulator.costs import WriteKind
 from bench.emulator.errors import CosmosError
-from bench.emulator.partition_keys import LogicalKey, check_matches
-from bench.emulator.partitions import PhysicalPartition
-from bench.emulator.storage import Container, check_resource_id
+from bench.emulator.partition_keys import check_matches
+from bench.emulator.patch import PatchRequest, condition_holds
+from bench.emulator.storage import Placement, check_resource_id
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 SYSTEM_PROPERTIES = ("_rid", "_self", "_etag", "_attachments", "_ts")
@@ -32,7 +32,6 @@ class Outcome:
     body: bytes | None  # the stored document's JSON; None when there is no body (204, 304)
     etag: str | None
     charge: float
-    operation: str
 
 
 def encode(document: Mapping[str, Any]) -> bytes:
@@ -48,23 +47,28 @@ def parse_document(raw: bytes) -> dict[str, Any]:
     return document
 
 
-def storage_key(pk: LogicalKey, item_id: str) -> tuple[str, str]:
-    return (pk.canonical, item_id)
-
-
-def visible(
-    container: Container, partition: PhysicalPartition, key: Any, now: float
-) -> dict | None:
+def visible(at: Placement, key: Any, now: float) -> dict | None:
     """The stored document, or None when absent or expired (expired ones are removed)."""
-    document = partition.documents.get(key)
+    document = at.partition.documents.get(key)
     if (
         document is not None
-        and container.default_ttl is not None
-        and container.is_expired(document, now)
+        and at.container.default_ttl is not None
+        and at.container.is_expired(document, now)
     ):
-        partition.delete(key)
+        at.partition.delete(key)
         return None
     return document
+
+
+def existing(at: Placement, item_id: str, if_match: str | None, now: float) -> dict:
+    """The current document (404 if none), checked against `If-Match` (412)."""
+    current = visible(at, at.key(item_id), now)
+    if current is None:
+        raise CosmosError(
+            404, f"Entity with the specified id '{item_id}' does not exist in the system."
+        )
+    check_if_match(current, if_match)
+    return current
 
 
 def check_if_match(current: Mapping[str, Any] | None, if_match: str | None) -> None:
@@ -73,28 +77,6 @@ def check_if_match(current: Mapping[str, Any] | None, if_match: str | None) -> N
             412,
             "Operation cannot be performed because one of the specified precondition is not met.",
         )
-
-
-def not_found(item_id: str) -> CosmosError:
-    return CosmosError(
-        404, f"Entity with the specified id '{item_id}' does not exist in the system."
-    )
-
-
-def _stamp(container: Container, document: dict[str, Any], rid: str | None) -> bytes:
-    """Add system properties (in the service's order, after the user's) and encode."""
-    for name in SYSTEM_PROPERTIES:
-        document.pop(name, None)
-    rid = rid or container.next_document_rid()
-    document["_rid"] = rid
-    document["_self"] = f"{container.self_link}docs/{rid}/"
-    document["_etag"] = resources.new_etag()
-    document["_attachments"] = "attachments/"
-    document["_ts"] = resources.now_ts()
-    encoded = encode(document)
-    if len(encoded) > MAX_DOCUMENT_BYTES:
-        raise CosmosError(413, "Request size is too large.")
-    return encoded
 
 
 def check_ttl(document: Mapping[str, Any]) -> None:
@@ -106,146 +88,94 @@ def check_ttl(document: Mapping[str, Any]) -> None:
         )
 
 
+def _stamp(at: Placement, document: dict[str, Any], rid: str | None) -> bytes:
+    """Add system properties (in the service's order, after the user's) and encode."""
+    for name in SYSTEM_PROPERTIES:
+        document.pop(name, None)
+    rid = rid or at.container.next_document_rid()
+    document["_rid"] = rid
+    document["_self"] = f"{at.container.self_link}docs/{rid}/"
+    document["_etag"] = resources.new_etag()
+    document["_attachments"] = "attachments/"
+    document["_ts"] = resources.now_ts()
+    encoded = encode(document)
+    if len(encoded) > MAX_DOCUMENT_BYTES:
+        raise CosmosError(413, "Request size is too large.")
+    return encoded
+
+
 def write(
-    container: Container,
-    partition: PhysicalPartition,
-    epk: str,
-    pk: LogicalKey,
+    at: Placement,
     document: dict[str, Any],
     *,
     previous: Mapping[str, Any] | None,
     kind: WriteKind,
-    operation: str,
     status: int,
 ) -> Outcome:
     """Stamp, size-check and store `document` (replacing `previous` when given)."""
-    check_matches(pk, container.partition_key.extract(document))
+    check_matches(at.pk, at.container.partition_key.extract(document))
     check_ttl(document)
-    encoded = _stamp(container, document, previous["_rid"] if previous is not None else None)
-    key = storage_key(pk, document["id"])
-    indexed = partition.put(key, document, encoded, epk)
-    container.schedule_expiry(key, document)
-    return Outcome(
-        status,
-        encoded,
-        document["_etag"],
-        costs.write_charge(kind, len(encoded), indexed),
-        operation,
-    )
+    encoded = _stamp(at, document, previous["_rid"] if previous is not None else None)
+    key = at.key(document["id"])
+    indexed = at.partition.put(key, document, encoded, at.epk)
+    at.container.schedule_expiry(key, document)
+    charge = costs.write_charge(kind, len(encoded), indexed)
+    return Outcome(status, encoded, document["_etag"], charge)
 
 
 def create(
-    container: Container,
-    partition: PhysicalPartition,
-    epk: str,
-    pk: LogicalKey,
-    document: dict[str, Any],
-    *,
-    upsert: bool,
-    if_match: str | None,
-    now: float,
+    at: Placement, document: dict[str, Any], *, upsert: bool, if_match: str | None, now: float
 ) -> Outcome:
-    key = storage_key(pk, document["id"])
-    current = visible(container, partition, key, now)
+    current = visible(at, at.key(document["id"]), now)
     if current is not None and not upsert:
         raise CosmosError(409, "Entity with the specified id already exists in the system.")
     if upsert:
         check_if_match(current, if_match)
     if current is None:
         kind = WriteKind.UPSERT_CREATE if upsert else WriteKind.CREATE
-        return write(
-            container,
-            partition,
-            epk,
-            pk,
-            document,
-            previous=None,
-            kind=kind,
-            operation="Upsert" if upsert else "Create",
-            status=201,
-        )
-    return write(
-        container,
-        partition,
-        epk,
-        pk,
-        document,
-        previous=current,
-        kind=WriteKind.UPSERT_REPLACE,
-        operation="Upsert",
-        status=200,
-    )
+        return write(at, document, previous=None, kind=kind, status=201)
+    return write(at, document, previous=current, kind=WriteKind.UPSERT_REPLACE, status=200)
 
 
 def read(
-    container: Container,
-    partition: PhysicalPartition,
-    pk: LogicalKey,
-    item_id: str,
-    *,
-    if_none_match: str | None,
-    strong: bool,
-    now: float,
+    at: Placement, item_id: str, *, if_none_match: str | None, strong: bool, now: float
 ) -> Outcome:
-    key = storage_key(pk, item_id)
-    current = visible(container, partition, key, now)
-    if current is None:
-        raise not_found(item_id)
-    encoded = partition.encoded[key]
+    current = existing(at, item_id, None, now)
+    encoded = at.partition.encoded[at.key(item_id)]
     charge = costs.read_charge(len(encoded), strong=strong)
-    if if_none_match and (if_none_match == "*" or if_none_match == current["_etag"]):
-        return Outcome(304, None, current["_etag"], charge, "Read")
-    return Outcome(200, encoded, current["_etag"], charge, "Read")
+    if if_none_match and if_none_match in ("*", current["_etag"]):
+        return Outcome(304, None, current["_etag"], charge)
+    return Outcome(200, encoded, current["_etag"], charge)
 
 
 def replace(
-    container: Container,
-    partition: PhysicalPartition,
-    epk: str,
-    pk: LogicalKey,
-    item_id: str,
-    document: dict[str, Any],
-    *,
-    if_match: str | None,
-    now: float,
+    at: Placement, item_id: str, document: dict[str, Any], *, if_match: str | None, now: float
 ) -> Outcome:
     if document["id"] != item_id:
         raise CosmosError(
             400,
             f"The id '{document['id']}' in the body does not match the id '{item_id}' in the URL.",
         )
-    current = visible(container, partition, storage_key(pk, item_id), now)
-    if current is None:
-        raise not_found(item_id)
-    check_if_match(current, if_match)
-    return write(
-        container,
-        partition,
-        epk,
-        pk,
-        document,
-        previous=current,
-        kind=WriteKind.REPLACE,
-        operation="Replace",
-        status=200,
-    )
+    current = existing(at, item_id, if_match, now)
+    return write(at, document, previous=current, kind=WriteKind.REPLACE, status=200)
 
 
-def delete(
-    container: Container,
-    partition: PhysicalPartition,
-    pk: LogicalKey,
-    item_id: str,
-    *,
-    if_match: str | None,
-    now: float,
+def patch(
+    at: Placement, item_id: str, request: PatchRequest, *, if_match: str | None, now: float
 ) -> Outcome:
-    key = storage_key(pk, item_id)
-    current = visible(container, partition, key, now)
-    if current is None:
-        raise not_found(item_id)
-    check_if_match(current, if_match)
-    size = len(partition.encoded[key])
-    terms = partition.terms[key]
-    partition.delete(key)
-    return Outcome(204, None, None, costs.write_charge(WriteKind.DELETE, size, terms), "Delete")
+    current = existing(at, item_id, if_match, now)
+    container = at.container
+    if request.condition is not None and not condition_holds(
+        request.condition, current, container.indexing_policy, container.partition_key.paths
+    ):
+        raise CosmosError(412, "Precondition failed: the patch condition is not met.")
+    patched = request.applied_to(current)
+    return write(at, patched, previous=current, kind=WriteKind.PATCH, status=200)
+
+
+def delete(at: Placement, item_id: str, *, if_match: str | None, now: float) -> Outcome:
+    existing(at, item_id, if_match, now)
+    key = at.key(item_id)
+    size, terms = len(at.partition.encoded[key]), at.partition.terms[key]
+    at.partition.delete(key)
+    return Outcome(204, None, None, costs.write_charge(WriteKind.DELETE, size, terms))

@@ -233,9 +233,25 @@ class Container:
         expires = self.expiry_of(document)
         return expires is not None and expires <= now
 
-    def partition_for(self, key: LogicalKey) -> tuple[PhysicalPartition, str]:
+    def place(self, key: LogicalKey) -> Placement:
+        """Where an item with partition key `key` lives."""
         epk = self.partition_key.epk(key)
-        return self.partitions.for_epk(epk), epk
+        return Placement(self, self.partitions.for_epk(epk), epk, key)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an item operation lands: the container, the physical partition the key hashes
+    to, the key's EPK and the key itself."""
+
+    container: Container
+    partition: PhysicalPartition
+    epk: str
+    pk: LogicalKey
+
+    def key(self, item_id: str) -> tuple[str, str]:
+        """The storage key of item `item_id` in this logical partition."""
+        return (self.pk.canonical, item_id)
 
 
 class Database:

@@ -13,6 +13,7 @@ the charge of retried and paged requests is summed here::
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import socket
 from dataclasses import dataclass, field
@@ -22,8 +23,13 @@ from azure.cosmos.exceptions import CosmosBatchOperationError, CosmosHttpRespons
 
 
 def worker_name() -> str:
-    """`hostname:pid` of this process (computed per call: Locust forks after import)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """`hostname:pid` of this process (looked up by pid: Locust forks after import)."""
+    return _worker_of(os.getpid())
+
+
+@functools.cache
+def _worker_of(pid: int) -> str:
+    return f"{socket.gethostname()}:{pid}"
 
 
 def _float(value: Any) -> float:

@@ -23,7 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "its documents (idempotent: items that exist are left alone).",
     )
     seed.add_argument("--workload", required=True, type=Path, help="workload TOML file")
-    seed.add_argument("--target", default="local", help=TARGET_HELP)
+    seed.add_argument(
+        "--target",
+        default="emulator",
+        help="emulator (https://localhost:8081 with its well-known key) or an account "
+        "endpoint (key from COSMOS_KEY, else Microsoft Entra ID); default: emulator",
+    )
     seed.add_argument("--concurrency", type=int, default=64, help="creates in flight (64)")
     seed.set_defaults(handler=run_seed)
 

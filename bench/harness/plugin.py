@@ -4,9 +4,9 @@ Like Locust's own CSV writer and web UI, it is only event listeners:
 - `init_command_line_parser`: `--rubench-run-dir` (where the run directory goes);
 - `request`: every rubench call becomes a Parquet row (each process writes its own
   parts) and feeds the live RU statistics;
-- `report_to_master` / `worker_report`: workers send their RU change to the master,
-  and workers on other machines (`--master-host` not loopback) their rows too, which
-  the master writes into the one run directory;
+- `report_to_master` / `worker_report` and two custom messages: workers send their RU
+  statistics, and workers on other machines their rows, to the master
+  (`bench.harness.distributed`);
 - `init` / `quitting`: `run.json` and `workload.toml` on the master (or local runner),
   an RU table on the console and a "Request units" tab in the web UI.
 
@@ -32,18 +32,15 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import CONSOLE_STATS_INTERVAL_SEC
 
-from bench.harness.recorder import RequestRecorder, to_columns
+from bench.harness.distributed import install_master, install_worker
+from bench.harness.recorder import RequestRecorder
 from bench.harness.rundir import RunDirectory
 from bench.harness.rustats import RuStats, format_table
 from bench.harness.target import resolve_target
 from bench.harness.workload import Workload
 
 RU_STATS = RuStats()  # this process's (or, on the master, everyone's) RU aggregates
-REPORT_KEY = "rubench_ru"
-ROWS_KEY = "rubench_rows"
 RUN_DIR_OPTION = "rubench_run_dir"
-ROWS_OPTION = "rubench_rows"
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "")
 console = logging.getLogger("locust.stats_logger")
 log = logging.getLogger(__name__)
 
@@ -65,7 +62,7 @@ def _add_arguments(parser: Any, **_: Any) -> None:
     )
     parser.add_argument(
         "--rubench-rows",
-        dest=ROWS_OPTION,
+        dest="rubench_rows",
         choices=("auto", "local", "master"),
         default="auto",
         help="rubench: where workers' request rows go: local (each writes its own parts), "
@@ -90,28 +87,22 @@ def _install(environment: Environment, **_: Any) -> None:
     environment.events.request.add_listener(recorder.on_request)
     environment.events.request.add_listener(_feed_ru_stats)
 
-    if isinstance(environment.runner, WorkerRunner):
-        ship_rows = _ships_rows(environment.parsed_options)
-        environment.events.report_to_master.add_listener(
-            lambda data, **_: _report_to_master(data, recorder if ship_rows else None)
-        )
-        if ship_rows:
-            return
+    worker = isinstance(environment.runner, WorkerRunner)
+    if worker and install_worker(environment, recorder, RU_STATS):
+        return  # rows go to the master
     gevent.spawn(_flush_loop, recorder)
     environment.events.test_stop.add_listener(lambda **_: recorder.flush())
     environment.events.quitting.add_listener(lambda **_: recorder.close())
-    if isinstance(environment.runner, WorkerRunner):
+    if worker:
         return
     if isinstance(environment.runner, MasterRunner):
-        environment.events.worker_report.add_listener(
-            lambda data, **_: _worker_report(data, recorder)
-        )
+        install_master(environment, recorder, RU_STATS)
     run = RunDirectory.start(run_dir, workload, environment, _target_metadata(environment))
     _watch_interrupts(run)
     environment.events.test_start.add_listener(lambda **_: _reset_on_start())
     environment.events.reset_stats.add_listener(_reset_on_start)  # the web UI's RESET
     environment.events.spawning_complete.add_listener(lambda **_: _reset_if_asked(environment))
-    environment.events.quitting.add_listener(lambda **_: _finish(run, environment))
+    environment.events.quitting.add_listener(lambda **_: _finish(run))
     options = environment.parsed_options
     if options is not None and options.headless and not options.only_summary:
         gevent.spawn(_print_loop)
@@ -140,33 +131,6 @@ def _feed_ru_stats(context: Any = None, **_: Any) -> None:
     record = context.get("rubench") if isinstance(context, dict) else None
     if record is not None:
         RU_STATS.add(record)
-
-
-def _ships_rows(options: Any) -> bool:
-    mode = getattr(options, ROWS_OPTION, "auto")
-    if mode == "auto":
-        return getattr(options, "master_host", "") not in LOOPBACK
-    return mode == "master"
-
-
-def _report_to_master(data: dict[str, Any], recorder: RequestRecorder | None) -> None:
-    data[REPORT_KEY] = RU_STATS.drain()
-    if recorder is not None:
-        rows = recorder.drain()
-        if rows:
-            data[ROWS_KEY] = {"stem": recorder.stem, "columns": to_columns(rows)}
-
-
-def _worker_report(data: dict[str, Any], recorder: RequestRecorder) -> None:
-    payload = data.get(REPORT_KEY)
-    if payload:
-        RU_STATS.merge(payload)
-    shipped = data.get(ROWS_KEY)
-    if shipped:
-        try:
-            recorder.write_columns(shipped["columns"], shipped["stem"])
-        except Exception:  # keep the master alive; the rows' loss is logged
-            log.exception("rubench: writing a worker's request rows failed")
 
 
 def _reset_on_start() -> None:
@@ -216,9 +180,7 @@ def _watch_interrupts(run: RunDirectory) -> None:
     signal.signal(signal.SIGINT, on_interrupt)
 
 
-def _finish(run: RunDirectory, environment: Environment) -> None:
-    if isinstance(environment.runner, MasterRunner):
-        gevent.sleep(0.6)  # workers get 0.5 s to send their last report (locust issue 1426)
+def _finish(run: RunDirectory) -> None:
     print_ru_table()
     run.finish(time.time())
 

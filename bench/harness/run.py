@@ -91,12 +91,14 @@ def run_workload(workload: Workload, target: Target, settings: RunSettings) -> P
     except KeyboardInterrupt:
         _finish(run_dir, target, workload, before, status="interrupted")
         raise
-    _finish(run_dir, target, workload, before, status="failed" if code > 1 else None)
-    if code > 1:
-        log = run_dir / "locust.log"
-        raise RubenchError(
-            f"Locust exited with code {code}; see {log if settings.quiet else 'its output above'}"
-        )
+    # Locust exits 1 when requests failed (a result), but also when it could not start
+    started = (run_dir / "run.json").exists()
+    failed = code > 1 or not started
+    _finish(run_dir, target, workload, before, status="failed" if failed else None)
+    if failed:
+        where = run_dir / "locust.log" if settings.quiet else "its output above"
+        what = "exited" if started else "did not start the run and exited"
+        raise RubenchError(f"Locust {what} with code {code}; see {where}")
     return run_dir
 
 
@@ -121,7 +123,7 @@ def locust_command(settings: RunSettings, target: Target, run_dir: Path) -> list
         "--rubench-run-dir",
         str(run_dir),
         "--stop-timeout",
-        "3",
+        "5",
     ]
     if settings.processes > 1:
         command += ["--processes", str(settings.processes)]

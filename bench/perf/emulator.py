@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import itertools
 import json
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey
@@ -107,87 +109,120 @@ def _serve_ceiling(port_queue: multiprocessing.Queue, core: int | None) -> None:
 
 # -- the loops ---------------------------------------------------------------------------------
 @dataclass
-class Loop:
-    """One loop's outcome: operations per second and the server's CPU per operation."""
+class Tally:
+    """What the loops on one server did: operations, wall time and CPU on both sides."""
 
-    rate: float
-    server_cpu_ms: float
+    operations: int = 0
+    seconds: float = 0.0
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
 
+    @property
+    def rate(self) -> float:
+        return self.operations / self.seconds
 
-@dataclass
-class Rates:
-    reads: Loop
-    creates: Loop
+    @property
+    def cpu_ms(self) -> float:
+        """Client + server CPU per operation: what one shared core must spend on it."""
+        return 1000 * (self.server_cpu + self.client_cpu) / self.operations
+
+    @property
+    def server_cpu_ms(self) -> float:
+        return 1000 * self.server_cpu / self.operations
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc (robust to other load on the box)."""
+    """User + system CPU time of a process, from /proc."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _loop(operation: Callable[[int], object], duration: float, server_pid: int) -> Loop:
-    operation(-1)  # warm up connections and caches
-    done = 0
-    cpu_before = _cpu_seconds(server_pid)
+def _run_for(
+    operation: Callable[[], object], seconds: float, server_pid: int, tally: Tally
+) -> None:
+    server_before, client_before = _cpu_seconds(server_pid), time.process_time()
     started = time.perf_counter()
-    deadline = started + duration
+    deadline = started + seconds
     while time.perf_counter() < deadline:
-        operation(done)
-        done += 1
-    elapsed = time.perf_counter() - started
-    server_cpu = _cpu_seconds(server_pid) - cpu_before
-    return Loop(done / elapsed, 1000 * server_cpu / done)
+        operation()
+        tally.operations += 1
+    tally.seconds += time.perf_counter() - started
+    tally.server_cpu += _cpu_seconds(server_pid) - server_before
+    tally.client_cpu += time.process_time() - client_before
 
 
-def _measure(container: ContainerProxy, duration: float, run: str, server_pid: int) -> Rates:
-    reads = _loop(lambda _: container.read_item(ITEM["id"], ITEM["pk"]), duration, server_pid)
-    creates = _loop(
-        lambda number: container.create_item({**ITEM, "id": f"{run}-{number}"}),
-        duration,
-        server_pid,
-    )
-    return Rates(reads, creates)
+@dataclass
+class Server:
+    name: str
+    container: ContainerProxy
+    pid: int
 
 
-def _emulator_rates(duration: float, server_core: int | None) -> Rates:
+def _operations(server: Server) -> dict[str, Callable[[], object]]:
+    numbers = itertools.count()
+    container = server.container
+    return {
+        "point reads": lambda: container.read_item(ITEM["id"], ITEM["pk"]),
+        "creates": lambda: container.create_item({**ITEM, "id": f"{server.name}-{next(numbers)}"}),
+    }
+
+
+def measure(servers: list[Server], seconds: float, rounds: int) -> dict[tuple[str, str], Tally]:
+    """Alternate short slices between the servers, so background load hits both alike."""
+    tallies = {}
+    operations = {server.name: _operations(server) for server in servers}
+    for server in servers:
+        for name, operation in operations[server.name].items():
+            operation()  # warm up connections and caches
+            tallies[(server.name, name)] = Tally()
+    for _ in range(rounds):
+        for server in servers:
+            for name, operation in operations[server.name].items():
+                _run_for(operation, seconds / rounds, server.pid, tallies[(server.name, name)])
+    return tallies
+
+
+@contextlib.contextmanager
+def _ceiling(server_core: int | None) -> Iterator[Server]:
+    context = multiprocessing.get_context("spawn")
+    ports: multiprocessing.Queue = context.Queue()
+    process = context.Process(target=_serve_ceiling, args=(ports, server_core), daemon=True)
+    process.start()
+    try:
+        endpoint = f"http://127.0.0.1:{ports.get(timeout=30)}/"
+        client = CosmosClient(endpoint, WELL_KNOWN_KEY)
+        container = client.get_database_client(DATABASE).get_container_client(CONTAINER)
+        assert process.pid is not None
+        yield Server("ceiling", container, process.pid)
+    finally:
+        process.terminate()
+        process.join(5)
+
+
+@contextlib.contextmanager
+def _emulator(server_core: int | None) -> Iterator[Server]:
     with LocalEmulator(port=0) as emulator:
-        if server_core is not None and emulator.pid is not None:
+        assert emulator.pid is not None
+        if server_core is not None:
             os.sched_setaffinity(emulator.pid, {server_core})
         client = CosmosClient(emulator.endpoint, emulator.key)
         database = client.create_database_if_not_exists(DATABASE)
         container = database.create_container_if_not_exists(CONTAINER, PartitionKey("/pk"))
         container.upsert_item(ITEM)
-        assert emulator.pid is not None
-        return _measure(container, duration, "emulator", emulator.pid)
-
-
-def _ceiling_rates(duration: float, server_core: int | None) -> Rates:
-    context = multiprocessing.get_context("spawn")
-    ports: multiprocessing.Queue = context.Queue()
-    server = context.Process(target=_serve_ceiling, args=(ports, server_core), daemon=True)
-    server.start()
-    try:
-        endpoint = f"http://127.0.0.1:{ports.get(timeout=30)}/"
-        client = CosmosClient(endpoint, WELL_KNOWN_KEY)
-        container = client.get_database_client(DATABASE).get_container_client(CONTAINER)
-        assert server.pid is not None
-        return _measure(container, duration, "ceiling", server.pid)
-    finally:
-        server.terminate()
-        server.join(5)
+        yield Server("emulator", container, emulator.pid)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.perf.emulator", description=__doc__)
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per loop (default 3)")
+    parser.add_argument("--rounds", type=int, default=10, help="slices per loop (default 10)")
     parser.add_argument(
         "--cores",
         type=int,
         choices=(1, 2),
         default=1,
-        help="1: client and server share one core (default); 2: one core each",
+        help="1: client and servers share one core (default); 2: servers on another core",
     )
     args = parser.parse_args(argv)
     available = sorted(os.sched_getaffinity(0))
@@ -197,22 +232,27 @@ def main(argv: list[str] | None = None) -> int:
     server_core = available[0] if args.cores == 1 else available[1]
     os.sched_setaffinity(0, {client_core})
 
-    ceiling = _ceiling_rates(args.duration, server_core)
-    emulator = _emulator_rates(args.duration, server_core)
-    print(f"sync SDK, one client thread, {args.cores} core(s), {args.duration:g} s per loop")
+    with _ceiling(server_core) as ceiling, _emulator(server_core) as emulator:
+        tallies = measure([emulator, ceiling], args.duration, args.rounds)
     print(
-        f"{'operation':<12}{'emulator/s':>12}{'ceiling/s':>12}{'ratio':>8}"
-        f"{'emulator CPU':>15}{'ceiling CPU':>14}"
+        f"sync SDK, one client thread, {args.cores} core(s), {args.duration:g} s per loop "
+        f"in {args.rounds} interleaved slices"
     )
-    for label, ours, top in (
-        ("point reads", emulator.reads, ceiling.reads),
-        ("creates", emulator.creates, ceiling.creates),
-    ):
+    print(
+        f"{'operation':<12}{'emulator/s':>11}{'ceiling/s':>10}{'ratio':>7}"
+        f"{'server CPU ms/op':>18}{'CPU ratio':>11}"
+    )
+    for name in ("point reads", "creates"):
+        ours, top = tallies[("emulator", name)], tallies[("ceiling", name)]
         print(
-            f"{label:<12}{ours.rate:>12.0f}{top.rate:>12.0f}{ours.rate / top.rate:>8.2f}"
-            f"{ours.server_cpu_ms:>12.3f} ms{top.server_cpu_ms:>11.3f} ms"
+            f"{name:<12}{ours.rate:>11.0f}{top.rate:>10.0f}{ours.rate / top.rate:>7.2f}"
+            f"{ours.server_cpu_ms:>9.3f} vs{top.server_cpu_ms:>6.3f}"
+            f"{top.cpu_ms / ours.cpu_ms:>11.2f}"
         )
-    print("(CPU: server CPU time per operation; ratio: emulator/s over ceiling/s)")
+    print(
+        "ratio: emulator/s over ceiling/s. CPU ratio: (client + server CPU per op) on the "
+        "ceiling over the same on the emulator, i.e. the ratio one busy core would give."
+    )
     return 0
 
 

@@ -74,9 +74,18 @@ def percent(value: float | None) -> str:
 
 
 def signed_percent(value: float | None) -> str:
+    """A relative change: +27.5%, \u22120.50%, 0%."""
     if _missing(value):
         return MISSING
-    return ("+" if value > 0 else "") + percent(value)
+    sign = "+" if value > 0 else MINUS if value < 0 else ""
+    return sign + percent(abs(value))
+
+
+def signed_points(value: float | None) -> str:
+    """The difference of two shares, in percentage points: \u22125.8 pp."""
+    if _missing(value):
+        return MISSING
+    return signed(value * 100, "pp")
 
 
 def signed(value: float | None, unit: str = "") -> str:
@@ -105,6 +114,7 @@ FILTERS = {
     "rate": rate,
     "percent": percent,
     "signed_percent": signed_percent,
+    "signed_points": signed_points,
     "signed": signed,
     "duration": duration,
     "sig": significant,

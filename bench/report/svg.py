@@ -377,7 +377,10 @@ def line_chart(
     points = [(x, y) for line in lines for x, y in zip(line.x, line.y, strict=True)]
     if not points:
         return empty_chart(title, "no data in the measured window")
-    left, right, top, bottom = 64, 16, 30, 36
+    left, right, bottom = 64, 16, 36
+    legend = _legend_layout([line.label for line in lines], _legend_start(left, y_label), WIDTH)
+    top = 30 + LEGEND_ROW * (legend[-1][1] if len(lines) > 1 else 0)
+    height += top - 30
     x_max = max(x for x, _ in points) or 1.0
     y_top = max([y for _, y in points] + ([reference.value] if reference else []))
     x_scale = Scale(0.0, x_max, left, WIDTH - right)
@@ -398,8 +401,7 @@ def line_chart(
             stroke_dasharray="6 4",
         )  # fmt: skip
         canvas.text(WIDTH - right, y - 5, reference.label, text_anchor="end", fill=WARN)
-    legend_x = _legend_start(left, y_label)
-    for line in lines:
+    for line, (legend_x, legend_row) in zip(lines, legend, strict=True):
         coordinates = " ".join(
             f"{x_scale(x):.1f},{y_scale(y):.1f}" for x, y in zip(line.x, line.y, strict=True)
         )
@@ -411,13 +413,13 @@ def line_chart(
             ),
         )  # fmt: skip
         if len(lines) > 1:
+            y = 12 + legend_row * LEGEND_ROW
             canvas.element(
-                "line", x1=legend_x, x2=legend_x + 14, y1=top - 18, y2=top - 18,
+                "line", x1=legend_x, x2=legend_x + 14, y1=y - 4, y2=y - 4,
                 stroke=line.color, stroke_width=2.5,
                 stroke_dasharray="4 2" if line.dashed else None,
             )  # fmt: skip
-            canvas.text(legend_x + 18, top - 14, _clip(line.label, 36))
-            legend_x += 30 + CHAR_WIDTH * min(len(line.label), 36)
+            canvas.text(legend_x + 18, y, _clip(line.label, LEGEND_CHARS))
     return canvas.render()
 
 
@@ -480,6 +482,23 @@ def bar_chart(
             canvas.text(legend_x + 16, 16, _clip(item.label, 36))
             legend_x += 30 + CHAR_WIDTH * min(len(item.label), 36)
     return canvas.render()
+
+
+LEGEND_ROW = 16
+LEGEND_CHARS = 36
+
+
+def _legend_layout(labels: Sequence[str], start: float, width: float) -> list[tuple[float, int]]:
+    """(x, row) of each legend entry, wrapping onto a new row at the chart's right edge."""
+    positions: list[tuple[float, int]] = []
+    x, row = start, 0
+    for label in labels:
+        needed = 30 + CHAR_WIDTH * min(len(label), LEGEND_CHARS)
+        if x + needed > width and x > start:
+            x, row = start, row + 1
+        positions.append((x, row))
+        x += needed
+    return positions or [(start, 0)]
 
 
 def _legend_start(left: float, y_label: str) -> float:

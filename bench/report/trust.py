@@ -16,7 +16,6 @@ from bench.report.formatting import duration, ms, percent, ru
 from bench.rundata import Run
 
 TAIL_SAMPLES = 10  # a percentile needs this many samples beyond it
-MIN_CALLS = 20
 HIGH_ERROR_RATE = 0.05
 SHORT_WINDOW_S = 30
 COLD_START_FACTOR = 1.5  # first tenth of the window this much slower than the rest
@@ -29,7 +28,7 @@ def trust_warnings(run: Run, summary: dict[str, Any]) -> list[Finding]:
         *_status_warnings(run, summary),
         *_charge_warnings(operations),
         *_warmup_warnings(run),
-        *(w for name, stats in operations.items() for w in _sample_warnings(name, stats)),
+        *_sample_warnings(operations),
         *(w for name, stats in operations.items() for w in _error_warnings(name, stats)),
     ]
 
@@ -128,19 +127,22 @@ def _warmup_warnings(run: Run) -> list[Finding]:
     return warnings
 
 
-def _sample_warnings(name: str, stats: dict[str, Any]) -> list[Finding]:
-    count = stats.get("count") or 0
-    if count < MIN_CALLS:
-        text = f"{name}: only {count} calls, too few for any percentile"
-    elif tail_is_thin(count, 0.99):
-        beyond = count * 0.01
-        text = (
-            f"{name}: only {count:,} calls, so p99 rests on {beyond:.0f} slower calls and "
-            "p99.9 on none; run longer for tail figures"
-        )
-    else:
+def _sample_warnings(operations: dict[str, Any]) -> list[Finding]:
+    """One warning naming every operation whose tail percentiles rest on too few calls."""
+    thin = {name: stats.get("count") or 0 for name, stats in operations.items()}
+    thin = {name: count for name, count in thin.items() if tail_is_thin(count, 0.99)}
+    if not thin:
         return []
-    return [Finding(f"samples:{name}", text, WARNING, name)]
+    listed = ", ".join(f"{name} ({count:,})" for name, count in thin.items())
+    return [
+        Finding(
+            "samples",
+            f"Too few calls for tail latencies: {listed}. A p99 needs 1,000 calls and a "
+            f"p99.9 {TAIL_SAMPLES * 1000:,} to rest on {TAIL_SAMPLES} slower calls; "
+            "run longer or with more users",
+            WARNING,
+        )
+    ]
 
 
 def _error_warnings(name: str, stats: dict[str, Any]) -> list[Finding]:

@@ -8,6 +8,7 @@ over the ranges it names.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -64,7 +65,7 @@ def ledger_partitions(ledger: dict[str, Any] | None, container_link: str) -> lis
     return [
         [str(pid), _field(values, "ru"), _field(values, "requests"), _field(values, "throttled")]
         for pid, values in partitions.items()
-        if isinstance(values, dict)
+        if isinstance(values, dict) and str(pid)  # "": account/container-level requests
     ]
 
 
@@ -117,10 +118,20 @@ def _hot_keys(frame: pd.DataFrame) -> dict[str, str]:
     if "" in keys.cat.categories:
         counts[:, keys.cat.categories.get_loc("")] = 0
     return {
-        str(pk_range): str(keys.cat.categories[row.argmax()])
+        str(pk_range): _readable_key(str(keys.cat.categories[row.argmax()]))
         for pk_range, row in zip(ranges.cat.categories, counts, strict=True)
         if row.max() > 0
     }
+
+
+def _readable_key(recorded: str) -> str:
+    """The recorder stores keys as JSON ('"cat-7"', '42', '["a", 1]'); a string key reads
+    best without its quotes."""
+    try:
+        value = json.loads(recorded)
+    except json.JSONDecodeError:
+        return recorded
+    return value if isinstance(value, str) else recorded
 
 
 def _partition_sort_key(ids: pd.Series) -> pd.Series:

@@ -91,3 +91,17 @@ def test_hierarchical_keys_full_and_prefix(database: DatabaseProxy) -> None:
     assert sorted(user, key=int) == [str(n) for n in range(36) if n % 2 == 1 and n % 3 == 2]
     container.delete_item("5", ["t1", "u2", 5])
     assert len(list(container.read_all_items())) == 35
+
+
+def test_feed_range_queries_survive_a_split(database: DatabaseProxy) -> None:
+    container = database.create_container("ranges", PartitionKey("/pk"), offer_throughput=12000)
+    for number in range(60):
+        container.create_item({"id": str(number), "pk": f"p{number}"})
+    old_ranges = list(container.read_feed_ranges())
+    before = [len(list(container.query_items("SELECT * FROM c", feed_range=r))) for r in old_ranges]
+    container.replace_throughput(40000)  # 2 -> 4 partitions: the old ranges answer 410/1002
+    after = [len(list(container.query_items("SELECT * FROM c", feed_range=r))) for r in old_ranges]
+    assert len(old_ranges) == 2 and sum(before) == 60 and after == before
+    new_ranges = list(container.read_feed_ranges())
+    counts = [len(list(container.query_items("SELECT * FROM c", feed_range=r))) for r in new_ranges]
+    assert len(new_ranges) == 4 and sum(counts) == 60 and all(counts)

@@ -111,6 +111,8 @@ CASES: list[Case] = [
     Case("SELECT VALUE c.id FROM c WHERE c.age > @min AND c.pk = @pk", ["b2"],
          parameters=[{"name": "@min", "value": 30}, {"name": "@pk", "value": "B"}]),
     Case("SELECT VALUE c.id FROM c WHERE c.pk = 'A' OR c.age = 31", ["a1", "a2", "c1"]),
+    Case("SELECT VALUE c.id FROM c WHERE ARRAY_CONTAINS(@ids, c.id)", ["a2", "c1"],
+         parameters=[{"name": "@ids", "value": ["a2", "c1", "zz", 7]}]),
     # ARRAY_CONTAINS: a non-array is undefined; the third argument allows partial object match.
     Case("SELECT VALUE c.id FROM c WHERE ARRAY_CONTAINS(c.tags, 'red')", ["a1", "b2", "c2"]),
     Case("SELECT VALUE c.id FROM c WHERE ARRAY_CONTAINS(c.children, {'name': 'Bob'}, true)",
@@ -140,6 +142,12 @@ CASES: list[Case] = [
     Case("SELECT VALUE t FROM t IN c.tags", ["red", "blue", "green", "red", "blue", "red", "red"]),
     Case("SELECT VALUE x FROM c JOIN a IN c.nested.arr JOIN x IN a", [1, 2, 3]),
     Case("SELECT DISTINCT VALUE t FROM c JOIN t IN c.tags", ["red", "blue", "green"]),
+    Case("SELECT VALUE c.id FROM c JOIN (SELECT VALUE t FROM t IN c.tags WHERE t = 'red') r",
+         ["a1", "b2", "c2", "c2"]),
+    # A FROM subquery reads the container once: counting distinct values.
+    Case("SELECT VALUE COUNT(1) FROM (SELECT DISTINCT VALUE t FROM c JOIN t IN c.tags)", [3]),
+    Case("SELECT VALUE s.id FROM (SELECT c.id, c.age FROM c WHERE c.pk = 'B') s"
+         " WHERE IS_NUMBER(s.age)", ["b2"]),
     Case("SELECT DISTINCT c.pk FROM c", [{"pk": "A"}, {"pk": "B"}, {"pk": "C"}]),
     # Aggregates: SUM/AVG are undefined when a non-number (null here) is met; MIN/MAX order by
     # type (numbers < strings) and are undefined over arrays.

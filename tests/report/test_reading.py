@@ -97,4 +97,5 @@ def test_window_leaves_out_warm_up(tmp_path):
 
     assert run.window.duration_s == pytest.approx(40.0)
     assert len(run.requests) == 2
+    assert run.warmup_rows == 2
     assert json.loads((run.directory / "run.json").read_text())["warmup_s"] == 20

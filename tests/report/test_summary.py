@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bench.rundata import load_run, summarize, write_summary
+from bench.rundata.series import time_series
 
 from .run_dirs import STARTED_AT, make_run, requests_frame, spread
 
@@ -134,6 +135,7 @@ def test_partitions_from_the_emulator_ledger(tmp_path):
         "partitions": {
             "10": {"request_charge": 30.0, "requests": 20, "throttled": 3},
             "2": {"request_charge": 10.0, "requests": 10, "throttled": 0},
+            "": {"request_charge": 2.0, "requests": 2, "throttled": 0},  # not partition-scoped
         },
     }
     frame = requests_frame(2, pk_range=["2", "10"], partition_key=["k1", "hot"])
@@ -160,3 +162,13 @@ def test_an_empty_run_summarizes_to_zero(tmp_path):
     summary = summarize(load_run(make_run(tmp_path / "run", [])))
     assert summary["operations"] == {}
     assert summary["totals"]["count"] == 0
+
+
+def test_time_series_rates_use_each_buckets_real_length(tmp_path):
+    # 2.6 s window: buckets of 1 s, 1 s and the last 0.6 s.
+    frame = requests_frame(4, timestamp=STARTED_AT + np.array([0.1, 1.5, 2.1, 2.2]), ru=3.0)
+    run = load_run(make_run(tmp_path / "run", [frame], ended_at=STARTED_AT + 2.6))
+    series = time_series(run.requests, run.window, 1.0)
+    assert list(series["t"]) == [0.0, 1.0, 2.0]
+    assert list(series["requests_per_s"]) == pytest.approx([1.0, 1.0, 2 / 0.6])
+    assert list(series["ru_per_s"]) == pytest.approx([3.0, 3.0, 6 / 0.6])

@@ -14,13 +14,21 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bench.emulator.errors import CosmosError
+from bench.emulator.query import ast
 from bench.emulator.query.errors import INVALID_QUERY, UNRESOLVED_IDENTIFIER, query_error
-from bench.emulator.query.evaluator import CTX, CompiledQuery, Compiler, Context, Row
+from bench.emulator.query.evaluator import (
+    CTX,
+    SUBQUERY_RESULTS,
+    CompiledQuery,
+    Compiler,
+    Context,
+    Row,
+)
 from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.query.loader import DocumentLoader, PartitionSource
 from bench.emulator.query.metrics import QueryMetrics, index_metrics_header, query_metrics_header
@@ -51,8 +59,8 @@ class QueryResult:
 class _Prepared:
     compiled: CompiledQuery
     plan: Plan
-    parameters: frozenset[str]
     compiler: Compiler
+    source_query: _Prepared | None  # `FROM (SELECT ... FROM c)`: run first, over the container
 
 
 _prepared: OrderedDict[str, _Prepared] = OrderedDict()
@@ -66,24 +74,28 @@ def execute(
     *,
     partition_key_paths: Sequence[str],
     partition_key_prefix: Sequence[Any] | None = None,
+    visible: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> QueryResult:
     """Run `query` over `partitions` (already chosen by routing), whole; the caller pages it.
 
     `partition_key_prefix`, when given, scopes the query to the logical
     partition (or hierarchical sub-tree) whose key values start with it; an
     element `{}` stands for "no value" (documents without that path), as the
-    SDK sends it. Raises CosmosError(400) for syntax and semantic errors.
+    SDK sends it. `visible`, when given, hides stored documents it rejects
+    (TTL-expired ones not yet swept). Raises CosmosError(400) for syntax and
+    semantic errors.
     """
     started = time.perf_counter()
     prepared = _prepare(query)
     compiled_at = time.perf_counter()
-    context = Context(_bind_parameters(parameters, prepared.parameters))
+    context = Context(_bind_parameters(parameters, frozenset(prepared.compiler.parameters)))
     base: Row = {CTX: context}
     metrics = QueryMetrics(partitions_touched=len(partitions))
     try:
-        documents = _run(
-            prepared, base, metrics, partitions, partition_key_paths, partition_key_prefix
+        execution = _Execution(
+            base, metrics, partitions, partition_key_paths, partition_key_prefix, visible
         )
+        documents = _run(prepared, execution)
     except (ArithmeticError, ValueError, TypeError) as error:
         # Values the JSON parser lets through (NaN, Infinity) can still trip Python's math.
         raise query_error(f"The query could not be evaluated over these values: {error}.") from None
@@ -101,21 +113,37 @@ def execute(
     return QueryResult(documents, metrics)
 
 
-def _run(
-    prepared: _Prepared,
-    base: Row,
-    metrics: QueryMetrics,
-    partitions: Sequence[PartitionSource],
-    partition_key_paths: Sequence[str],
-    partition_key_prefix: Sequence[Any] | None,
-) -> list[Any]:
-    compiled, plan = prepared.compiled, prepared.plan
+@dataclass(frozen=True)
+class _Execution:
+    """One call's inputs besides the query: where to read and what to record."""
+
+    base: Row
+    metrics: QueryMetrics
+    partitions: Sequence[PartitionSource]
+    partition_key_paths: Sequence[str]
+    partition_key_prefix: Sequence[Any] | None
+    visible: Callable[[Mapping[str, Any]], bool] | None
+
+
+def _run(prepared: _Prepared, execution: _Execution) -> list[Any]:
+    compiled, plan, base = prepared.compiled, prepared.plan, execution.base
+    if prepared.source_query is not None:
+        inner = _run(prepared.source_query, execution)
+        rows = compiled.rows({**base, SUBQUERY_RESULTS: inner})
+        return compiled.finish(compiled.filtered(rows), base)
     if compiled.source is None:
         return compiled.finish(compiled.filtered(compiled.rows(base)), base)
+    partitions = execution.partitions
     if partitions:
         check_order_by(plan, compiled.node, partitions[0].index)
     loader = DocumentLoader(
-        plan, prepared.compiler, base, metrics, partition_key_paths, partition_key_prefix
+        plan,
+        prepared.compiler,
+        base,
+        execution.metrics,
+        execution.partition_key_paths,
+        execution.partition_key_prefix,
+        execution.visible,
     )
     ordered = loader.ordered_documents(compiled, partitions)
     documents = loader.documents(partitions) if ordered is None else ordered
@@ -136,18 +164,22 @@ def _prepare(query: Any) -> _Prepared:
             return prepared
     compiler = Compiler()
     try:
-        node = parse(query)
-        compiled = compiler.query(node, frozenset())
+        prepared = _build(parse(query), compiler)
     except RecursionError:
         raise query_error("The query is too deeply nested.", code=INVALID_QUERY) from None
-    prepared = _Prepared(
-        compiled, plan_query(node, compiler), frozenset(compiler.parameters), compiler
-    )
     with _cache_lock:
         _prepared[query] = prepared
         if len(_prepared) > _CACHE_SIZE:
             _prepared.popitem(last=False)
     return prepared
+
+
+def _build(node: ast.Query, compiler: Compiler) -> _Prepared:
+    source_query = None
+    if node.source is not None and isinstance(node.source.expr, ast.ContainerSubquery):
+        source_query = _build(node.source.expr.query, compiler)
+    compiled = compiler.query(node, frozenset())
+    return _Prepared(compiled, plan_query(node, compiler), compiler, source_query)
 
 
 def _bind_parameters(

@@ -138,6 +138,13 @@ class ScalarSubquery(Expr):
 
 
 @dataclass(frozen=True)
+class ContainerSubquery(Expr):
+    """`FROM (SELECT ... FROM c) x` in the outermost query: evaluated once over the container."""
+
+    query: Query
+
+
+@dataclass(frozen=True)
 class SelectItem:
     expr: Expr
     alias: str | None

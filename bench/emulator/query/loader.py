@@ -39,8 +39,10 @@ class DocumentLoader:
         metrics: QueryMetrics,
         partition_key_paths: Sequence[str],
         partition_key_prefix: Sequence[Any] | None,
+        visible: Callable[[Mapping[str, Any]], bool] | None = None,
     ) -> None:
         self.plan = plan
+        self.visible = visible
         self.base = base
         self.metrics = metrics
         self.filter_paths: set[Path] = set()  # paths whose index narrowed the filter
@@ -82,6 +84,8 @@ class DocumentLoader:
             if scanning:
                 metrics.scanned_document_count += 1
             if self.in_scope is not None and not self.in_scope(document):
+                continue
+            if self.visible is not None and not self.visible(document):
                 continue
             self._loaded(index, key, document)
             yield document
@@ -167,9 +171,10 @@ class DocumentLoader:
         for term, keys in index.ordered(path, descending):
             for key in keys:
                 document = stored.get(key)
-                if document is not None:
-                    self._loaded(index, key, document)
-                    yield term, document
+                if document is None or (self.visible is not None and not self.visible(document)):
+                    continue
+                self._loaded(index, key, document)
+                yield term, document
 
     def record_order_by(self, partitions: Sequence[PartitionSource]) -> None:
         """Whether the ORDER BY was served by an index: single-path ORDER BY with no other

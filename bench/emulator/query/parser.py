@@ -12,6 +12,7 @@ from bench.emulator.query.errors import syntax_error
 from bench.emulator.query.lexer import Kind, Token, tokenize
 from bench.emulator.query.values import UNDEFINED
 
+UNNAMED_SUBQUERY = "\x00subquery"  # the alias of an unnamed FROM subquery: never referable
 _COMPARISONS = frozenset({"=", "!=", "<>", "<", "<=", ">", ">="})
 _BINARY_LEVELS: tuple[frozenset[str], ...] = (
     frozenset({"|"}),
@@ -149,6 +150,13 @@ class _Parser:
             alias = self.advance().text
             self.expect("IN")
             return ast.Source(alias, self.source_path(outer and first), iterate=True)
+        if self.at("(") and outer and first:
+            # `FROM (SELECT ... FROM c) x`: the subquery reads the container, once.
+            self.advance()
+            subquery = self.query(outer=True)
+            self.expect(")")
+            alias = self.alias() or UNNAMED_SUBQUERY
+            return ast.Source(alias, ast.ContainerSubquery(subquery), iterate=True)
         if self.at("("):
             self.advance()
             subquery = self.query(outer=False)

@@ -42,7 +42,8 @@ NO_COMPOSITE_INDEX = (
 
 @dataclass(frozen=True)
 class Lookup:
-    """One index access: `kind` is "eq" (values), "range" (op, value), "between" or "prefix"."""
+    """One index access: `kind` is "eq" (values), "in-array" (the items of one array value),
+    "range" (op, value), "between" or "prefix"."""
 
     path: Path
     kind: str
@@ -53,9 +54,13 @@ class Lookup:
     def run(self, index: PartitionIndex, row: Row) -> set[Any] | None:
         """Matching storage keys, or None when the constant cannot be served by the index."""
         values = [operand(row) for operand in self.operands]
+        if self.kind == "in-array":  # ARRAY_CONTAINS(@list, path): the list's items, as IN
+            if not isinstance(values[0], list):
+                return None
+            values = values[0]
         if any(v is UNDEFINED or type_rank(v) >= RANK_ARRAY for v in values):
             return None
-        if self.kind == "eq":
+        if self.kind in ("eq", "in-array"):
             found: set[Any] = set()
             for value in values:
                 found |= index.lookup_equal(self.path, value)
@@ -194,6 +199,8 @@ def _conjuncts(expr: ast.Expr) -> list[ast.Expr]:
 
 
 def _constant(expr: ast.Expr) -> bool:
+    if isinstance(expr, ast.ArrayExpr):
+        return all(_constant(item) for item in expr.items)
     return isinstance(expr, ast.Literal | ast.Parameter)
 
 
@@ -235,6 +242,10 @@ def _lookup(expr: ast.Expr, paths: dict[str, Path], compiler: Compiler) -> Looku
             )
     if isinstance(expr, ast.Call) and len(expr.args) == 2 and not expr.udf:
         target, argument = expr.args
+        item_of = _doc_path(argument, paths)
+        if expr.name == "ARRAY_CONTAINS" and _constant(target) and item_of:
+            return Lookup(item_of, "in-array", (constant(target),), "IN",
+                          _describe(item_of, "IN", target))  # fmt: skip
         path = _doc_path(target, paths)
         if not path or not _constant(argument):
             return None
@@ -269,8 +280,13 @@ def _constant_text(value: Any) -> str:
 
 
 def _describe(path: Path, op: str, *operands: ast.Expr) -> str:
-    texts = [
-        o.name if isinstance(o, ast.Parameter) else _constant_text(o.value)  # type: ignore[union-attr]
-        for o in operands
-    ]
+    texts = [_operand_text(o) for o in operands]
     return f"(ROOT{_path_text(path)} {op} {', '.join(texts)})"
+
+
+def _operand_text(expr: ast.Expr) -> str:
+    if isinstance(expr, ast.Parameter):
+        return expr.name
+    if isinstance(expr, ast.ArrayExpr):
+        return "[" + ", ".join(_operand_text(item) for item in expr.items) + "]"
+    return _constant_text(expr.value) if isinstance(expr, ast.Literal) else "..."

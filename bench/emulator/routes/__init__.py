@@ -11,64 +11,71 @@ from bench.emulator.routes import account, containers, databases, feeds, items, 
 if TYPE_CHECKING:
     from bench.emulator.gateway import Handler
 
+# Handlers by resource shape, then verb. `POST .../docs` is resolved by headers (below).
+_ACCOUNT = {"GET": account.read_account}
+_METRICS = {"GET": account.read_metrics}
+_OFFERS = {"POST": offers.query, "GET": offers.list_all}
+_OFFER = {"GET": offers.read, "PUT": offers.replace}
+_DATABASES = {"POST": databases.create, "GET": databases.list_all}
+_DATABASE = {"GET": databases.read, "DELETE": databases.delete}
+_CONTAINERS = {"POST": containers.create, "GET": containers.list_all}
+_CONTAINER = {"GET": containers.read, "PUT": containers.replace, "DELETE": containers.delete}
+_ITEM = {"GET": items.read, "PUT": items.replace, "PATCH": items.patch, "DELETE": items.delete}
+_PARTITION_KEY_RANGES = {"GET": feeds.partition_key_ranges}
+_PARTITION_DELETE = {"POST": items.delete_partition}
+_NOTHING: dict[str, Handler] = {}
+
 
 def route(call: Call) -> Handler:
-    segments, verb = call.segments, call.verb
-    depth = len(segments)
-    handler = None
-    if depth == 0:
-        handler = {"GET": account.read_account}.get(verb)
-    elif segments[0] == "_emulator" and segments[1:] == ["metrics"]:
-        handler = {"GET": account.read_metrics}.get(verb)
-    elif segments[0] == "offers":
-        handler = offers.route(verb, depth)
-    elif segments[0] == "dbs":
-        handler = _route_database_tree(call, segments, verb, depth)
+    handler = _table(call.segments).get(call.verb)
+    if handler is None and call.segments[-1:] == ["docs"] and len(call.segments) == 5:
+        handler = _docs_handler(call)
     if handler is None:
         raise CosmosError(
-            405 if depth else 404,
-            f"{verb} /{'/'.join(segments)} is not supported by this emulator.",
+            405 if call.segments else 404,
+            f"{call.verb} /{'/'.join(call.segments)} is not supported by this emulator.",
         )
     return handler
 
 
-def _route_database_tree(call: Call, segments: list[str], verb: str, depth: int):
-    if depth == 1:
-        return {"POST": databases.create, "GET": databases.list_all}.get(verb)
-    if depth == 2:
-        return {"GET": databases.read, "DELETE": databases.delete}.get(verb)
+def _table(segments: list[str]) -> dict[str, Handler]:
+    depth = len(segments)
+    if depth == 0:
+        return _ACCOUNT
+    if segments == ["_emulator", "metrics"]:
+        return _METRICS
+    if segments[0] == "offers":
+        return {1: _OFFERS, 2: _OFFER}.get(depth, _NOTHING)
+    if segments[0] != "dbs":
+        return _NOTHING
+    if depth <= 2:
+        return _DATABASES if depth == 1 else _DATABASE
     if segments[2] != "colls":
-        return None
-    if depth == 3:
-        return {"POST": containers.create, "GET": containers.list_all}.get(verb)
-    if depth == 4:
-        return {"GET": containers.read, "PUT": containers.replace, "DELETE": containers.delete}.get(
-            verb
-        )
+        return _NOTHING
+    if depth <= 4:
+        return _CONTAINERS if depth == 3 else _CONTAINER
     kind = segments[4]
-    if kind == "docs" and depth == 5:
-        if verb == "GET":
-            return feeds.read_feed
-        if verb != "POST":
-            return None
-        if call.flag("x-ms-cosmos-is-query-plan-request"):
-            return feeds.query_plan
-        if call.flag("x-ms-documentdb-isquery") or (call.header("content-type") or "").startswith(
-            "application/query+json"
-        ):
-            return feeds.query
-        if call.flag("x-ms-cosmos-is-batch-request"):
-            return items.batch
-        return items.create
     if kind == "docs" and depth == 6:
-        return {
-            "GET": items.read,
-            "PUT": items.replace,
-            "PATCH": items.patch,
-            "DELETE": items.delete,
-        }.get(verb)
+        return _ITEM
     if kind == "pkranges" and depth == 5:
-        return {"GET": feeds.partition_key_ranges}.get(verb)
-    if kind == "operations" and segments[5:] == ["partitionkeydelete"]:
-        return {"POST": items.delete_partition}.get(verb)
-    return None
+        return _PARTITION_KEY_RANGES
+    if segments[4:] == ["operations", "partitionkeydelete"]:
+        return _PARTITION_DELETE
+    return _NOTHING
+
+
+def _docs_handler(call: Call) -> Handler | None:
+    """`.../docs`: a read feed, or a POST that is a query, a query plan, a batch or a create."""
+    if call.verb == "GET":
+        return feeds.read_feed
+    if call.verb != "POST":
+        return None
+    if call.flag("x-ms-cosmos-is-query-plan-request"):
+        return feeds.query_plan
+    if call.flag("x-ms-documentdb-isquery") or (call.header("content-type") or "").startswith(
+        "application/query+json"
+    ):
+        return feeds.query
+    if call.flag("x-ms-cosmos-is-batch-request"):
+        return items.batch
+    return items.create

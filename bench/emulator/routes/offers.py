@@ -12,15 +12,7 @@ from bench.emulator.routes.common import feed_reply, metadata_reply
 from bench.emulator.throughput import Throughput
 
 if TYPE_CHECKING:
-    from bench.emulator.gateway import Gateway, Handler
-
-
-def route(verb: str, depth: int) -> Handler | None:
-    if depth == 1:
-        return {"POST": query, "GET": list_all}.get(verb)
-    if depth == 2:
-        return {"GET": read, "PUT": replace}.get(verb)
-    return None
+    from bench.emulator.gateway import Gateway
 
 
 def query(gateway: Gateway, call: Call) -> Reply:
