@@ -12,6 +12,7 @@ by different workers never collide::
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import random
 import re
@@ -23,6 +24,7 @@ from bench.harness.workload import Workload
 ADJECTIVES = ("Classic", "Pro", "Ultra", "Compact", "Trail", "Urban", "Light", "Storm")
 NOUNS = ("Helmet", "Jacket", "Bottle", "Glove", "Pump", "Saddle", "Lamp", "Lock", "Tire")
 TAGS = ("sale", "new", "outdoor", "kids", "eco", "premium", "bundle", "winter", "summer")
+KEY_CACHE_SIZE = 200_000  # (id, key) pairs: a few tens of MB at most
 PLACEHOLDER = re.compile(r"\{n(?:%(\d+))?\}")
 
 
@@ -57,6 +59,11 @@ class DocumentFactory:
         self.prefix = workload.name
         self.paths = workload.container.partition_key_paths
         self._seed = zlib.crc32(workload.name.encode())
+        self._keys = functools.lru_cache(maxsize=KEY_CACHE_SIZE)(self._key)
+
+    def _key(self, number: int) -> tuple[str, Any]:
+        document = self.document(number)
+        return document["id"], self.partition_key(document)
 
     def document(self, number: int, doc_id: str | None = None) -> dict[str, Any]:
         spec = self.workload.documents
@@ -68,6 +75,10 @@ class DocumentFactory:
         if spec.size_bytes:
             pad_to_size(document, spec.size_bytes)
         return document
+
+    def key(self, number: int) -> tuple[str, Any]:
+        """(id, partition key) of item `number`, cached: reads need no document body."""
+        return self._keys(number)
 
     def partition_key(self, document: dict[str, Any]) -> Any:
         """What the SDK takes as `partition_key` for this document."""

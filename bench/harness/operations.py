@@ -90,9 +90,10 @@ class Operations:
     # kinds ------------------------------------------------------------------------------
 
     def read(self, spec: OperationSpec) -> None:
-        document, pk = self.existing()
+        doc_id, pk = self.documents.key(self.chooser.choose(self.rng))
         missing = self.rng.random() < spec.missing_share
-        doc_id = f"{document['id']}-missing" if missing else document["id"]
+        if missing:
+            doc_id += "-missing"
         self.calls.call(
             spec.name,
             "read",
@@ -125,9 +126,9 @@ class Operations:
     def replace(self, spec: OperationSpec) -> None:
         """Read, change a field, replace with If-Match; a 412 is a conflict outcome and
         is retried (re-read first) up to `retry_on_conflict` times."""
-        document, pk = self.existing()
+        doc_id, pk = self.documents.key(self.chooser.choose(self.rng))
         for _ in range(spec.retry_on_conflict + 1):
-            if self._read_modify_replace(spec, document["id"], pk):
+            if self._read_modify_replace(spec, doc_id, pk):
                 return
 
     def _read_modify_replace(self, spec: OperationSpec, doc_id: str, pk: Any) -> bool:

@@ -91,7 +91,7 @@ class RuStats:
         self.started = time.time()
 
     def add(self, record: CallRecord) -> None:
-        self.entries.setdefault(record.operation, RuEntry()).add(record)
+        self._entry(record.operation).add(record)
 
     def drain(self) -> dict[str, Any]:
         """Everything since the last drain, then start afresh (worker side)."""
@@ -101,7 +101,13 @@ class RuStats:
 
     def merge(self, payload: dict[str, Any]) -> None:
         for name, data in payload.items():
-            self.entries.setdefault(name, RuEntry()).merge(data)
+            self._entry(name).merge(data)
+
+    def _entry(self, name: str) -> RuEntry:
+        entry = self.entries.get(name)  # not setdefault: a new histogram is costly
+        if entry is None:
+            entry = self.entries[name] = RuEntry()
+        return entry
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per operation plus a total row, for the console and the web UI."""
