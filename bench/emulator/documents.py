@@ -166,7 +166,7 @@ def patch(
     current = existing(at, item_id, if_match, now)
     container = at.container
     if request.condition is not None and not condition_holds(
-        request.condition, current, container.indexing_policy, container.partition_key.paths
+        request.condition, current, container.partition_key.paths
     ):
         raise CosmosError(412, "Precondition failed: the patch condition is not met.")
     patched = request.applied_to(current)

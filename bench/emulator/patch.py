@@ -174,18 +174,15 @@ class PatchRequest:
 class _OneDocument:
     """A single-document PartitionSource for evaluating a patch condition."""
 
-    def __init__(
-        self, document: Mapping[str, Any], policy: Mapping[str, Any], paths: Sequence[str]
-    ) -> None:
+    def __init__(self, document: Mapping[str, Any], paths: Sequence[str]) -> None:
         self.id = "condition"
         self.documents = {"doc": document}
-        self.index = PartitionIndex(policy, paths)
+        # A one-document filter gains nothing from an index; building one per patch would.
+        self.index = PartitionIndex({"indexingMode": "none"}, paths)
         self.index.insert("doc", document)
 
 
-def condition_holds(
-    condition: str, document: Mapping[str, Any], policy: Mapping[str, Any], paths: Sequence[str]
-) -> bool:
-    source = _OneDocument(document, policy, paths)
+def condition_holds(condition: str, document: Mapping[str, Any], paths: Sequence[str]) -> bool:
+    source = _OneDocument(document, paths)
     result = execute(f"SELECT VALUE 1 {condition}", None, [source], partition_key_paths=paths)
     return bool(result.documents)

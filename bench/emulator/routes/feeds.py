@@ -129,6 +129,10 @@ def _execute(
         sources,
         partition_key_paths=list(container.partition_key.paths),
         partition_key_prefix=list(prefix.components) if prefix else None,
+        # TTL-expired items the sweeper has not removed yet are already gone for clients.
+        visible=(lambda document: not container.is_expired(document, call.now))
+        if container.default_ttl is not None
+        else None,
     )
     headers = {}
     if call.flag("x-ms-documentdb-populatequerymetrics"):
