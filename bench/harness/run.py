@@ -163,8 +163,16 @@ def _wait(process: subprocess.Popen[bytes]) -> int:
 def _finish(
     run_dir: Path, target: Target, workload: Workload, before: dict | None, *, status: str | None
 ) -> None:
-    """Add what only the orchestrator knows, then the summary and the report."""
-    after = _ledger(target)
+    """Add what only the orchestrator knows, then the summary and the report. The target
+    may be gone after a Ctrl-C (a terminal signals the whole process group): then the
+    ledger and the partition count are left out, the rows still summarised."""
+    try:
+        after = _ledger(target)
+        partitions = asyncio.run(physical_partitions(workload, target))
+    except (OSError, RubenchError):
+        if status != "interrupted":
+            raise
+        after, partitions = None, None
     if after is not None:
         link = container_link(workload)
         entry = ledger_delta(
@@ -176,9 +184,7 @@ def _finish(
         )
     if (run_dir / "run.json").exists():
         info = json.loads((run_dir / "run.json").read_text())
-        info["container"]["physical_partitions"] = asyncio.run(
-            physical_partitions(workload, target)
-        )
+        info["container"]["physical_partitions"] = partitions
         fields: dict[str, object] = {"container": info["container"]}
         if status is not None:
             fields.update(status=status, ended_at=info.get("ended_at") or time.time())
