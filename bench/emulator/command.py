@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import sys
+import threading
 from pathlib import Path
 
 from bench.errors import RubenchError
@@ -51,6 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="public key (PEM) of a local token issuer; enables Entra ID tokens over https "
         "(see bench/emulator/aad.py)",
     )
+    # LocalEmulator's lifeline: stop when the parent closes our stdin (or dies).
+    parser.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -110,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  key:      {config.key}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
 
+    if args.exit_with_stdin:
+        threading.Thread(target=_stop_when_stdin_closes, daemon=True).start()
     try:
         asyncio.run(serve_forever(config, announce))
     except KeyboardInterrupt:
@@ -119,3 +126,8 @@ def run(args: argparse.Namespace) -> int:
             f"cannot listen on {config.host}:{config.port}: {error.strerror}"
         ) from None
     return 0
+
+
+def _stop_when_stdin_closes() -> None:
+    sys.stdin.read()  # returns at end of file: the process that started us is gone
+    os.kill(os.getpid(), signal.SIGINT)

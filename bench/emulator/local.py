@@ -104,6 +104,7 @@ class LocalEmulator:
             config.host,
             "--port",
             str(config.port),
+            "--exit-with-stdin",
         ]
         if config.tls:
             command.append("--tls")
@@ -120,13 +121,17 @@ class LocalEmulator:
         environment = {**os.environ, KEY_ENVIRONMENT_VARIABLE: config.key}
         # stderr goes to a file (a pipe nobody drains could block the server); read on failure.
         errors = tempfile.TemporaryFile(mode="w+", prefix="rubench-emulator-")  # noqa: SIM115
+        # Its own session, so a terminal Ctrl-C reaches only the caller, which may still need
+        # the emulator (e.g. to read the ledger of an interrupted run); stdin stays open as a
+        # lifeline: the child exits when it closes, so it never outlives its caller.
         self._process = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
             stderr=errors,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             text=True,
             env=environment,
+            start_new_session=True,
         )
         output = []
         timer = threading.Timer(START_TIMEOUT_SECONDS, self._process.kill)
@@ -162,8 +167,9 @@ class LocalEmulator:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
         self._process = None
         if self._errors is not None:
             self._errors.close()
