@@ -101,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     import base64
     import binascii
 
+    from bench.emulator.config import WELL_KNOWN_KEY
     from bench.emulator.server import serve_forever
 
     config = config_from_args(args)
@@ -112,7 +113,9 @@ def run(args: argparse.Namespace) -> int:
     def announce(endpoint: str) -> None:
         print(f"Cosmos DB emulator ready ({'https' if config.tls else 'http'})", flush=True)
         print(f"  endpoint: {endpoint}", flush=True)
-        print(f"  key:      {config.key}", flush=True)
+        # The well-known key is public; any other key is a secret and stays off the console.
+        shown = config.key if config.key == WELL_KNOWN_KEY else "(the key you gave; not shown)"
+        print(f"  key:      {shown}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
 
     if args.exit_with_stdin:
