@@ -1,12 +1,17 @@
-"""Argparse types shared by the job commands: percentages and positive numbers."""
+"""Argparse pieces shared by the job commands (plan, baseline, check, compare-keys, demo):
+percentages, positive numbers, the RUN_DIR argument and timestamped output folders."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 
 
 def percentage(text: str) -> float:
-    """The fraction a percentage names: "20%", "20" and "0.2" all mean 20%."""
+    """The fraction a percentage names: "20%", "20" and "0.2" all mean 20%; a bare
+    number of 1 or more is read as percent, so "1" is 1%, never 100%."""
     stripped = text.strip()
     try:
         value = float(stripped.removesuffix("%"))
@@ -14,27 +19,37 @@ def percentage(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a percentage (write e.g. 20% or 0.2)"
         ) from None
-    fraction = value / 100 if stripped.endswith("%") or value > 1 else value
+    fraction = value / 100 if stripped.endswith("%") or value >= 1 else value
     if not 0 <= fraction <= 10:
         raise argparse.ArgumentTypeError(f"{text!r}: a percentage between 0% and 1000% is allowed")
     return fraction
 
 
-def positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a number above 0")
-    return value
+def _at_least(
+    convert: Callable[[str], float], minimum: float, expected: str
+) -> Callable[[str], float]:
+    """An argparse type: `convert(text)`, refused below `minimum` with `expected` named."""
+
+    def parse(text: str) -> float:
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not value >= minimum:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {expected}")
+        return value
+
+    return parse
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of at least 1")
-    return value
+positive_number = _at_least(float, 1e-12, "a number above 0")
+positive_int = _at_least(int, 1, "a whole number of at least 1")
+
+
+def add_run_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory")
+
+
+def timestamped_dir(suffix: str) -> Path:
+    """reports/<UTC timestamp>-<suffix>: a fresh output folder per invocation."""
+    return Path("reports") / f"{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{suffix}"

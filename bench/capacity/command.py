@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.capacity.arguments import percentage, positive_number
+from bench.capacity.arguments import add_run_dir, percentage, positive_number
 from bench.errors import RubenchError
 
 
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Turn a run's measured RU per operation into the RU/s, physical partitions "
         "and monthly cost a peak traffic level needs.",
     )
-    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory")
+    add_run_dir(parser)
     parser.add_argument(
         "--peak-rate",
         type=positive_number,
@@ -59,6 +59,7 @@ def run_plan(args: argparse.Namespace) -> int:
     from bench.capacity.prices import load_price_table
     from bench.capacity.profile import read_profile, replay
     from bench.capacity.render import plan_as_dict, render_html, render_text
+    from bench.report.output import write_output
 
     prices = load_price_table(args.price_file)
     hours = read_profile(args.profile) if args.profile else None
@@ -80,7 +81,7 @@ def run_plan(args: argparse.Namespace) -> int:
         else None
     )
     html_path = args.html or args.run_dir / "plan.html"
-    html_path.write_text(render_html(plan, profile), encoding="utf-8")
+    write_output(html_path, render_html(plan, profile))
     if args.json:
         document = plan_as_dict(plan, profile)
         document["html"] = str(html_path)

@@ -20,15 +20,11 @@ from bench.errors import RubenchError
 def measure_run(run_dir: Path) -> MeasuredRun:
     from bench.rundata import load_run, summarize
 
-    summary = summarize(load_run(run_dir))
+    run = load_run(run_dir)
+    summary = summarize(run)
+    key = (run.info.get("container") or {}).get("partition_key") or {}
     operations = tuple(
-        MeasuredOperation(
-            name=name,
-            kind=stats["kind"],
-            count=stats["count"],
-            ru_mean=stats["ru"]["mean"] or 0.0,
-            ru_p95=stats["ru"]["p95"] or 0.0,
-        )
+        MeasuredOperation(name=name, **operation_costs(stats))
         for name, stats in summary["operations"].items()
     )
     if not operations:
@@ -37,8 +33,22 @@ def measure_run(run_dir: Path) -> MeasuredRun:
         str(row["partition"]): float(row["ru"] or 0.0) for row in partition_rows(summary)
     }
     return MeasuredRun(
-        name=summary["run"]["name"], operations=operations, partition_ru=partition_ru
+        name=summary["run"]["name"],
+        operations=operations,
+        partition_ru=partition_ru,
+        partition_key=", ".join(key.get("paths") or []),
     )
+
+
+def operation_costs(stats: dict[str, Any]) -> dict[str, Any]:
+    """kind, count, ru_mean and ru_p95 of one operation's summary: what plans and key
+    comparisons both read (0 RU where the summary has no charge)."""
+    return {
+        "kind": stats["kind"],
+        "count": stats["count"],
+        "ru_mean": stats["ru"]["mean"] or 0.0,
+        "ru_p95": stats["ru"]["p95"] or 0.0,
+    }
 
 
 def partition_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:

@@ -49,6 +49,7 @@ class MeasuredRun:
     name: str
     operations: tuple[MeasuredOperation, ...]
     partition_ru: Mapping[str, float]  # RU charged per physical partition (range id)
+    partition_key: str = ""  # the run's container design, e.g. "/categoryId"
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class HotPartition:
     share: float  # of the run's RU
     run_partitions: int
     rus_at_peak: float  # its estimated RU/s at peak on the planned partitions
+    even_split_rus: float  # provisioned RU/s / planned partitions: what each can spend
     over_partition_max: bool  # > 10,000 RU/s: no throughput setting can serve it
     over_even_split: bool  # > provisioned / partitions: it throttles at the planned RU/s
 
@@ -103,6 +105,7 @@ class CapacityPlan:
     hot_partition: HotPartition | None
     costs: Costs
     prices: PriceTable
+    partition_key: str = ""
 
 
 def round_up(value: float, step: int, minimum: int) -> int:
@@ -191,6 +194,7 @@ def build_plan(
         hot_partition=_hot_partition(run.partition_ru, required, manual, partitions),
         costs=costs,
         prices=prices,
+        partition_key=run.partition_key,
     )
 
 
@@ -223,6 +227,7 @@ def _hot_partition(
         share=share,
         run_partitions=len(partition_ru),
         rus_at_peak=rus_at_peak,
+        even_split_rus=manual / partitions,
         over_partition_max=skew_known and rus_at_peak > PARTITION_MAX_RUS,
         over_even_split=skew_known and rus_at_peak > manual / partitions * 1.000001,
     )

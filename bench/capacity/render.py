@@ -32,8 +32,9 @@ def hot_partition_verdict(hot: HotPartition | None) -> str:
         )
     sentence = (
         f"Partition {hot.partition} took {hot.share:.1%} of the run's RU "
-        f"(across {hot.run_partitions} partitions): about {hot.rus_at_peak:,.0f} RU/s at peak "
-        "on the planned partitions"
+        f"({hot.run_partitions} partitions, {1 / hot.run_partitions:.1%} each if even): "
+        f"about {hot.rus_at_peak:,.0f} RU/s at peak on the busiest planned partition, "
+        f"which gets {hot.even_split_rus:,.0f} RU/s of the provisioned throughput"
     )
     if hot.over_partition_max:
         return (
@@ -41,8 +42,27 @@ def hot_partition_verdict(hot: HotPartition | None) -> str:
             "no throughput setting fixes this, the partition key must spread the load."
         )
     if hot.over_even_split:
-        return f"{sentence}, more than its even share of the provisioned RU/s: it will throttle."
-    return f"{sentence}, within its share of the provisioned RU/s."
+        return f"{sentence}: it will throttle."
+    return f"{sentence}: enough."
+
+
+def plan_source(plan: CapacityPlan) -> str:
+    """The run a plan comes from, with its partition-key design when known."""
+    key = f" (partition key {plan.partition_key})" if plan.partition_key else ""
+    return f"{plan.run_name!r}{key}"
+
+
+def partitions_sentence(plan: CapacityPlan) -> str:
+    """How many physical partitions manual throughput implies, and why two numbers."""
+    at_creation = (
+        f"; a new container created at this throughput starts with {plan.partitions_at_creation}"
+        if plan.partitions_at_creation != plan.partitions
+        else ""
+    )
+    return (
+        f"at least {plan.partitions} physical partition(s) "
+        f"({PARTITION_MAX_RUS:,} RU/s each at most){at_creation}"
+    )
 
 
 def render_text(plan: CapacityPlan, replay: ProfileReplay | None) -> str:
@@ -64,7 +84,7 @@ def render_text(plan: CapacityPlan, replay: ProfileReplay | None) -> str:
     )
     prices = plan.prices
     lines = [
-        f"Capacity plan from run {plan.run_name!r}: {plan.peak_rate:,.0f} requests/s at peak, "
+        f"Capacity plan from run {plan_source(plan)}: {plan.peak_rate:,.0f} requests/s at peak, "
         f"mix: {plan.mix_source}, headroom {plan.headroom:.0%}",
         "",
         text_table(
@@ -74,8 +94,7 @@ def render_text(plan: CapacityPlan, replay: ProfileReplay | None) -> str:
         ),
         "",
         f"Required at peak:   {plan.required_rus:,.0f} RU/s",
-        f"Manual throughput:  {plan.manual_rus:,} RU/s -> {plan.partitions} physical partition(s) "
-        f"(a new container starts with {plan.partitions_at_creation})",
+        f"Manual throughput:  {plan.manual_rus:,} RU/s -> {partitions_sentence(plan)}",
         f"Autoscale max:      {plan.autoscale_max_rus:,} RU/s -> {plan.autoscale_partitions} "
         "physical partition(s)",
         f"Busiest partition:  {hot_partition_verdict(plan.hot_partition)}",
@@ -124,6 +143,8 @@ def render_html(plan: CapacityPlan, replay: ProfileReplay | None) -> str:
         plan=plan,
         replay=replay,
         verdict=hot_partition_verdict(plan.hot_partition),
+        source=plan_source(plan),
+        partitions=partitions_sentence(plan),
         money=_money(plan.costs.currency),
         partition_max=PARTITION_MAX_RUS,
     )

@@ -11,14 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.capacity.arguments import positive_int, positive_number
+from bench.capacity.arguments import positive_int, positive_number, timestamped_dir
 
 DEMO_WORKLOAD = Path(__file__).with_name("catalog.toml")
 DEMO_KEYS = ("/categoryId", "/id")
 DEMO_PARTITIONS = 4
+DEMO_SPAWNS_PER_USER = 4  # every user starts within 0.25 s, so no ramp skews a short run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,14 +53,15 @@ def run_demo(args: argparse.Namespace) -> int:
     from bench.keydesign.designs import parse_designs
     from bench.keydesign.figures import best_design
     from bench.keydesign.render import render_text as render_keys_text
+    from bench.report.output import write_output
 
     started = time.monotonic()
-    out_dir = args.out or Path("reports") / f"{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-demo"
+    out_dir = args.out or timestamped_dir("demo")
     workload = load_workload(DEMO_WORKLOAD)
     designs = parse_designs(list(DEMO_KEYS))
     settings = RunSettings(
         users=args.users,
-        spawn_rate=float(args.users),
+        spawn_rate=float(args.users) * DEMO_SPAWNS_PER_USER,
         duration_s=parse_duration(args.duration),
         quiet=True,
         seed_progress=False,
@@ -81,8 +82,7 @@ def run_demo(args: argparse.Namespace) -> int:
         headroom=0.2,
         prices=PriceTable(),
     )
-    plan_page = out_dir / "plan.html"
-    plan_page.write_text(render_plan_html(plan, None), encoding="utf-8")
+    plan_page = write_output(out_dir / "plan.html", render_plan_html(plan, None))
 
     print(render_keys_text(figures))
     print(f"\nCapacity plan for {chosen.design} at {args.peak_rate:,.0f} requests/s:\n")

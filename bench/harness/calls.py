@@ -21,6 +21,11 @@ from typing import Any
 
 from azure.cosmos.exceptions import CosmosBatchOperationError, CosmosHttpResponseError
 
+# The index hit ratio's key in `x-ms-documentdb-query-metrics` (QueryMetricsConstants.IndexHitRatio)
+INDEX_HIT_RATIO = "indexUtilizationRatio"
+PK_RANGE_HEADER = "x-ms-documentdb-partitionkeyrangeid"
+SESSION_TOKEN_HEADER = "x-ms-session-token"
+
 
 def worker_name() -> str:
     """`hostname:pid` of this process (looked up by pid: Locust forks after import)."""
@@ -40,13 +45,31 @@ def _float(value: Any) -> float:
 
 
 def parse_query_metrics(header: str) -> dict[str, float]:
-    """`retrievedDocumentCount=3;outputDocumentCount=1;indexHitRatio=1.00;...` as floats."""
+    """`retrievedDocumentCount=3;outputDocumentCount=1;indexUtilizationRatio=1.00;...` as
+    floats (the service's key names, which the .NET SDK's QueryMetricsConstants spell out)."""
     metrics = {}
     for pair in header.split(";"):
         key, _, value = pair.partition("=")
         if key.strip():
             metrics[key.strip()] = _float(value)
     return metrics
+
+
+def partition_key_ranges(request_headers: Any, response_headers: Any) -> list[str]:
+    """The partition key ranges one attempt touched: the range the SDK addressed (its
+    fan-out of a query runs one request per range), the range the response names, and the
+    ranges in the response's session token (`<range>:<token>,...`, one per partition the
+    gateway read when it served a cross-partition query itself)."""
+    ranges = []
+    for headers in (request_headers, response_headers):
+        addressed = headers.get(PK_RANGE_HEADER)
+        if addressed:
+            ranges.append(addressed.rsplit(",", 1)[-1].strip())  # "[<collection rid>,]<id>"
+    for token in (response_headers.get(SESSION_TOKEN_HEADER) or "").split(","):
+        range_id, separator, _ = token.partition(":")
+        if separator and range_id.strip():
+            ranges.append(range_id.strip())
+    return ranges
 
 
 @dataclass
@@ -84,9 +107,9 @@ class AttemptObserver:
             # a streamed or unread body: its length is unknown, which is not fatal
             with contextlib.suppress(Exception):
                 self.bytes += len(response.body() or b"")
-        pk_range = headers.get("x-ms-documentdb-partitionkeyrangeid")
-        if pk_range and pk_range not in self.pk_ranges:
-            self.pk_ranges.append(pk_range)
+        for pk_range in partition_key_ranges(pipeline_response.http_request.headers, headers):
+            if pk_range not in self.pk_ranges:
+                self.pk_ranges.append(pk_range)
         metrics = headers.get("x-ms-documentdb-query-metrics")
         if metrics:
             parsed = parse_query_metrics(metrics)
@@ -94,8 +117,8 @@ class AttemptObserver:
                 "retrievedDocumentCount", 0.0
             )
             self.output_docs = (self.output_docs or 0.0) + parsed.get("outputDocumentCount", 0.0)
-            if "indexHitRatio" in parsed:
-                self.index_hit_ratios.append(parsed["indexHitRatio"])
+            if INDEX_HIT_RATIO in parsed:
+                self.index_hit_ratios.append(parsed[INDEX_HIT_RATIO])
 
     def settled_wait_ms(self) -> float:
         """Time waited on retry-after: the final 429 (not retried) was not waited on."""

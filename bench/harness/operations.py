@@ -21,6 +21,7 @@ from azure.core import MatchConditions
 from bench.harness.documents import DocumentFactory, set_value_at, value_at
 from bench.harness.instrumented import CallFailed, InstrumentedCalls, count_items
 from bench.harness.keys import key_chooser
+from bench.harness.query_scope import key_parameters
 from bench.harness.workload import OperationSpec, ParameterSpec, Workload
 
 
@@ -103,14 +104,19 @@ class Operations:
         )
 
     def query(self, spec: OperationSpec) -> None:
-        document, pk = self.existing()
-        parameters = [
-            {"name": name, "value": self.parameter(source, document)}
-            for name, source in spec.parameters.items()
-        ]
-        scope: dict[str, Any] = {"partition_key": pk}
-        if spec.cross_partition:
-            scope = {"enable_cross_partition_query": True}
+        """Single-partition when the filter binds the whole partition key to parameters
+        (the key is their values), else cross-partition (bench.harness.query_scope)."""
+        document, _ = self.existing()
+        sources = spec.parameters
+        values = {name: self.parameter(source, document) for name, source in sources.items()}
+        parameters = [{"name": name, "value": value} for name, value in values.items()]
+        names = None if spec.cross_partition else key_parameters(spec.sql, self.documents.paths)
+        pk: Any = None
+        scope: dict[str, Any] = {"enable_cross_partition_query": True}
+        if names is not None:
+            key = [values[name] for name in names]
+            pk = key[0] if len(key) == 1 else key
+            scope = {"partition_key": pk}
         self.calls.call(
             spec.name,
             "query",
@@ -120,7 +126,7 @@ class Operations:
                 )
             ),
             items=count_items,
-            partition_key=None if spec.cross_partition else pk,
+            partition_key=pk,
         )
 
     def replace(self, spec: OperationSpec) -> None:

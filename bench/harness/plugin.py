@@ -110,6 +110,14 @@ def _install(environment: Environment, **_: Any) -> None:
         _extend_web_ui(environment)
 
 
+@events.init.add_listener  # after _install, so that its work is not counted either
+def _refresh_loop_clock(**_: Any) -> None:
+    """Locust schedules `--run-time` right after `init` on gevent's cached loop clock, which
+    has not moved while the locustfile's imports ran (seconds for the SDK): without this,
+    the run stops that much early."""
+    gevent.get_hub().loop.update_now()
+
+
 def workload_of(environment: Environment) -> Workload | None:
     """The workload of the run's CosmosUser classes (the first one's)."""
     for user_class in environment.user_classes:

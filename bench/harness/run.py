@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ from bench.harness.target import Target, resolve_target
 from bench.harness.workload import OVERRIDES_VARIABLE, WORKLOAD_VARIABLE, Workload
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+LOOPBACK = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -126,8 +128,19 @@ def locust_command(settings: RunSettings, target: Target, run_dir: Path) -> list
         "5",
     ]
     if settings.processes > 1:
-        command += ["--processes", str(settings.processes)]
+        # The forked workers reach their master on loopback; a free port, not Locust's fixed
+        # 5557, so that runs (and test sessions) side by side do not collide.
+        port = str(free_port())
+        command += ["--processes", str(settings.processes), "--master-bind-host", LOOPBACK]
+        command += ["--master-bind-port", port, "--master-port", port]
     return command + list(settings.locust_args)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (the OS's choice for port 0)."""
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return probe.getsockname()[1]
 
 
 def _run_locust(workload: Workload, target: Target, settings: RunSettings, run_dir: Path) -> int:

@@ -99,7 +99,9 @@ class OperationSpec:
     missing_share: float = 0.0  # read: share of reads of ids that do not exist
     sql: str = ""  # query
     parameters: dict[str, ParameterSpec] = field(default_factory=dict)  # query
-    cross_partition: bool = False  # query: no partition key, fan out
+    # query: True fans out; False insists on one partition (the filter must bind the key);
+    # None (unset) decides from the filter and the key design (bench.harness.query_scope)
+    cross_partition: bool | None = None
     changed_field: str = "price"  # replace / patch / upsert: the field changed
     retry_on_conflict: int = 0  # replace: re-read and retry this many times after a 412
     batch_size: int = 5  # batch: operations per batch
@@ -136,7 +138,9 @@ def apply_overrides(workload: Workload, overrides: dict[str, Any]) -> Workload:
         spec = replace(spec, partition_key_paths=tuple(overrides["partition_key"]))
     if "container" in overrides:
         spec = replace(spec, container=overrides["container"])
-    return replace(workload, container=spec, overrides={**workload.overrides, **overrides})
+    changed = replace(workload, container=spec, overrides={**workload.overrides, **overrides})
+    _check_query_scopes(changed)
+    return changed
 
 
 def load_workload(path: Path) -> Workload:
@@ -178,7 +182,26 @@ def parse_workload(data: dict[str, Any], *, source: Path, source_text: str = "")
         source_text=source_text,
         source_path=str(source),
     )
+    _check_query_scopes(workload)
     return workload
+
+
+def _check_query_scopes(workload: Workload) -> None:
+    """A query the file says is single-partition (`cross_partition = false`) must bind every
+    partition key path of the design by equality to a parameter, or it would silently be
+    scoped to some other partition's documents."""
+    from bench.harness.query_scope import key_parameters
+
+    paths = workload.container.partition_key_paths
+    for spec in workload.operations.values():
+        single = spec.kind == "query" and spec.cross_partition is False
+        if single and key_parameters(spec.sql, paths) is None:
+            _Reader(Path(workload.source_path)).fail(
+                f"operations.{spec.name}.cross_partition",
+                f"true or unset: false needs the filter to bind every partition key path "
+                f"({', '.join(paths)}) by equality to a parameter, as in "
+                f"c.{paths[0].strip('/').replace('/', '.')} = @value",
+            )
 
 
 def _container(reader: _Reader, table: dict[str, Any]) -> ContainerSpec:
@@ -291,9 +314,9 @@ def _operations(reader: _Reader, tables: Any) -> dict[str, OperationSpec]:
             ),
             sql=str(table.get("sql", "")),
             parameters=_parameters(reader, table.get("parameters", {}), f"{key}.parameters"),
-            cross_partition=reader.boolean(
-                table.get("cross_partition", False), f"{key}.cross_partition"
-            ),
+            cross_partition=None
+            if "cross_partition" not in table
+            else reader.boolean(table["cross_partition"], f"{key}.cross_partition"),
             changed_field=reader.name(table.get("field", "price"), f"{key}.field"),
             retry_on_conflict=reader.integer(
                 table.get("retry_on_conflict", 0), f"{key}.retry_on_conflict", 0, 10

@@ -21,6 +21,7 @@ from bench.harness.workload import Workload
 from bench.keydesign.designs import KeyDesign
 from bench.keydesign.figures import DesignFigures, design_figures
 from bench.keydesign.render import render_html
+from bench.report.output import write_output
 
 COMPARISON_FILE = "comparison.html"
 RUNS_COMPARISON_FILE = "runs-comparison.html"  # the report's side-by-side of the runs
@@ -60,9 +61,8 @@ def write_comparison(
         for design, run_dir in runs
         if (run_dir / "report.html").exists()
     }
-    page = out_dir / COMPARISON_FILE
-    page.write_text(
+    page = write_output(
+        out_dir / COMPARISON_FILE,
         render_html(figures, title, links, os.path.relpath(side_by_side, out_dir)),
-        encoding="utf-8",
     )
     return page, figures

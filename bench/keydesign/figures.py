@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.capacity.measure import partition_rows
+from bench.capacity.measure import operation_costs, partition_rows
 from bench.keydesign.designs import KeyDesign
 
 
@@ -82,10 +82,7 @@ def figures_from_summary(design: str, run_dir: str, summary: dict[str, Any]) -> 
     operations = tuple(
         OperationFigures(
             name=name,
-            kind=stats["kind"],
-            count=stats["count"],
-            ru_mean=stats["ru"]["mean"] or 0.0,
-            ru_p95=stats["ru"]["p95"] or 0.0,
+            **operation_costs(stats),
             latency_p50_ms=stats["latency_ms"]["p50"] or 0.0,
             latency_p99_ms=stats["latency_ms"]["p99"] or 0.0,
             throttle_rate=stats["throttle_rate"],

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from bench.capacity.html import render_page
 from bench.capacity.texttable import text_table
-from bench.keydesign.figures import DesignFigures, best_design
+from bench.keydesign.figures import DesignFigures, OperationFigures, best_design
 
 
 def findings(designs: Sequence[DesignFigures]) -> list[str]:
@@ -20,15 +20,15 @@ def findings(designs: Sequence[DesignFigures]) -> list[str]:
             if hottest
             else "no per-partition data"
         )
-        fan_outs = [
-            f"{op.name} touches {op.fan_out_mean:.1f}"
+        reach = [
+            _query_reach(op, len(design.partitions))
             for op in design.operations
-            if op.kind == "query" and op.fan_out_mean > 0  # 0: the target did not say
+            if op.kind == "query"
         ]
         sentences.append(
             f"{design.design}: {design.ru_per_request:.2f} RU per request, "
             f"{design.throttle_rate:.1%} of requests throttled, {heat}"
-            + (f"; queries fan out: {', '.join(fan_outs)} partitions" if fan_outs else "")
+            + (f"; {', '.join(reach)}" if reach else "")
             + "."
         )
     if len(designs) > 1:
@@ -38,6 +38,16 @@ def findings(designs: Sequence[DesignFigures]) -> list[str]:
             f"({best.ru_per_request:.2f} RU per request)."
         )
     return sentences
+
+
+def _query_reach(op: OperationFigures, partitions: int) -> str:
+    """How far a query reaches: one partition, or how many it fans out to."""
+    if op.fan_out_mean <= 0:  # the target did not say
+        return f"{op.name}: fan-out not reported"
+    if op.fan_out_max <= 1:
+        return f"{op.name} stays in one partition"
+    of = f" of {partitions}" if partitions else ""
+    return f"{op.name} fans out to {op.fan_out_mean:.1f}{of} partitions on average"
 
 
 def render_text(designs: Sequence[DesignFigures]) -> str:

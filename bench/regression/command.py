@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.capacity.arguments import percentage
+from bench.capacity.arguments import add_run_dir, percentage
 
 EXIT_REGRESSED = 1
 
@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Record per operation the RU per request (median, p95) and, for queries, "
         "documents read per result and index hit ratio, for `rubench check`.",
     )
-    baseline.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory")
+    add_run_dir(baseline)
     baseline.add_argument(
         "-o", "--output", type=Path, required=True, metavar="FILE", help="baseline JSON to write"
     )
@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Compare a run with a baseline; exit 1 when an operation's RU per request "
         "grew beyond the tolerance or a query started scanning.",
     )
-    check.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory")
+    add_run_dir(check)
     check.add_argument(
         "--baseline", type=Path, required=True, metavar="FILE", help="from `rubench baseline`"
     )
@@ -67,15 +67,14 @@ def run_check(args: argparse.Namespace) -> int:
     from bench.regression.figures import measure_run, read_baseline
     from bench.regression.gate import check
     from bench.regression.outputs import render_junit, render_markdown, render_text
+    from bench.report.output import write_output
 
     baseline = read_baseline(args.baseline)
     result = check(baseline, measure_run(args.run_dir), args.tolerance)
     junit = args.junit or args.run_dir / "check-junit.xml"
     markdown = args.markdown or args.run_dir / "check-summary.md"
-    for path in (junit, markdown):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    junit.write_bytes(render_junit(result))
-    markdown.write_text(render_markdown(result), encoding="utf-8")
+    write_output(junit, render_junit(result))
+    write_output(markdown, render_markdown(result))
     print(render_text(result))
     print(f"JUnit XML: {junit}\nMarkdown: {markdown}")
     return 0 if result.passed else EXIT_REGRESSED

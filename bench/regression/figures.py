@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import RubenchError
+from bench.report.output import write_output
 
 BASELINE_FORMAT = 1
 
@@ -38,7 +39,11 @@ class OperationFigures:
         """Documents read per document returned: 1.0 for an index seek, large for a scan."""
         if self.retrieved_docs is None:
             return None
-        return self.retrieved_docs / max(self.output_docs or 0.0, 1.0)
+        if not self.output_docs:  # nothing returned: every document read is overhead
+            return self.retrieved_docs
+        # Means over the same queries, so this is total read / total returned; a
+        # query that often finds nothing (0.5 returned on average) reads 1.0 per result.
+        return self.retrieved_docs / self.output_docs
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,7 @@ def write_baseline(figures: RunFigures, path: Path) -> None:
         "run": {"name": figures.name, "source": figures.source},
         "operations": {name: asdict(op) for name, op in figures.operations.items()},
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_output(path, json.dumps(document, indent=2, sort_keys=True) + "\n")
 
 
 def read_baseline(path: Path) -> RunFigures:

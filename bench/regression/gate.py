@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bench.errors import RubenchError
 from bench.regression.figures import OperationFigures, RunFigures
 
 
@@ -53,6 +54,12 @@ class CheckResult:
 
 
 def check(baseline: RunFigures, current: RunFigures, tolerance: float) -> CheckResult:
+    if not baseline.operations.keys() & current.operations.keys():
+        raise RubenchError(
+            f"{current.source}: none of its operations ({', '.join(current.operations)}) is in "
+            f"baseline {baseline.source} ({', '.join(baseline.operations)}); the baseline comes "
+            f"from another workload ({baseline.name!r}, this run is {current.name!r})"
+        )
     names = list(baseline.operations) + [
         n for n in current.operations if n not in baseline.operations
     ]

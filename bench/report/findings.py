@@ -145,15 +145,16 @@ def _partition_findings(summary: dict[str, Any]) -> list[Finding]:
     rows = (summary.get("partitions") or {}).get("rows") or []
     hot = hot_partitions(summary)
     findings = []
-    for row in rows:
-        pid, requests = str(row["partition"]), row.get("requests") or 0
-        share = (row.get("throttled") or 0) / requests if requests else 0.0
+    for row in sorted(rows, key=_throttle_share, reverse=True):
+        pid, share = str(row["partition"]), _throttle_share(row)
         hot_key = f": hot key '{row['hot_key']}'" if row.get("hot_key") else ""
         if share >= PARTITION_THROTTLE_SHARE:
             findings.append(
                 Finding(
                     f"throttled-partition:{pid}",
-                    f"{percent(share)} of requests were throttled on partition {pid}{hot_key}",
+                    f"Partition {pid} throttled {percent(share)} of its requests "
+                    f"({number(row.get('throttled'))} of {number(row.get('requests'))})"
+                    f"{hot_key}",
                     WARNING,
                 )
             )
@@ -167,6 +168,12 @@ def _partition_findings(summary: dict[str, Any]) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _throttle_share(row: dict[str, Any]) -> float:
+    """The share of a partition's requests it answered with 429."""
+    requests = row.get("requests") or 0
+    return (row.get("throttled") or 0) / requests if requests else 0.0
 
 
 def _capacity_findings(summary: dict[str, Any]) -> list[Finding]:

@@ -9,6 +9,9 @@ import math
 from typing import Any
 
 MISSING, MINUS, PLUS_MINUS = "\u2013", "\u2212", "\u00b1"
+# Deltas smaller than this are floating-point noise (means of a constant charge
+# over different counts), never a change worth printing.
+NEGLIGIBLE = 1e-9
 
 
 def _missing(value: Any) -> bool:
@@ -77,6 +80,8 @@ def signed_percent(value: float | None) -> str:
     """A relative change: +27.5%, \u22120.50%, 0%."""
     if _missing(value):
         return MISSING
+    if abs(value) < NEGLIGIBLE:
+        return "0%"
     sign = "+" if value > 0 else MINUS if value < 0 else ""
     return sign + percent(abs(value))
 
@@ -92,6 +97,8 @@ def signed(value: float | None, unit: str = "") -> str:
     """A delta with its sign and a true minus sign: +1.2 ms, \u22120.5 RU."""
     if _missing(value):
         return MISSING
+    if abs(value) < NEGLIGIBLE:
+        value = 0.0
     text = significant(abs(value)) if value else "0"
     sign = "+" if value > 0 else MINUS if value < 0 else PLUS_MINUS
     return sign + text + (f" {unit}" if unit else "")

@@ -25,6 +25,7 @@ from bench.report.charts import ChartRun, operation_order
 from bench.report.comparison import FIGURES, compare_runs
 from bench.report.findings import changed_findings, run_findings
 from bench.report.formatting import FILTERS, duration, number
+from bench.report.output import write_output
 from bench.report.trust import tail_is_thin, trust_warnings
 from bench.rundata import Run, load_run
 from bench.rundata.summary import LATENCY_QUANTILES, SUMMARY_SCHEMA, save_summary, summarize
@@ -51,7 +52,7 @@ def write_run_report(run_dir: str | Path, out: str | Path | None = None) -> Path
     """Write the run report (default `RUN_DIR/report.html`) and return its path."""
     item = chart_run(load_run(run_dir), 0)
     path = Path(out) if out else item.run.directory / REPORT_NAME
-    return _write(path, environment().get_template("run.html.j2").render(run_context(item)))
+    return write_output(path, environment().get_template("run.html.j2").render(run_context(item)))
 
 
 def write_comparison_report(run_dirs: Sequence[str | Path], out: str | Path) -> Path:
@@ -60,7 +61,7 @@ def write_comparison_report(run_dirs: Sequence[str | Path], out: str | Path) -> 
         raise RubenchError("a comparison needs at least two run directories")
     items = [chart_run(load_run(d), i) for i, d in enumerate(run_dirs)]
     html = environment().get_template("comparison.html.j2").render(comparison_context(items))
-    return _write(Path(out), html)
+    return write_output(Path(out), html)
 
 
 def chart_run(run: Run, index: int) -> ChartRun:
@@ -154,7 +155,7 @@ def describe_run(run: Run) -> list[tuple[str, str]]:
         ("target", endpoint),
         ("container", f"{container.get('database', '?')}/{container.get('container', '?')}"),
         ("partition key", f"{', '.join(key.get('paths') or []) or '?'} ({key.get('kind', '?')})"),
-        ("indexing policy", json.dumps(container.get("indexing_policy") or {}, sort_keys=True)),
+        ("indexing policy", _indexing_policy(container.get("indexing_policy"))),
         ("throughput", _throughput(throughput)),
         ("physical partitions", str(container.get("physical_partitions", "unknown"))),
         ("versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
@@ -257,6 +258,13 @@ def _page_basics(title: str) -> dict[str, Any]:
     }
 
 
+def _indexing_policy(policy: Any) -> str:
+    """The policy as sent; none sent means the service default, which indexes every path."""
+    if not policy:
+        return "service default (every path indexed)"
+    return json.dumps(policy, sort_keys=True)
+
+
 def _throughput(throughput: dict[str, Any]) -> str:
     mode = throughput.get("mode", "unknown")
     if mode == "serverless" or not throughput.get("rus"):
@@ -281,11 +289,3 @@ def _current_summary(run: Run) -> dict[str, Any] | None:
     except json.JSONDecodeError:
         return None
     return summary if summary.get("schema") == SUMMARY_SCHEMA else None
-
-
-def _write(path: Path, html: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(html, encoding="utf-8")
-    temporary.replace(path)
-    return path

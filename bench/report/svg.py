@@ -170,7 +170,7 @@ class _Rows:
     top: float = 34
     lane: float = 16
     gap: float = 12
-    right: float = 150
+    right: float = 170
     bottom: float = 30
     lanes: int = field(init=False)
 
@@ -211,7 +211,8 @@ class _Rows:
                 "line", x1=x, x2=x, y1=self.top, y2=plot_bottom, stroke="#d0d4da", stroke_width=1
             )
             canvas.text(x, plot_bottom + 16, tick_label(tick), text_anchor="middle")
-        canvas.text(self.left - 8, plot_bottom + 16, unit, text_anchor="end", fill="#555")
+        # Clear of the first tick label, which is centred on the axis start.
+        canvas.text(self.left - 18, plot_bottom + 16, unit, text_anchor="end", fill="#555")
 
     def legend(self, canvas: Canvas) -> None:
         """Run colours along the top, when there is more than one run."""
@@ -285,6 +286,7 @@ def percentile_ladder(
             summary = "  ".join(
                 f"{n} {significant(figures[n])}" for n in ("p50", "p99") if n in figures
             )
+            summary += f" {unit}" if summary else ""
             canvas.text(WIDTH - layout.right + 8, y + 4, summary, fill="#333")
     return canvas.render()
 

@@ -103,8 +103,9 @@ def _warmup_warnings(run: Run) -> list[Finding]:
                 Finding(
                     "warmup-ramp",
                     f"Users were still starting during the first {duration(ramp_s)} "
-                    f"({users:g} users at {spawn_rate:g}/s) and only {duration(run.warmup_s)} "
-                    f"of warm-up was left out: set warmup_s to at least {duration(ramp_s)}",
+                    f"({users:g} users at {spawn_rate:g}/s) and the figures include that ramp "
+                    f"({duration(run.warmup_s)} of warm-up left out): raise --spawn-rate or run "
+                    "longer so it weighs less",
                     WARNING,
                 )
             )

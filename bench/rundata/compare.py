@@ -4,7 +4,9 @@ Requests of one run are not independent (a slow second slows every request
 in it), so the confidence interval comes from a block bootstrap: each run is
 cut into time blocks, blocks are resampled with replacement and the statistic
 recomputed. The verdict is "better" or "worse" only when the whole 95%
-interval of the difference lies on one side of zero; no fixed threshold.
+interval of the difference lies on one side of zero; no fixed threshold (only
+floating-point noise, a billionth of the value, counts as zero: two runs of a
+constant 1.02 RU charge have means that differ in the 16th digit).
 
 Example::
 
@@ -23,6 +25,7 @@ MIN_BLOCKS = 8  # fewer non-empty blocks: resample single requests instead
 SAMPLES_PER_RUN = 3000  # values kept per run and bootstrap replicate
 REPLICATES = 400
 CONFIDENCE = 0.95
+FLOAT_NOISE = 1e-9  # relative difference below which two values are the same
 # Below this many samples a statistic is left unjudged: p99 needs 10 values beyond it.
 MIN_SAMPLES = {"p50": 20, "mean": 20, "p95": 200, "p99": 1000}
 STATISTICS = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
@@ -75,9 +78,10 @@ def compare_samples(
     # The interval is centred on the exact difference of the full samples.
     shift = (cand_value - base_value) - float(np.median(differences))
     low, high = float(low + shift), float(high + shift)
-    if low > 0:
+    noise = FLOAT_NOISE * max(abs(base_value), abs(cand_value))
+    if low > noise:
         verdict = WORSE if lower_is_better else BETTER
-    elif high < 0:
+    elif high < -noise:
         verdict = BETTER if lower_is_better else WORSE
     else:
         verdict = NOISE

@@ -101,17 +101,20 @@ def test_wrong_key(tmp_path, emulator):
 
 
 def test_ctrl_c_keeps_what_was_done(tmp_path):
-    """`--target local` end to end, stopped with Ctrl-C once rows are on disk."""
+    """`--target local` end to end, stopped with a terminal's Ctrl-C (SIGINT to the whole
+    foreground process group) once rows are on disk."""
     out = tmp_path / "run"
     env = {k: v for k, v in os.environ.items() if k != "COSMOS_KEY"}
     command = [sys.executable, "-m", "bench", "run", "--workload", str(WORKLOADS / "smoke.toml")]
     command += ["--duration", "2m", "--users", "4", "--out", str(out)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 60
         while not list(out.glob("requests/part-*.parquet")) and time.monotonic() < deadline:
             time.sleep(0.2)
-        process.send_signal(signal.SIGINT)
+        os.killpg(process.pid, signal.SIGINT)  # its own group: this test's is left alone
         _, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
@@ -120,5 +123,10 @@ def test_ctrl_c_keeps_what_was_done(tmp_path):
     info = json.loads((out / "run.json").read_text())
     assert info["status"] == "interrupted"
     assert info["ended_at"] - info["started_at"] < 60
-    assert len(load_requests(out)) > 0
+    rows = load_requests(out)
+    assert len(rows) > 0
     assert (out / "summary.json").exists()
+    # the emulator (its own session) outlived the Ctrl-C, so the run's ledger was read
+    ledger = json.loads((out / "partitions.json").read_text())
+    assert ledger["container"] == "dbs/rubench/colls/smoke"
+    assert ledger["requests"] >= len(rows) and ledger["request_charge"] > 0

@@ -79,10 +79,11 @@ def test_ru_stats_merged_from_workers_equal_one_process():
 
 def test_query_metrics_header_parses():
     metrics = parse_query_metrics(
-        "totalExecutionTimeInMs=0.5;retrievedDocumentCount=12;outputDocumentCount=3;indexHitRatio=0.25"
+        "totalExecutionTimeInMs=0.5;retrievedDocumentCount=12;outputDocumentCount=3;"
+        "indexUtilizationRatio=0.25"
     )
     assert metrics["retrievedDocumentCount"] == 12
-    assert metrics["indexHitRatio"] == 0.25
+    assert metrics["indexUtilizationRatio"] == 0.25
 
 
 def test_observer_waits_only_on_retried_throttles():

@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bench.harness.run import RunSettings, run_workload
+from bench.harness.run import RunSettings, locust_command, run_workload
 from bench.harness.workload import load_workload
 from bench.rundata import load_requests
+from bench.rundata.schema import PARTITION_KEY_COLUMN, REQUEST_SCHEMA
 
 WORKLOADS = Path(__file__).parents[2] / "workloads"
 # Which ledger operation each kind of recorded call is charged under
@@ -43,7 +44,7 @@ def run(tmp_path: Path, target, workload, **settings) -> tuple[Path, pd.DataFram
     run_dir = run_workload(
         workload, target, RunSettings(out=tmp_path / "run", seed_progress=False, **options)
     )
-    return run_dir, load_requests(run_dir, columns=None)
+    return run_dir, load_requests(run_dir, columns=[*REQUEST_SCHEMA.names, PARTITION_KEY_COLUMN])
 
 
 def ledger_by_operation(run_dir: Path) -> dict[str, float]:
@@ -60,9 +61,26 @@ def assert_ledger_matches(run_dir: Path, rows: pd.DataFrame) -> None:
         assert charged.get(operation, 0) == 0, operation
 
 
+def assert_query_scopes(run_dir: Path, rows: pd.DataFrame, *, single: set, fanned: set) -> None:
+    """Single-partition queries name their key and one partition; the others fan out to
+    every physical partition (the container has several)."""
+    partitions = json.loads((run_dir / "run.json").read_text())["container"]["physical_partitions"]
+    assert partitions > 1
+    queries = rows[rows["kind"] == "query"]
+    assert set(queries["operation"]) == single | fanned
+    one = queries[queries["operation"].isin(single)]
+    assert (one["partitions"] == 1).all() and (one["partition_key"] != "").all()
+    fan_out = queries[queries["operation"].isin(fanned)]
+    assert (fan_out["partitions"] == partitions).all() and (fan_out["partition_key"] == "").all()
+
+
 def test_mixed_run_records_every_kind_and_matches_the_ledger(tmp_path, local_target):
     run_dir, rows = run(tmp_path, local_target, load_workload(WORKLOADS / "smoke.toml"))
     assert_ledger_matches(run_dir, rows)
+    # the whole --run-time is measured (Locust's timer once fired seconds early)
+    info = json.loads((run_dir / "run.json").read_text())
+    assert rows["timestamp"].max() - rows["timestamp"].min() == pytest.approx(4, abs=1)
+    assert info["ended_at"] - info["started_at"] == pytest.approx(4, abs=1)
     ok = rows[rows["outcome"] == "ok"]
     for kind, (low, high) in PLAUSIBLE_RU.items():
         charges = ok.loc[ok["kind"] == kind, "ru"]
@@ -71,7 +89,8 @@ def test_mixed_run_records_every_kind_and_matches_the_ledger(tmp_path, local_tar
     assert (rows["outcome"] == "not_found").any()  # missing_share reads
     assert (rows.loc[rows["kind"] == "batch", "item_count"] == 5).all()
     assert rows.loc[rows["kind"] == "query", "retrieved_docs"].notna().all()
-    info = json.loads((run_dir / "run.json").read_text())
+    assert rows.loc[rows["kind"] == "query", "index_hit_ratio"].between(0, 1).all()
+    assert_query_scopes(run_dir, rows, single={"query_category"}, fanned={"query_cheap_cross"})
     assert info["status"] == "completed"
     assert info["target"]["kind"] == "local"
     assert info["container"]["physical_partitions"] >= 1
@@ -85,9 +104,9 @@ def test_mixed_run_records_every_kind_and_matches_the_ledger(tmp_path, local_tar
 @pytest.mark.parametrize("rows_to", ["local", "master"])
 def test_two_processes_record_everything_once(tmp_path, local_target, rows_to):
     """Workers write their own parts (same machine) or ship rows to the master (as
-    workers on other machines do)."""
+    workers on other machines do). Keyed on /id, the category query fans out."""
     workload = load_workload(WORKLOADS / "smoke.toml").with_partition_key(
-        ("/categoryId",), f"smoke_processes_{rows_to}"
+        ("/id",), f"smoke_processes_{rows_to}"
     )
     run_dir, rows = run(
         tmp_path, local_target, workload, processes=2, locust_args=("--rubench-rows", rows_to)
@@ -95,6 +114,17 @@ def test_two_processes_record_everything_once(tmp_path, local_target, rows_to):
     assert rows["worker"].nunique() == 2
     assert_ledger_matches(run_dir, rows)
     assert json.loads((run_dir / "run.json").read_text())["processes"] == 2
+    fanned = {"query_category", "query_cheap_cross"}
+    assert_query_scopes(run_dir, rows, single=set(), fanned=fanned)
+    assert rows.loc[rows["operation"] == "query_category", "retrieved_docs"].max() > 1
+
+
+def test_processes_use_a_free_loopback_master_port(tmp_path, local_target):
+    """Not Locust's fixed 5557: runs side by side would collide ("Address already in use")."""
+    command = locust_command(RunSettings(processes=2), local_target, tmp_path)
+    port = command[command.index("--master-bind-port") + 1]
+    assert command[command.index("--master-port") + 1] == port != "5557"
+    assert command[command.index("--master-bind-host") + 1] == "127.0.0.1"
 
 
 def test_contended_replaces_show_conflicts_not_failures(tmp_path, local_target):

@@ -74,7 +74,8 @@ def test_skew_and_fan_out(tmp_path, rows, write_run) -> None:
     assert query.fan_out_mean == 4
     text = " ".join(findings([by_category, by_id]))
     assert "/categoryId: 1.18 RU per request, 34.1% of requests throttled" in text
-    assert "query_by_category touches 4.0" in text
+    assert "query_by_category stays in one partition" in text
+    assert "query_by_category fans out to 4.0 of 4 partitions on average" in text
     page = render_html([by_category, by_id], "Key designs <b>", {"/id": "by-id/report.html"})
     assert "Key designs &lt;b&gt;" in page
     assert page.count('class="hot"') == 1
