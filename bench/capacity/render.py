@@ -43,7 +43,8 @@ def hot_partition_verdict(hot: HotPartition | None) -> str:
         )
     if hot.over_even_split:
         return f"{sentence}: it will throttle."
-    return f"{sentence}: enough."
+    spare = 1 - hot.rus_at_peak / hot.even_split_rus if hot.even_split_rus else 0.0
+    return f"{sentence}: within it ({spare:.0%} to spare)."
 
 
 def plan_source(plan: CapacityPlan) -> str:

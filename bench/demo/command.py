@@ -49,7 +49,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from bench.harness.command import parse_duration
     from bench.harness.run import RunSettings, target_for
     from bench.harness.workload import load_workload
-    from bench.keydesign.compare import run_designs, write_comparison
+    from bench.keydesign.compare import RUNS_COMPARISON_FILE, run_designs, write_comparison
     from bench.keydesign.designs import parse_designs
     from bench.keydesign.figures import best_design
     from bench.keydesign.render import render_text as render_keys_text
@@ -89,6 +89,7 @@ def run_demo(args: argparse.Namespace) -> int:
     print(render_plan_text(plan, None))
     print(f"\nDone in {time.monotonic() - started:.0f} s.")
     print(f"  comparison report: {comparison}")
+    print(f"  runs side by side: {out_dir / RUNS_COMPARISON_FILE}")
     print(f"  capacity plan:     {plan_page}")
     for design, run_dir in runs:
         print(f"  run ({design.label}): {run_dir}")

@@ -186,6 +186,10 @@ def operation_mix(run: Run, summary: dict[str, Any]) -> list[dict[str, Any]]:
     return mix
 
 
+# Non-2xx answers the workload expects (docs/run-directory.md): not errors, but worth seeing.
+EXPECTED_OUTCOMES = {"conflict": "If-Match conflicts (412)", "not_found": "expected misses (404)"}
+
+
 def operation_row(name: str, stats: dict[str, Any]) -> dict[str, Any]:
     """A per-operation table row; percentiles with a thin tail are flagged."""
     count = stats.get("count") or 0
@@ -196,6 +200,11 @@ def operation_row(name: str, stats: dict[str, Any]) -> dict[str, Any]:
         "errors": [
             (("no response" if status == "0" else status), figures["rate"])
             for status, figures in (stats.get("errors_by_status") or {}).items()
+        ],
+        "expected": [
+            (label, (stats.get("outcomes") or {}).get(outcome))
+            for outcome, label in EXPECTED_OUTCOMES.items()
+            if (stats.get("outcomes") or {}).get(outcome)
         ],
     }
 

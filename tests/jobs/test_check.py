@@ -119,3 +119,37 @@ def test_bad_baseline_files_are_named(tmp_path, baseline, rubench, write_run, ca
     bad_value.write_text(json.dumps(document))
     assert rubench("check", run, "--baseline", bad_value) == 2
     assert "needs count, kind, ru_p50, ru_p95" in capsys.readouterr().err
+
+
+def test_a_baseline_of_another_workload_is_bad_input(
+    tmp_path, baseline, rubench, write_run, rows, capsys
+):
+    run = write_run(tmp_path / "other", rows("upsert", "upsert", 5, 10.0), name="orders")
+    assert rubench("check", run, "--baseline", baseline) == 2
+    error = capsys.readouterr().err
+    assert f"baseline {baseline}" in error
+    assert "another workload ('synthetic', this run is 'orders')" in error
+
+
+def test_queries_that_often_find_nothing_read_one_document_per_result(
+    tmp_path, rubench, write_run, rows, capsys
+) -> None:
+    """Half the lookups return 1 document after reading 1, half read and return nothing."""
+    lookups = rows("lookup", "query", 40, 2.0, retrieved_docs=[1.0, 0.0], output_docs=[1.0, 0.0])
+    path = tmp_path / "baseline.json"
+    assert rubench("baseline", write_run(tmp_path / "base", lookups), "-o", path) == 0
+    found_more = rows("lookup", "query", 40, 2.0, retrieved_docs=1.0, output_docs=1.0)
+    assert rubench("check", write_run(tmp_path / "run", found_more), "--baseline", path) == 0
+    assert "1.0 -> 1.0" in capsys.readouterr().out
+
+
+def test_unwritable_outputs_are_one_line_errors(
+    tmp_path, baseline, rubench, write_run, catalog_rows, capsys
+):
+    run = write_run(tmp_path / "run", catalog_rows())
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert rubench("check", run, "--baseline", baseline, "--junit", blocker / "junit.xml") == 2
+    assert f"{blocker / 'junit.xml'}: cannot write it" in capsys.readouterr().err
+    assert rubench("baseline", run, "-o", blocker / "baseline.json") == 2
+    assert f"{blocker / 'baseline.json'}: cannot write it" in capsys.readouterr().err

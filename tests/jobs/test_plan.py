@@ -55,8 +55,10 @@ def test_same_mix_gives_rus_partitions_and_costs(catalog_run: Path, plan_json):
     assert hot["share"] == pytest.approx(0.25)
     # an even spread over 4 partitions stays even over the planned 7
     assert hot["rus_at_peak"] == pytest.approx(56400 / 7)
+    assert hot["even_split_rus"] == pytest.approx(67700 / 7)
     assert not hot["over_partition_max"]
     assert not hot["over_even_split"]
+    assert plan["partition_key"] == "/categoryId"
 
 
 def test_small_plans_respect_the_minimums(catalog_run: Path, plan_json):
@@ -113,6 +115,11 @@ def test_skewed_run_flags_its_hot_partition(
     assert rubench("plan", run, "--peak-rate", "20000") == 0
     out = capsys.readouterr().out
     assert "Partition 2 took 70.0%" in out
+    assert "Capacity plan from run 'synthetic' (partition key /categoryId)" in out
+    assert (
+        "24,000 RU/s -> at least 3 physical partition(s) (10,000 RU/s each at most); "
+        "a new container created at this throughput starts with 4"
+    ) in out
 
 
 def test_ledger_is_preferred_for_partition_heat(tmp_path: Path, plan_json, rows, write_run):

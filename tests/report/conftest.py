@@ -33,8 +33,10 @@ def synthetic_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
     return baseline, candidate
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Not session-wide: the sync Playwright API keeps an
+    event loop running in this thread until it stops, and later tests call asyncio.run."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed")

@@ -29,6 +29,12 @@ def test_shares_and_deltas():
     assert signed_points(-0.0575) == "\u22125.75 pp"
 
 
+def test_floating_point_noise_prints_as_no_change():
+    noise = 1.0200000000000002 - 1.02
+    assert signed(noise, "RU") == "\u00b10 RU"
+    assert signed_percent(noise / 1.02) == "0%"
+
+
 @pytest.mark.parametrize(
     ("host", "shown"),
     [

@@ -113,3 +113,25 @@ def test_tiny_runs_still_render(browser, tmp_path, samples):
     assert page.locator("svg.chart-svg").count() == RUN_CHARTS
     assert "Read these figures with care" in page.locator("body").inner_text()
     page.close()
+
+
+def test_expected_non_2xx_answers_show_next_to_the_errors(tmp_path):
+    """A 412 on If-Match is the workload working as designed: not an error, but visible."""
+    frame = requests_frame(
+        100,
+        operation="price_update",
+        kind="replace",
+        status=[200] * 90 + [412] * 10,
+        outcome=["ok"] * 90 + ["conflict"] * 10,
+        timestamp=spread(100),
+    )
+    page = write_run_report(make_run(tmp_path / "run", [frame])).read_text()
+    assert "10 If-Match conflicts (412)" in page
+    assert "412: " not in page  # not counted among the errors
+
+
+def test_runs_of_one_workload_are_told_apart_by_their_directories(tmp_path):
+    frame = requests_frame(50, timestamp=spread(50))
+    runs = [make_run(tmp_path / name, [frame]) for name in ("by-category", "by-id")]
+    page = write_comparison_report(runs, tmp_path / "comparison.html").read_text()
+    assert "<h1>Comparison: by-category (baseline) against by-id</h1>" in page
