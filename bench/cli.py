@@ -46,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RubenchError as error:
         print(f"rubench: error: {error}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:  # a file the user named could not be read or written
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"rubench: error: {where}{error.strerror or error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("rubench: interrupted", file=sys.stderr)
         return 130

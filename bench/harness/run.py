@@ -13,7 +13,6 @@ never on its command line::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -36,7 +35,6 @@ from bench.harness.workload import OVERRIDES_VARIABLE, WORKLOAD_VARIABLE, Worklo
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 LOOPBACK = "127.0.0.1"
-WAIT_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -166,14 +164,9 @@ def _start(command: list[str], env: dict[str, str], **output: Any) -> subprocess
 
 
 def _wait(process: subprocess.Popen[bytes]) -> int:
-    """Wait for Locust; on Ctrl-C, stop it as Ctrl-C would and let it finish writing.
-
-    It polls: the kernel may hand SIGINT to any of our threads (pyarrow starts some),
-    and then a main thread blocked in waitpid() would never run Python's handler."""
+    """Wait for Locust; on Ctrl-C, stop it as Ctrl-C would and let it finish writing."""
     try:
-        while True:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                return process.wait(timeout=WAIT_POLL_SECONDS)
+        return process.wait()
     except KeyboardInterrupt:
         process.send_signal(signal.SIGINT)
         process.wait()

@@ -108,7 +108,14 @@ def test_ctrl_c_keeps_what_was_done(tmp_path):
     command = [sys.executable, "-m", "bench", "run", "--workload", str(WORKLOADS / "smoke.toml")]
     command += ["--duration", "2m", "--users", "4", "--out", str(out)]
     process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        # as in a terminal, even when pytest itself runs in the background (which ignores
+        # SIGINT, and an ignored signal stays ignored across exec)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 60
