@@ -4,7 +4,12 @@ import random
 
 import pyarrow.parquet as pq
 
-from bench.harness.calls import AttemptObserver, CallRecord, parse_query_metrics
+from bench.harness.calls import (
+    AttemptObserver,
+    CallRecord,
+    parse_query_metrics,
+    partition_key_ranges,
+)
 from bench.harness.recorder import SCHEMA, RequestRecorder
 from bench.harness.rustats import RuStats
 from bench.rundata import load_requests
@@ -84,6 +89,17 @@ def test_query_metrics_header_parses():
     )
     assert metrics["retrievedDocumentCount"] == 12
     assert metrics["indexUtilizationRatio"] == 0.25
+
+
+def test_partition_key_ranges_of_an_attempt():
+    # the SDK's own fan-out addresses one range per request
+    assert partition_key_ranges({"x-ms-documentdb-partitionkeyrangeid": "3"}, {}) == ["3"]
+    addressed = {"x-ms-documentdb-partitionkeyrangeid": "dbs1AAA==,7"}
+    assert partition_key_ranges(addressed, {}) == ["7"]
+    # a gateway that read several partitions answers with one session token per range
+    served = {"x-ms-session-token": "0:-1#12,1:-1#7", "x-ms-documentdb-partitionkeyrangeid": ""}
+    assert partition_key_ranges({}, served) == ["0", "1"]
+    assert partition_key_ranges({}, {}) == []
 
 
 def test_observer_waits_only_on_retried_throttles():
