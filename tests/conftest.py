@@ -37,6 +37,17 @@ def new_name() -> Callable[[str], str]:
     return unique_name
 
 
+@pytest.fixture(scope="session", autouse=True)
+def loopback_only_credentials() -> Iterator[None]:
+    """DefaultAzureCredential (the Entra ID path) tries managed identity, which probes
+    169.254.169.254; azure-identity's AZURE_TOKEN_CREDENTIALS narrows the chain to the
+    Azure CLI credential, which only runs `az` (a local script in test_entra.py). Set in
+    os.environ, so the rubench and Locust processes tests start inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AZURE_TOKEN_CREDENTIALS", "AzureCliCredential")
+        yield
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # The SDK skips certificate checks on 127.0.0.1 by design; urllib3 warns on every call.
     config.addinivalue_line("filterwarnings", "ignore::urllib3.exceptions.InsecureRequestWarning")

@@ -133,4 +133,5 @@ def run(args: argparse.Namespace) -> int:
 
 def _stop_when_stdin_closes() -> None:
     sys.stdin.read()  # returns at end of file: the process that started us is gone
-    os.kill(os.getpid(), signal.SIGINT)
+    # SIGTERM's default action ends us even while the loop sleeps in epoll (SIGINT would not).
+    os.kill(os.getpid(), signal.SIGTERM)

@@ -26,7 +26,7 @@ class Snapshot:
     items: list[bytes]
     charge: float
     partition_ids: tuple[str, ...]
-    headers: dict[str, str] = field(default_factory=dict)  # sent with every page (metrics)
+    headers: dict[str, str] = field(default_factory=dict)  # metrics, sent with the first page
     last_used: float = field(default_factory=time.monotonic)
 
 

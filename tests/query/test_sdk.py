@@ -106,15 +106,26 @@ def test_paging_a_large_result_loses_and_repeats_nothing(items: ContainerProxy) 
     for i in range(250):
         items.upsert_item({"id": f"bulk-{i:03d}", "pk": "bulk", "n": i})
     try:
+        retrieved: list[int] = []
+
+        def count_retrieved(headers, _body) -> None:
+            metrics = headers.get("x-ms-documentdb-query-metrics", "")
+            fields = dict(part.split("=") for part in metrics.split(";") if part)
+            retrieved.append(int(fields.get("retrievedDocumentCount", 0)))
+
         pager = items.query_items(
             "SELECT VALUE c.n FROM c WHERE c.pk = 'bulk'",
             enable_cross_partition_query=True,
             max_item_count=7,
+            populate_query_metrics=True,
+            response_hook=count_retrieved,
         ).by_page()
         pages = [list(page) for page in pager]
         values = [v for page in pages for v in page]
         assert len(pages) == 36
         assert sorted(values) == list(range(250))
+        # Metrics of all pages add up to the work done once (a client sums them per page).
+        assert sum(retrieved) == 250
     finally:
         for i in range(250):
             items.delete_item(f"bulk-{i:03d}", partition_key="bulk")

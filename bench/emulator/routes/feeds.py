@@ -88,7 +88,9 @@ def _paged(
     else:
         snapshot = execute()
         page = gateway.snapshots.first_page(snapshot, size)
-    headers = dict(snapshot.headers)
+    # The execution's metrics go with its first page only: the work happened once, and clients
+    # (like the service's) add up the metrics of every page they receive.
+    headers = {} if continuation else dict(snapshot.headers)
     if page.continuation:
         headers[CONTINUATION] = page.continuation
     return Reply(200, feed_body(container.rid, "Documents", page.items), headers, page.charge)
