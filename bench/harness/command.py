@@ -42,17 +42,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--users", type=int, default=10, help="concurrent users (10)")
     run.add_argument("--spawn-rate", type=float, default=10.0, help="users started per second (10)")
     run.add_argument("--duration", default="30s", help="run time, e.g. 45s, 5m, 1h (30s)")
+    run.add_argument(
+        "--warmup",
+        default="0s",
+        help="start of the run that summaries and reports leave out, e.g. 10s (0s)",
+    )
     run.add_argument("--processes", type=int, default=1, help="Locust processes (1)")
     run.add_argument("--target", default="local", help=TARGET_HELP)
     run.add_argument("--out", type=Path, help="run directory (reports/<timestamp>-<name>)")
     run.set_defaults(handler=run_run)
 
 
-def parse_duration(text: str) -> float:
+def parse_duration(text: str, flag: str = "--duration") -> float:
     """`90`, `45s`, `5m`, `1h30m` -> seconds."""
     match = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?", text.strip())
-    if not text.strip() or not match or not any(match.groups()):
-        raise RubenchError(f"--duration {text!r}: expected a time like 30s, 5m or 1h30m")
+    if not text.strip() or not match or not any(g is not None for g in match.groups()):
+        raise RubenchError(f"{flag} {text!r}: expected a time like 30s, 5m or 1h30m")
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
     return float(hours * 3600 + minutes * 60 + seconds)
 
@@ -88,10 +93,18 @@ def run_run(args: argparse.Namespace) -> int:
     for value, flag in ((args.users, "--users"), (args.spawn_rate, "--spawn-rate")):
         _positive(value, flag)
     _positive(args.processes, "--processes")
+    duration_s = parse_duration(args.duration)
+    warmup_s = parse_duration(args.warmup, "--warmup")
+    if warmup_s >= duration_s:
+        raise RubenchError(
+            f"--warmup {args.warmup} leaves nothing to measure: it must be shorter than "
+            f"--duration {args.duration}"
+        )
     settings = RunSettings(
         users=args.users,
         spawn_rate=args.spawn_rate,
-        duration_s=parse_duration(args.duration),
+        duration_s=duration_s,
+        warmup_s=warmup_s,
         processes=args.processes,
         out=args.out,
     )

@@ -61,6 +61,14 @@ def _add_arguments(parser: Any, **_: Any) -> None:
         include_in_web_ui=False,
     )
     parser.add_argument(
+        "--rubench-warmup",
+        dest="rubench_warmup",
+        type=float,
+        default=0.0,
+        help="rubench: seconds at the start that reports and summaries leave out (0)",
+        include_in_web_ui=False,
+    )
+    parser.add_argument(
         "--rubench-rows",
         dest="rubench_rows",
         choices=("auto", "local", "master"),

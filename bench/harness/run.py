@@ -42,6 +42,7 @@ class RunSettings:
     users: int = 10
     spawn_rate: float = 10.0
     duration_s: float = 30.0
+    warmup_s: float = 0.0  # left out of summaries and reports (rows are still recorded)
     processes: int = 1
     out: Path | None = None  # the run directory; default reports/<timestamp>-<name>
     quiet: bool = False  # Locust's console output to <run_dir>/locust.log instead
@@ -124,6 +125,8 @@ def locust_command(settings: RunSettings, target: Target, run_dir: Path) -> list
         str(run_dir / "locust"),
         "--rubench-run-dir",
         str(run_dir),
+        "--rubench-warmup",
+        str(settings.warmup_s),
         "--stop-timeout",
         "5",
     ]

@@ -99,7 +99,7 @@ class RunDirectory:
                     name: {"kind": op.kind, "weight": op.weight}
                     for name, op in workload.operations.items()
                 },
-                "warmup_s": 0,
+                "warmup_s": float(getattr(options, "rubench_warmup", 0.0) or 0.0),
             },
         )
         return run

@@ -75,8 +75,12 @@ def assert_query_scopes(run_dir: Path, rows: pd.DataFrame, *, single: set, fanne
 
 
 def test_mixed_run_records_every_kind_and_matches_the_ledger(tmp_path, local_target):
-    run_dir, rows = run(tmp_path, local_target, load_workload(WORKLOADS / "smoke.toml"))
+    run_dir, rows = run(tmp_path, local_target, load_workload(WORKLOADS / "smoke.toml"), warmup_s=1)
     assert_ledger_matches(run_dir, rows)
+    # the warm-up is recorded (rows above) but left out of the summary
+    window = json.loads((run_dir / "summary.json").read_text())["window"]
+    assert window["warmup_s"] == 1
+    assert 0 < window["warmup_rows_excluded"] < len(rows)
     # the whole --run-time is measured (Locust's timer once fired seconds early)
     info = json.loads((run_dir / "run.json").read_text())
     assert rows["timestamp"].max() - rows["timestamp"].min() == pytest.approx(4, abs=1)
