@@ -25,11 +25,11 @@ class MyUser(CosmosUser):
     wait_time = between(0.01, 0.05)
 
     @task(10)
-    def point_read(self):
+    def point_read(self) -> None:
         self.operations.run(WORKLOAD.operations["point_read"])
 
     @task(1)
-    def cheapest_in_category(self):
+    def cheapest_in_category(self) -> None:
         """A hand-written query: any SDK call works inside `calls.call`."""
         document, pk = self.operations.existing()
         sql = "SELECT TOP 5 c.id, c.price FROM c WHERE c.categoryId = @cat ORDER BY c.price"

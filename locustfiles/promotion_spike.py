@@ -27,7 +27,7 @@ class PromotionSpike(LoadTestShape):
     factor = float(os.environ.get("SPIKE_FACTOR", "5"))
     stage_s = float(os.environ.get("SPIKE_STAGE_S", "30"))
 
-    def tick(self):
+    def tick(self) -> tuple[int, float] | None:
         elapsed = self.get_run_time()
         peak = round(self.baseline * self.factor)
         # a stage must outlast its spawn time, or Locust skips it: spawn fast enough

@@ -15,7 +15,7 @@ No network is used: rubench never fetches prices.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from bench.capacity.tables import read_table
@@ -32,9 +32,6 @@ class PriceTable:
     hours_per_month: float = 730.0
     regions: int = 1
     source: str = "built-in defaults (Azure list prices, USD, one region)"
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 _NUMERIC = {"manual_per_100_rus_hour", "autoscale_per_100_rus_hour", "hours_per_month"}

@@ -8,8 +8,12 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.errors import RubenchError
+
+if TYPE_CHECKING:
+    from bench.emulator.config import EmulatorConfig
 
 KEY_ENVIRONMENT_VARIABLE = "RUBENCH_EMULATOR_KEY"
 
@@ -68,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def config_from_args(args: argparse.Namespace):
+def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     from bench.emulator.config import EmulatorConfig
 
     if args.partitions is not None and not 1 <= args.partitions <= 1000:
@@ -111,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         raise RubenchError("--key is invalid: an account key is base64 text.") from None
 
     def announce(endpoint: str) -> None:
-        print(f"Cosmos DB emulator ready ({'https' if config.tls else 'http'})", flush=True)
+        print(f"Cosmos DB emulator ready ({config.scheme})", flush=True)
         print(f"  endpoint: {endpoint}", flush=True)
         # The well-known key is public; any other key is a secret and stays off the console.
         shown = config.key if config.key == WELL_KNOWN_KEY else "(the key you gave; not shown)"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # The official Cosmos DB emulator's published key, so code written for it works unchanged.
 WELL_KNOWN_KEY = (
@@ -15,7 +15,7 @@ WELL_KNOWN_KEY = (
 class EmulatorConfig:
     host: str = "127.0.0.1"
     port: int = 8081  # 0 picks a free port
-    key: str = WELL_KNOWN_KEY
+    key: str = field(default=WELL_KNOWN_KEY, repr=False)  # a secret unless the well-known one
     tls: bool = False
     partitions: int | None = None  # fixed physical partitions per container (else from RU/s)
     aad_issuer_public_key: bytes | None = None  # PEM; enables Entra ID tokens (https only)

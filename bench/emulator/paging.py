@@ -25,7 +25,6 @@ MAX_SNAPSHOTS = 10_000
 class Snapshot:
     items: list[bytes]
     charge: float
-    partition_ids: tuple[str, ...]
     headers: dict[str, str] = field(default_factory=dict)  # metrics, sent with the first page
     last_used: float = field(default_factory=time.monotonic)
 

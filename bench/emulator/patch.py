@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bench.emulator.errors import CosmosError
@@ -133,7 +133,6 @@ def _remove(parent: Any, token: str) -> None:
 class PatchRequest:
     operations: list[Mapping[str, Any]]
     condition: str | None = None
-    protected_paths: Sequence[str] = field(default_factory=tuple)
 
     @classmethod
     def from_body(cls, body: Any, partition_key_paths: Sequence[str]) -> PatchRequest:
@@ -162,7 +161,7 @@ class PatchRequest:
         condition = body.get("condition")
         if condition is not None and not isinstance(condition, str):
             raise _bad("The patch 'condition' must be a string like 'FROM c WHERE c.x = 1'.")
-        return cls(operations, condition, tuple(partition_key_paths))
+        return cls(operations, condition)
 
     def applied_to(self, document: Mapping[str, Any]) -> dict[str, Any]:
         patched = copy.deepcopy(dict(document))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 
 from bench.emulator.auth import Authenticator, TokenVerifier
 from bench.emulator.config import EmulatorConfig
@@ -76,7 +77,7 @@ class EmulatorServer:
             await self._server.wait_closed()
 
 
-async def serve_forever(config: EmulatorConfig, on_ready) -> None:
+async def serve_forever(config: EmulatorConfig, on_ready: Callable[[str], None]) -> None:
     """Run until cancelled (Ctrl-C); `on_ready(endpoint)` is called once listening."""
     server = EmulatorServer(config)
     on_ready(await server.start())

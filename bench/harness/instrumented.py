@@ -5,8 +5,8 @@ with the name, type, latency, bytes and exception of every call; rubench adds th
 `CallRecord` (RU, status, attempts, ...) in the event context, where the recorder
 listener picks it up::
 
-    container = InstrumentedContainer(proxy, environment.events)
-    doc = container.call("point_read", "read", lambda **hook: proxy.read_item(i, pk, **hook))
+    calls = InstrumentedCalls(environment.events)
+    doc, record = calls.call("point_read", "read", lambda **hook: proxy.read_item(i, pk, **hook))
 """
 
 from __future__ import annotations

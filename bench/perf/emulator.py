@@ -22,7 +22,7 @@ import json
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey
@@ -78,7 +78,9 @@ def _serve_ceiling(port_queue: multiprocessing.Queue, core: int | None) -> None:
         os.sched_setaffinity(0, {core})
     replies: dict[str, tuple[int, bytes, dict[str, str]]] = {}
 
-    def handle(verb: str, path: str, headers, body: bytes, scheme: str, host: str) -> Reply:
+    def handle(
+        verb: str, path: str, headers: Mapping[str, str], body: bytes, scheme: str, host: str
+    ) -> Reply:
         path = path.rstrip("/")
         if not path:
             kind = "account"

@@ -59,5 +59,3 @@ ANALYSIS_COLUMNS = (
     "index_hit_ratio",
     PARTITION_KEY_COLUMN,
 )
-
-OUTCOMES = ("ok", "conflict", "not_found", "throttled", "error")

@@ -7,6 +7,7 @@ Operator precedence, loosest first: `? :`, `??`, OR, AND, NOT, comparisons
 
 from __future__ import annotations
 
+from bench.emulator.errors import CosmosError
 from bench.emulator.query import ast
 from bench.emulator.query.errors import syntax_error
 from bench.emulator.query.lexer import Kind, Token, tokenize
@@ -67,7 +68,7 @@ class _Parser:
         if self.token.kind is not Kind.EOF:
             raise self.error()
 
-    def error(self, token: Token | None = None):  # -> CosmosError
+    def error(self, token: Token | None = None) -> CosmosError:
         token = token or self.token
         if token.kind is Kind.EOF:
             return syntax_error(None, token.start, token.end)

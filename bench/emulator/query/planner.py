@@ -28,7 +28,6 @@ from bench.emulator.query.indexing import (
 )
 from bench.emulator.query.values import RANK_ARRAY, UNDEFINED, sort_key, type_rank
 
-_RANGE_OPS = frozenset({"<", "<=", ">", ">="})
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
 
 UNMAPPED_ORDER_BY = (

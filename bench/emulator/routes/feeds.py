@@ -143,7 +143,7 @@ def _execute(
         headers["x-ms-cosmos-index-utilization"] = engine.index_metrics_header(result.metrics)
     charge = costs.query_charge(result.metrics, strong=call.strong)
     items = [dumps(document) for document in result.documents]
-    return Snapshot(items, charge, tuple(getattr(s, "id", "") for s in sources), headers)
+    return Snapshot(items, charge, headers)
 
 
 def query_plan(gateway: Gateway, call: Call) -> Reply:
@@ -191,7 +191,7 @@ def _read_all(
     metrics.output_document_count = metrics.retrieved_document_count
     metrics.output_document_size = metrics.retrieved_document_size
     metrics.scanned_document_count = metrics.retrieved_document_count
-    return Snapshot(items, costs.query_charge(metrics), tuple(s.id for s in sources))
+    return Snapshot(items, costs.query_charge(metrics))
 
 
 def partition_key_ranges(gateway: Gateway, call: Call) -> Reply:
