@@ -10,7 +10,8 @@ can be checked by hand:
 - physical partitions: at most 10,000 RU/s each, so ceil(RU/s / 10,000); a new
   manual container starts with ceil(RU/s / 6,000).
 - the busiest partition keeps its measured excess over an even split (hot keys
-  stay together) at the planned partition count (see `planned_share`); above
+  stay together) at the planned partition count, the larger of the two above
+  (see `planned_share`); above
   10,000 RU/s no provisioning helps, above its even split of the provisioned
   RU/s it throttles.
 """
@@ -70,6 +71,7 @@ class HotPartition:
     partition: str
     share: float  # of the run's RU
     run_partitions: int
+    planned_partitions: int  # what the plan judges it on
     rus_at_peak: float  # its estimated RU/s at peak on the planned partitions
     even_split_rus: float  # provisioned RU/s / planned partitions: what each can spend
     over_partition_max: bool  # > 10,000 RU/s: no throughput setting can serve it
@@ -166,6 +168,7 @@ def build_plan(
     manual = manual_rus_for(required, headroom)
     autoscale_max = autoscale_max_for(required, headroom)
     partitions = max(1, math.ceil(manual / PARTITION_MAX_RUS))
+    partitions_at_creation = max(1, math.ceil(manual / PARTITION_RUS_AT_CREATION))
     hours = prices.hours_per_month
     costs = Costs(
         currency=prices.currency,
@@ -189,9 +192,13 @@ def build_plan(
         manual_rus=manual,
         autoscale_max_rus=autoscale_max,
         partitions=partitions,
-        partitions_at_creation=max(1, math.ceil(manual / PARTITION_RUS_AT_CREATION)),
+        partitions_at_creation=partitions_at_creation,
         autoscale_partitions=max(1, math.ceil(autoscale_max / PARTITION_MAX_RUS)),
-        hot_partition=_hot_partition(run.partition_ru, required, manual, partitions),
+        # Judged on the larger count: a container created at this RU/s has more partitions,
+        # each with a smaller share of the RU/s, while a hot key's load stays on one of them.
+        hot_partition=_hot_partition(
+            run.partition_ru, required, manual, max(partitions, partitions_at_creation)
+        ),
         costs=costs,
         prices=prices,
         partition_key=run.partition_key,
@@ -226,6 +233,7 @@ def _hot_partition(
         partition=busiest,
         share=share,
         run_partitions=len(partition_ru),
+        planned_partitions=partitions,
         rus_at_peak=rus_at_peak,
         even_split_rus=manual / partitions,
         over_partition_max=skew_known and rus_at_peak > PARTITION_MAX_RUS,

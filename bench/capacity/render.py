@@ -33,7 +33,8 @@ def hot_partition_verdict(hot: HotPartition | None) -> str:
     sentence = (
         f"Partition {hot.partition} took {hot.share:.1%} of the run's RU "
         f"({hot.run_partitions} partitions, {1 / hot.run_partitions:.1%} each if even): "
-        f"about {hot.rus_at_peak:,.0f} RU/s at peak on the busiest planned partition, "
+        f"about {hot.rus_at_peak:,.0f} RU/s at peak on the busiest of "
+        f"{hot.planned_partitions} planned partitions, "
         f"which gets {hot.even_split_rus:,.0f} RU/s of the provisioned throughput"
     )
     if hot.over_partition_max:

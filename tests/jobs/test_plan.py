@@ -53,9 +53,9 @@ def test_same_mix_gives_rus_partitions_and_costs(catalog_run: Path, plan_json):
     assert costs["autoscale_monthly_at_floor"] == pytest.approx(68 * 0.012 * 730)
     hot = plan["hot_partition"]
     assert hot["share"] == pytest.approx(0.25)
-    # an even spread over 4 partitions stays even over the planned 7
-    assert hot["rus_at_peak"] == pytest.approx(56400 / 7)
-    assert hot["even_split_rus"] == pytest.approx(67700 / 7)
+    # an even spread over 4 partitions stays even over the 12 a new container starts with
+    assert hot["rus_at_peak"] == pytest.approx(56400 / 12)
+    assert hot["even_split_rus"] == pytest.approx(67700 / 12)
     assert not hot["over_partition_max"]
     assert not hot["over_even_split"]
     assert plan["partition_key"] == "/categoryId"
@@ -129,8 +129,12 @@ def test_ledger_is_preferred_for_partition_heat(tmp_path: Path, plan_json, rows,
     plan = plan_json(run, "--peak-rate", "9000", "--headroom", "0")
     assert plan["hot_partition"]["partition"] == "0"
     assert plan["hot_partition"]["share"] == pytest.approx(0.9)
-    # 9,000 RU/s provisioned over 1 partition: 8,100 RU/s hot is within its share
-    assert not plan["hot_partition"]["over_even_split"]
+    # 9,000 RU/s needs 1 partition, but a new container at 9,000 RU/s starts with 2 of
+    # 4,500 RU/s each, and the hot key's 8,100 RU/s stays on one of them: it throttles
+    assert plan["hot_partition"]["planned_partitions"] == 2
+    assert plan["hot_partition"]["rus_at_peak"] == pytest.approx(8100)
+    assert plan["hot_partition"]["even_split_rus"] == pytest.approx(4500)
+    assert plan["hot_partition"]["over_even_split"]
 
 
 def test_traffic_profile_compares_manual_and_autoscale(catalog_run: Path, tmp_path, plan_json):
