@@ -282,16 +282,7 @@ class Compiler:
                     code=INVALID_QUERY,
                 )
             named.append((name, self.expr(item.expr, scope, aggregate)))
-
-        def project(row: Row) -> dict[str, Any]:
-            result = {}
-            for name, expr in named:
-                value = expr(row)
-                if value is not UNDEFINED:
-                    result[name] = value
-            return result
-
-        return project
+        return _object_of(named)
 
     def _check_grouped(self, node: ast.Query) -> None:
         keys = set(node.group_by)
@@ -380,17 +371,7 @@ class Compiler:
         return lambda row: [v for v in (i(row) for i in items) if v is not UNDEFINED]
 
     def _objectexpr(self, node: ast.ObjectExpr, scope: frozenset[str], aggregate: bool):
-        items = [(k, self.expr(v, scope, aggregate)) for k, v in node.items]
-
-        def build(row: Row) -> dict[str, Any]:
-            result = {}
-            for key, expr in items:
-                value = expr(row)
-                if value is not UNDEFINED:
-                    result[key] = value
-            return result
-
-        return build
+        return _object_of([(k, self.expr(v, scope, aggregate)) for k, v in node.items])
 
     def _unary(self, node: ast.Unary, scope: frozenset[str], aggregate: bool) -> Compiled:
         operand = self.expr(node.operand, scope, aggregate)
@@ -558,3 +539,18 @@ def _describe(expr: ast.Expr) -> str:
         index = expr.index.value if isinstance(expr.index, ast.Literal) else "..."
         return f"{_describe(expr.target)}[{index}]"
     return "..."
+
+
+def _object_of(properties: list[tuple[str, Compiled]]) -> Compiled:
+    """An object built per row from named compiled expressions; undefined values are
+    left out, as the service leaves them out of projections and object literals."""
+
+    def build(row: Row) -> dict[str, Any]:
+        result = {}
+        for name, expr in properties:
+            value = expr(row)
+            if value is not UNDEFINED:
+                result[name] = value
+        return result
+
+    return build
