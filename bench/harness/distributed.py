@@ -1,108 +1,158 @@
-"""Getting every worker's RU statistics and request rows to the master.
+"""Getting every worker's RU statistics and request rows to the master's run directory.
 
 - RU statistics: each `report_to_master` carries the change since the last report
   (`RuStats.drain()`), which the master merges in `worker_report`, as Locust does for
   its own statistics.
-- Rows: a worker on this machine writes its own Parquet parts into the run directory.
-  A worker on another machine (`--master-host` not loopback, or `--rubench-rows
-  master`) cannot, so its rows ride along with its reports and the master writes them.
+- Rows: when a test starts, the master tells its workers where its run directory is
+  (absolute path and creation time). A worker that finds that very run directory (same
+  `run.json` `created_at`: the same machine, or a shared disk) writes its Parquet parts
+  there, whatever its own cwd or `--rubench-run-dir`; any other worker (another machine,
+  or `--rubench-rows master`) ships its rows with its reports and the master writes them.
 - The end: Locust's master stops listening 0.5 s after it tells workers to quit, so a
   worker's last report can be lost (locust issue 1426). When the test stops, the master
   asks every worker to stop its users and hand over (or flush) its last rows and RU
-  statistics, and waits for all of them before Locust goes on to quit.
+  statistics, and waits for all of them before Locust goes on to quit. Workers that never
+  answered are named in run.json (`rows.workers_unaccounted`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import gevent
 from locust.env import Environment
 
 from bench.harness.recorder import RequestRecorder, to_columns
+from bench.harness.rundir import RunDirectory
 from bench.harness.rustats import RuStats
 
 REPORT_KEY = "rubench_ru"
 ROWS_KEY = "rubench_rows"
 FLUSH_MESSAGE = "rubench_flush"
 ROWS_MESSAGE = "rubench_rows"
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "")
+RUN_DIR_MESSAGE = "rubench_run_dir"
 FINAL_ROWS_GRACE_S = 10.0  # beyond --stop-timeout, for the workers' last rows
 log = logging.getLogger(__name__)
 
 
-def ships_rows(options: Any) -> bool:
-    """Whether this worker sends its rows to the master instead of writing them."""
-    mode = getattr(options, "rubench_rows", "auto")
-    if mode == "auto":
-        return getattr(options, "master_host", "") not in LOOPBACK
-    return mode == "master"
+def is_same_run(run_dir: Path, created_at: float) -> bool:
+    """Whether `run_dir` is the master's run directory as this process sees it."""
+    try:
+        return json.loads((run_dir / "run.json").read_text()).get("created_at") == created_at
+    except (OSError, ValueError):
+        return False
 
 
-def install_worker(environment: Environment, recorder: RequestRecorder, stats: RuStats) -> bool:
-    """Worker side; returns whether rows are shipped (else the worker writes parts)."""
-    ship = ships_rows(environment.parsed_options)
+class WorkerRows:
+    """Where one worker's rows go: shipped to the master until the master names a run
+    directory this worker can write into (and `--rubench-rows` allows it)."""
+
+    def __init__(self, recorder: RequestRecorder, mode: str) -> None:
+        self.recorder = recorder
+        self.mode = mode  # auto | local | master
+        self.ship = True
+
+    def point_at(self, run_dir: Path, created_at: float) -> None:
+        if self.mode == "master":
+            return
+        if is_same_run(run_dir, created_at):
+            self.recorder.move_to(run_dir)
+            self.ship = False
+            return
+        if self.mode == "local":
+            log.warning(
+                "rubench: --rubench-rows local, but the master's run directory %s is not "
+                "on this machine: shipping rows to the master",
+                run_dir,
+            )
+        self.ship = True
+
+    def shipment(self) -> dict[str, Any] | None:
+        """The rows to ship now, as msgpack-friendly columns (None when writing locally)."""
+        if not self.ship:
+            return None
+        rows = self.recorder.drain()
+        return {"stem": self.recorder.stem, "columns": to_columns(rows)} if rows else None
+
+
+def install_worker(environment: Environment, recorder: RequestRecorder, stats: RuStats) -> None:
+    rows = WorkerRows(recorder, getattr(environment.parsed_options, "rubench_rows", "auto"))
 
     def report(data: dict[str, Any], **_: Any) -> None:
         data[REPORT_KEY] = stats.drain()
-        rows = _shipment(recorder) if ship else None
-        if rows:
-            data[ROWS_KEY] = rows
+        shipped = rows.shipment()
+        if shipped:
+            data[ROWS_KEY] = shipped
+
+    def on_run_dir(environment: Environment, msg: Any, **_: Any) -> None:
+        rows.point_at(Path(msg.data["path"]), msg.data["created_at"])
 
     def final_flush(environment: Environment, msg: Any, **_: Any) -> None:
         environment.runner.stop()  # users finish the operation they are in (--stop-timeout)
-        if not ship:
+        if not rows.ship:
             recorder.flush()
-        rows = _shipment(recorder) if ship else None
-        final = {"final": True, REPORT_KEY: stats.drain(), **(rows or {})}
+        final = {"final": True, REPORT_KEY: stats.drain(), **(rows.shipment() or {})}
         environment.runner.send_message(ROWS_MESSAGE, final)
 
     environment.events.report_to_master.add_listener(report)
+    environment.events.quitting.add_listener(lambda **_: None if rows.ship else recorder.close())
+    environment.runner.register_message(RUN_DIR_MESSAGE, on_run_dir)
     environment.runner.register_message(FLUSH_MESSAGE, final_flush, concurrent=True)
-    return ship
+    gevent.spawn(recorder.flush_forever, lambda: not rows.ship)
 
 
-def install_master(environment: Environment, recorder: RequestRecorder, stats: RuStats) -> None:
-    runner = environment.runner
-    pending: set[str] = set()
+class MasterRows:
+    """The master's side: writes shipped rows, collects every worker's last ones, and
+    remembers the workers that never handed them over."""
 
-    def write(shipped: dict[str, Any]) -> None:
+    def __init__(self, environment: Environment, recorder: RequestRecorder, stats: RuStats):
+        self.environment = environment
+        self.recorder = recorder
+        self.stats = stats
+        self.pending: set[str] = set()
+        self.unaccounted: set[str] = set()
+
+    def install(self, run: RunDirectory) -> None:
+        events, runner = self.environment.events, self.environment.runner
+        where = {"path": str(run.path.resolve()), "created_at": run.created_at}
+        # test_start fires before the spawn messages, which workers handle in order
+        events.test_start.add_listener(lambda **_: runner.send_message(RUN_DIR_MESSAGE, where))
+        events.worker_report.add_listener(self.on_report)
+        runner.register_message(ROWS_MESSAGE, self.on_rows)
+        events.test_stop.add_listener(self.collect_final_rows)
+
+    def write(self, shipped: dict[str, Any]) -> None:
         if shipped.get("columns"):
             try:
-                recorder.write_columns(shipped["columns"], shipped["stem"])
-            except Exception:  # keep the master alive; the loss is logged
+                self.recorder.write_columns(shipped["columns"], shipped["stem"])
+            except Exception:  # keep the master alive; the loss shows in the row check
                 log.exception("rubench: writing a worker's request rows failed")
 
-    def on_report(data: dict[str, Any], **_: Any) -> None:
+    def on_report(self, data: dict[str, Any], **_: Any) -> None:
         if data.get(REPORT_KEY):
-            stats.merge(data[REPORT_KEY])
+            self.stats.merge(data[REPORT_KEY])
         if data.get(ROWS_KEY):
-            write(data[ROWS_KEY])
+            self.write(data[ROWS_KEY])
 
-    def on_rows(environment: Environment, msg: Any, **_: Any) -> None:
+    def on_rows(self, environment: Environment, msg: Any, **_: Any) -> None:
         if msg.data.get(REPORT_KEY):
-            stats.merge(msg.data[REPORT_KEY])
-        write(msg.data)
-        pending.discard(msg.node_id)
+            self.stats.merge(msg.data[REPORT_KEY])
+        self.write(msg.data)
+        self.pending.discard(msg.node_id)
 
-    def collect_final_rows(**_: Any) -> None:
-        pending.update(client.id for client in runner.clients.all)
-        for client_id in list(pending):
+    def collect_final_rows(self, **_: Any) -> None:
+        runner = self.environment.runner
+        self.pending.update(client.id for client in runner.clients.all)
+        for client_id in list(self.pending):
             runner.send_message(FLUSH_MESSAGE, None, client_id=client_id)
-        deadline = time.monotonic() + environment.stop_timeout + FINAL_ROWS_GRACE_S
-        while pending and time.monotonic() < deadline:
+        deadline = time.monotonic() + self.environment.stop_timeout + FINAL_ROWS_GRACE_S
+        while self.pending and time.monotonic() < deadline:
             gevent.sleep(0.05)
-        if pending:
-            log.warning("rubench: no final rows from workers %s", sorted(pending))
-
-    environment.events.worker_report.add_listener(on_report)
-    runner.register_message(ROWS_MESSAGE, on_rows)
-    environment.events.test_stop.add_listener(collect_final_rows)
-
-
-def _shipment(recorder: RequestRecorder) -> dict[str, Any] | None:
-    """The worker's buffered rows as msgpack-friendly columns, or None."""
-    rows = recorder.drain()
-    return {"stem": recorder.stem, "columns": to_columns(rows)} if rows else None
+        if self.pending:
+            log.warning("rubench: no final rows from workers %s", sorted(self.pending))
+            self.unaccounted |= self.pending
+            self.pending.clear()

@@ -32,12 +32,14 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import CONSOLE_STATS_INTERVAL_SEC
 
-from bench.harness.distributed import install_master, install_worker
+from bench.harness.distributed import MasterRows, install_worker
+from bench.harness.provisioning import ContainerState, container_state
 from bench.harness.recorder import RequestRecorder
 from bench.harness.rundir import RunDirectory
 from bench.harness.rustats import RuStats, format_table
 from bench.harness.target import resolve_target
 from bench.harness.workload import Workload
+from bench.rundata.reading import part_rows
 
 RU_STATS = RuStats()  # this process's (or, on the master, everyone's) RU aggregates
 RUN_DIR_OPTION = "rubench_run_dir"
@@ -94,28 +96,75 @@ def _install(environment: Environment, **_: Any) -> None:
     recorder = RequestRecorder(run_dir)
     environment.events.request.add_listener(recorder.on_request)
     environment.events.request.add_listener(_feed_ru_stats)
-
-    worker = isinstance(environment.runner, WorkerRunner)
-    if worker and install_worker(environment, recorder, RU_STATS):
-        return  # rows go to the master
-    gevent.spawn(_flush_loop, recorder)
+    if isinstance(environment.runner, WorkerRunner):
+        install_worker(environment, recorder, RU_STATS)
+        return
+    gevent.spawn(recorder.flush_forever)
     environment.events.test_stop.add_listener(lambda **_: recorder.flush())
     environment.events.quitting.add_listener(lambda **_: recorder.close())
-    if worker:
-        return
-    if isinstance(environment.runner, MasterRunner):
-        install_master(environment, recorder, RU_STATS)
     run = RunDirectory.start(run_dir, workload, environment, _target_metadata(environment))
+    _record_phases(environment, run, workload)  # first: a phase ends when the test stops
+    master = None
+    if isinstance(environment.runner, MasterRunner):
+        master = MasterRows(environment, recorder, RU_STATS)
+        master.install(run)
     _watch_interrupts(run)
-    environment.events.test_start.add_listener(lambda **_: _reset_on_start())
-    environment.events.reset_stats.add_listener(_reset_on_start)  # the web UI's RESET
-    environment.events.spawning_complete.add_listener(lambda **_: _reset_if_asked(environment))
-    environment.events.quitting.add_listener(lambda **_: _finish(run))
+    environment.events.quitting.add_listener(lambda **_: _finish(environment, run, master))
     options = environment.parsed_options
     if options is not None and options.headless and not options.only_summary:
         gevent.spawn(_print_loop)
     if environment.web_ui:
         _extend_web_ui(environment)
+
+
+def _record_phases(environment: Environment, run: RunDirectory, workload: Workload) -> None:
+    """Each test start, stop and statistics reset (the web UI's buttons) in run.json, and
+    the container as the target has it when the first test starts."""
+    events = environment.events
+
+    def started(**_: Any) -> None:
+        RU_STATS.reset()
+        options = environment.parsed_options
+        first = not run.phases
+        run.begin_phase(
+            time.time(),
+            getattr(options, "num_users", None),
+            getattr(options, "spawn_rate", None),
+        )
+        if first:
+            run.record_container(_container_state(environment, workload))
+
+    def reset(**_: Any) -> None:
+        RU_STATS.reset()
+        if run.running:
+            options = environment.parsed_options
+            users = environment.runner.user_count if environment.runner else None
+            run.begin_phase(time.time(), users, getattr(options, "spawn_rate", None), reset=True)
+
+    def spawned(user_count: int = 0, **_: Any) -> None:
+        run.users_reached(user_count)
+        # --reset-stats does not fire reset_stats; Locust resets when spawning completes.
+        if environment.reset_stats:
+            reset()
+
+    events.test_start.add_listener(started)
+    events.reset_stats.add_listener(reset)  # the web UI's RESET
+    events.spawning_complete.add_listener(spawned)
+    events.test_stop.add_listener(lambda **_: run.end_phase(time.time()))
+
+
+def _container_state(environment: Environment, workload: Workload) -> ContainerState:
+    """The container as the target has it; unknown when the target cannot be asked."""
+    from bench.harness.user import process_database_and_container
+
+    try:
+        database, container = process_database_and_container(environment.host, workload)
+    except Exception as error:  # the users report an unreachable target themselves
+        log.info("rubench: cannot read the container's offer: %s", error)
+        return ContainerState(
+            {"mode": None, "rus": None, "source": "workload"}, None, ("throughput",)
+        )
+    return container_state(database, container, workload.container.throughput)
 
 
 @events.init.add_listener  # after _install, so that its work is not counted either
@@ -149,25 +198,6 @@ def _feed_ru_stats(context: Any = None, **_: Any) -> None:
         RU_STATS.add(record)
 
 
-def _reset_on_start() -> None:
-    RU_STATS.reset()
-
-
-def _reset_if_asked(environment: Environment) -> None:
-    # --reset-stats does not fire reset_stats; Locust resets when spawning completes.
-    if environment.reset_stats:
-        RU_STATS.reset()
-
-
-def _flush_loop(recorder: RequestRecorder) -> None:
-    while True:
-        gevent.sleep(recorder.flush_seconds / 4)
-        try:
-            recorder.flush_if_due()
-        except Exception:  # a full disk must not kill the load; Locust logs it once here
-            log.exception("rubench: writing request rows failed")
-
-
 def _print_loop() -> None:
     while True:
         gevent.sleep(CONSOLE_STATS_INTERVAL_SEC)
@@ -196,9 +226,29 @@ def _watch_interrupts(run: RunDirectory) -> None:
     signal.signal(signal.SIGINT, on_interrupt)
 
 
-def _finish(run: RunDirectory) -> None:
+def _finish(environment: Environment, run: RunDirectory, master: MasterRows | None) -> None:
+    """The last RU table, the container as it is now, and the row check: the calls this
+    process counted (on a master: its workers reported) against the rows on disk."""
     print_ru_table()
-    run.finish(time.time())
+    workload = workload_of(environment)
+    if run.phases and workload is not None:
+        run.record_container(_container_state(environment, workload), at_end=True)
+    rows = {
+        "counted": RU_STATS.calls_seen,
+        "in_directory": part_rows(run.path),
+        "workers_unaccounted": sorted(master.unaccounted) if master else [],
+    }
+    if rows["counted"] != rows["in_directory"] or rows["workers_unaccounted"]:
+        log.error(
+            "rubench: %s calls counted but %s rows in %s%s",
+            rows["counted"],
+            rows["in_directory"],
+            run.path,
+            f"; no final rows from {', '.join(rows['workers_unaccounted'])}"
+            if rows["workers_unaccounted"]
+            else "",
+        )
+    run.finish(time.time(), rows)
 
 
 def _extend_web_ui(environment: Environment) -> None:

@@ -3,8 +3,9 @@ of `requests/part-*.parquet` (docs/run-directory.md) as the run goes.
 
 Each process writes its own parts (named by host and pid), a new complete Parquet file
 every `flush_seconds` or `max_rows`, so a crash or Ctrl-C loses at most the last
-interval. Workers on other machines cannot reach the master's disk: they ship their
-rows with their regular reports and the master writes them (`write_columns`)::
+interval. Workers write into the master's run directory when they can reach it, else
+ship their rows with their regular reports and the master writes them
+(`write_columns`; see `bench.harness.distributed`)::
 
     recorder = RequestRecorder(run_dir)
     environment.events.request.add_listener(recorder.on_request)
@@ -15,11 +16,13 @@ rows with their regular reports and the master writes them (`write_columns`)::
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,7 @@ import pyarrow.parquet as pq
 from bench.harness.calls import CallRecord
 from bench.rundata.schema import PARTITION_KEY_COLUMN, REQUEST_SCHEMA
 
+log = logging.getLogger(__name__)
 SCHEMA = REQUEST_SCHEMA.append(pa.field(PARTITION_KEY_COLUMN, pa.string()))
 
 
@@ -56,6 +60,10 @@ class RequestRecorder:
         self.rows.append(record)
         if len(self.rows) >= self.max_rows:
             self.flush()
+
+    def move_to(self, run_dir: Path) -> None:
+        """Write the next parts into another run directory (a worker's, into its master's)."""
+        self.directory = Path(run_dir) / "requests"
 
     def drain(self) -> list[CallRecord]:
         """Take the buffered rows (a remote worker ships them to the master instead)."""
@@ -91,6 +99,17 @@ class RequestRecorder:
 
     def close(self) -> None:
         self.flush()
+
+    def flush_forever(self, writing: Callable[[], bool] = lambda: True) -> None:
+        """Flush when due, for the life of the process (a greenlet's body); `writing` says
+        whether this process writes its rows at all now (a worker may ship them instead)."""
+        while True:
+            time.sleep(self.flush_seconds / 4)  # gevent's sleep once Locust has patched
+            try:
+                if writing():
+                    self.flush_if_due()
+            except Exception:  # a full disk must not kill the load; logged, then retried
+                log.exception("rubench: writing request rows failed")
 
 
 def part_stem(worker: str) -> str:

@@ -29,7 +29,7 @@ from typing import Any
 
 from bench.errors import RubenchError
 from bench.harness.rundir import update_run_json
-from bench.harness.seed import container_exists, physical_partitions, seed_container
+from bench.harness.seed import container_exists, seed_container
 from bench.harness.target import Target, resolve_target
 from bench.harness.workload import OVERRIDES_VARIABLE, WORKLOAD_VARIABLE, Workload
 
@@ -181,14 +181,13 @@ def _finish(
 ) -> None:
     """Add what only the orchestrator knows, then the summary and the report. The target
     may be gone after a Ctrl-C (a terminal signals the whole process group): then the
-    ledger and the partition count are left out, the rows still summarised."""
+    ledger is left out, the rows still summarised."""
     try:
         after = _ledger(target)
-        partitions = asyncio.run(physical_partitions(workload, target))
     except (OSError, RubenchError):
         if status != "interrupted":
             raise
-        after, partitions = None, None
+        after = None
     if after is not None:
         link = container_link(workload)
         entry = ledger_delta(
@@ -198,13 +197,9 @@ def _finish(
         (run_dir / "partitions.json").write_text(
             json.dumps({"container": link, **entry}, indent=2) + "\n"
         )
-    if (run_dir / "run.json").exists():
+    if (run_dir / "run.json").exists() and status is not None:
         info = json.loads((run_dir / "run.json").read_text())
-        info["container"]["physical_partitions"] = partitions
-        fields: dict[str, object] = {"container": info["container"]}
-        if status is not None:
-            fields.update(status=status, ended_at=info.get("ended_at") or time.time())
-        update_run_json(run_dir, **fields)
+        update_run_json(run_dir, status=status, ended_at=info.get("ended_at") or time.time())
     if not any((run_dir / "requests").glob("part-*.parquet")):
         return
     from bench.report import write_run_report

@@ -79,14 +79,6 @@ async def container_exists(workload: Workload, target: Target) -> bool:
             return False
 
 
-async def physical_partitions(workload: Workload, target: Target) -> int:
-    """How many physical partitions (partition key ranges) the container has now."""
-    async with connected_client(target) as client:
-        spec = workload.container
-        container = client.get_database_client(spec.database).get_container_client(spec.container)
-        return len([feed_range async for feed_range in container.read_feed_ranges()])
-
-
 async def seed_container(
     workload: Workload,
     target: Target,

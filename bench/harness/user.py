@@ -32,23 +32,27 @@ from bench.harness.workload import OperationSpec, Workload
 
 log = logging.getLogger(__name__)
 
-_containers: dict[tuple[str, str, str], Any] = {}
+_containers: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 _containers_lock = threading.Lock()  # a gevent lock once Locust has monkey-patched
 _user_numbers = itertools.count()
 
 
 def process_container(host: str | None, workload: Workload) -> Any:
     """This process's ContainerProxy for the workload's container (one client per process)."""
+    return process_database_and_container(host, workload)[1]
+
+
+def process_database_and_container(host: str | None, workload: Workload) -> tuple[Any, Any]:
+    """This process's DatabaseProxy and ContainerProxy (one client per process)."""
     spec = workload.container
     key = (host or "", spec.database, spec.container)
     with _containers_lock:
         if key not in _containers:
             client = sync_client(resolve_target(host or "emulator"))
-            container = client.get_database_client(spec.database).get_container_client(
-                spec.container
-            )
+            database = client.get_database_client(spec.database)
+            container = database.get_container_client(spec.container)
             container.read()  # fail early (and once) when the container has not been seeded
-            _containers[key] = container
+            _containers[key] = (database, container)
         return _containers[key]
 
 

@@ -17,6 +17,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="run directory")
     parser.add_argument("-o", "--output", type=Path, help="HTML file to write")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when a run directory does not hold every call its run counted",
+    )
     parser.set_defaults(handler=run_report)
 
 
@@ -28,4 +33,21 @@ def run_report(args: argparse.Namespace) -> int:
     else:
         path = write_comparison_report(args.run_dirs, args.output or Path("comparison.html"))
     print(path)
-    return 0
+    return _incomplete_runs(args.run_dirs) if args.strict else 0
+
+
+def _incomplete_runs(run_dirs: list[Path]) -> int:
+    """1 (after saying why on stderr) when a run directory misses rows, else 0."""
+    import sys
+
+    from bench.report.trust import row_check_warnings
+    from bench.rundata import load_run
+
+    problems = [
+        f"rubench: {run_dir}: {warning.text}"
+        for run_dir in run_dirs
+        for warning in row_check_warnings(load_run(run_dir, columns=("timestamp",)))
+    ]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0

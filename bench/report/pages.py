@@ -157,7 +157,7 @@ def describe_run(run: Run) -> list[tuple[str, str]]:
         ("partition key", f"{', '.join(key.get('paths') or []) or '?'} ({key.get('kind', '?')})"),
         ("indexing policy", _indexing_policy(container.get("indexing_policy"))),
         ("throughput", _throughput(throughput)),
-        ("physical partitions", str(container.get("physical_partitions", "unknown"))),
+        ("physical partitions", str(container.get("physical_partitions") or "unknown")),
         ("versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
     ]
 

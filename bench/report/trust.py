@@ -7,6 +7,7 @@ warnings sit at the top of the page.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,10 @@ def trust_warnings(run: Run, summary: dict[str, Any]) -> list[Finding]:
     """Every reason to doubt this run's figures, in the order a reader should see them."""
     operations = summary.get("operations") or {}
     return [
+        *row_check_warnings(run),
         *_status_warnings(run, summary),
+        *_provisioning_warnings(run),
+        *_phase_warnings(run),
         *_charge_warnings(operations),
         *_warmup_warnings(run),
         *_sample_warnings(operations),
@@ -37,6 +41,126 @@ def tail_is_thin(count: int, quantile: float) -> bool:
     """True when fewer than TAIL_SAMPLES samples lie beyond the quantile: the table greys
     such percentiles out."""
     return count * (1 - quantile) < TAIL_SAMPLES
+
+
+def row_check_warnings(run: Run) -> list[Finding]:
+    """The run directory does not hold every call the run counted (rows written elsewhere
+    or lost): every figure is short. `rubench report --strict` fails on these."""
+    check = run.info.get("rows")
+    if not isinstance(check, dict) or not isinstance(check.get("counted"), int):
+        return []
+    warnings = []
+    found = len(run.requests) + run.warmup_rows
+    if found != check["counted"]:
+        warnings.append(
+            Finding(
+                "rows-missing",
+                f"{check['counted']:,} calls were counted during the run, but the run "
+                f"directory holds {found:,} rows: every figure here is computed from an "
+                "incomplete record",
+                WARNING,
+            )
+        )
+    if check.get("workers_unaccounted"):
+        warnings.append(
+            Finding(
+                "rows-workers",
+                "Workers never handed over their last rows: "
+                + ", ".join(check["workers_unaccounted"]),
+                WARNING,
+            )
+        )
+    return warnings
+
+
+def _provisioning_warnings(run: Run) -> list[Finding]:
+    """Throughput and partitions the target did not confirm, or that differ from the file."""
+    container = run.info.get("container") or {}
+    throughput = container.get("throughput") or {}
+    declared = container.get("workload_throughput") or {}
+    warnings = []
+    if throughput.get("source") == "workload":
+        warnings.append(
+            Finding(
+                "throughput-unknown",
+                "The target did not report the container's throughput: the workload file's "
+                f"{_offer(declared)} is unverified, so no share of provisioned RU/s is shown",
+                WARNING,
+            )
+        )
+    elif throughput.get("source") == "target" and declared and not _same(throughput, declared):
+        warnings.append(
+            Finding(
+                "throughput-differs",
+                f"The container has {_offer(throughput)}, not the {_offer(declared)} the "
+                "workload file says (it existed already): figures use the container's",
+                WARNING,
+            )
+        )
+    if "physical_partitions" in container and container["physical_partitions"] is None:
+        warnings.append(
+            Finding(
+                "partitions-unknown",
+                "The target did not list the container's physical partitions: the partition "
+                "count is unknown",
+                WARNING,
+            )
+        )
+    changed = container.get("at_end") or {}
+    if changed:
+        what = "; ".join(
+            f"{name.replace('_', ' ')} {_offer(value) if isinstance(value, dict) else value}"
+            for name, value in changed.items()
+        )
+        warnings.append(
+            Finding(
+                "container-changed",
+                f"The container changed during the run; at the end: {what}",
+                WARNING,
+            )
+        )
+    return warnings
+
+
+def _same(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    return (one.get("mode"), one.get("rus")) == (other.get("mode"), other.get("rus"))
+
+
+def _offer(throughput: dict[str, Any]) -> str:
+    rus = throughput.get("rus")
+    mode = throughput.get("mode") or "unknown"
+    return f"{rus:,} RU/s ({mode})" if isinstance(rus, int | float) else str(mode)
+
+
+def _phase_warnings(run: Run) -> list[Finding]:
+    """Several starts and stops (Locust's web UI): the window spans the idle time between."""
+    phases = [p for p in run.info.get("phases") or [] if isinstance(p, dict)]
+    warnings = []
+    idle = sum(
+        max(0.0, later["started_at"] - earlier["ended_at"])
+        for earlier, later in itertools.pairwise(phases)
+        if isinstance(earlier.get("ended_at"), int | float) and not later.get("reset")
+    )
+    if idle >= 1:
+        warnings.append(
+            Finding(
+                "phases-idle",
+                f"The test was started {len(phases)} times with {duration(idle)} stopped in "
+                "between: rates are averaged over the whole span, idle time included",
+                WARNING,
+            )
+        )
+    resets = sum(1 for phase in phases if phase.get("reset"))
+    if resets:
+        warnings.append(
+            Finding(
+                "phases-reset",
+                f"Statistics were reset {resets} time(s) during the run: Locust's own tables "
+                "start at the last reset, these figures cover the whole run",
+                WARNING,
+            )
+        )
+    return warnings
 
 
 def _status_warnings(run: Run, summary: dict[str, Any]) -> list[Finding]:

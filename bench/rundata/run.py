@@ -59,10 +59,13 @@ class Run:
 
     @property
     def provisioned_rus(self) -> float | None:
-        """Provisioned RU/s (the autoscale maximum), None for serverless or unknown."""
+        """Provisioned RU/s (the autoscale maximum) as the target reported it; None for
+        serverless, or when the target did not say (only the workload file's figure)."""
         throughput = (self.info.get("container") or {}).get("throughput") or {}
         rus = throughput.get("rus")
         if throughput.get("mode") == "serverless" or not isinstance(rus, int | float):
+            return None
+        if throughput.get("source") == "workload":
             return None
         return float(rus)
 

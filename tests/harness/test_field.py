@@ -1,0 +1,132 @@
+"""rubench as users run it outside `rubench run`: plain `locust` (hand-started master and
+workers, the web UI), containers seeded differently from the workload file. Each test
+checks that the figures in the run directory are the true ones (the emulator's ledger is
+the referee), or flagged."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from bench.emulator import fetch_ledger
+from bench.harness.run import LOCUSTFILE, container_link, ensure_seeded, free_port, ledger_delta
+from bench.harness.target import Target
+from bench.harness.workload import WORKLOAD_VARIABLE, load_workload
+from bench.rundata import load_requests
+from bench.rundata.reading import part_rows
+
+READS = """name = "{name}"
+[container]
+container = "{name}"
+throughput = {{ mode = "manual", rus = {rus} }}
+[documents]
+count = 20
+[operations.point_read]
+kind = "read"
+weight = 1
+"""
+
+
+def workload_file(tmp_path: Path, name: str, rus: int = 10000, extra: str = "") -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(READS.format(name=name, rus=rus) + extra)
+    return path
+
+
+def locust_env(target: Target, workload: Path) -> dict[str, str]:
+    return {**os.environ, **target.child_environment(), WORKLOAD_VARIABLE: str(workload)}
+
+
+@contextmanager
+def started(command: list[str], env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen]:
+    cwd.mkdir(parents=True, exist_ok=True)
+    with (cwd / "locust.log").open("w") as log:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=log)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def locust(*args: str) -> list[str]:
+    return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), *args]
+
+
+def charged(target: Target, workload_path: Path, before: dict) -> dict:
+    link = container_link(load_workload(workload_path))
+    after = fetch_ledger(target.endpoint, target.key)
+    return ledger_delta(after["containers"][link], before["containers"].get(link, {}))
+
+
+def test_hand_started_master_and_workers_write_every_row_into_the_masters_directory(
+    tmp_path, local_target
+):
+    """Workers started by hand from other directories, one with its own --rubench-run-dir:
+    every row still lands in the master's run directory, and run.json's row check agrees."""
+    path = workload_file(tmp_path, "by_hand")
+    ensure_seeded(load_workload(path), local_target, progress=False)
+    env = locust_env(local_target, path)
+    run_dir, port = tmp_path / "master" / "run", str(free_port())
+    before = fetch_ledger(local_target.endpoint, local_target.key)
+    master = locust(
+        "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+        "--headless", "--users", "4", "--spawn-rate", "50", "--run-time", "4s",
+        "--expect-workers", "2", "--host", local_target.endpoint,
+        "--rubench-run-dir", str(run_dir),
+    )  # fmt: skip
+    worker = locust("--worker", "--master-host", "127.0.0.1", "--master-port", port)
+    with (
+        started(master, env, tmp_path / "master") as process,
+        started(worker, env, tmp_path / "w1"),
+        started([*worker, "--rubench-run-dir", str(tmp_path / "mine")], env, tmp_path / "w2"),
+    ):
+        process.wait(timeout=120)
+    rows = load_requests(run_dir)
+    assert rows["worker"].nunique() == 2
+    ledger = charged(local_target, path, before)
+    assert len(rows) == ledger["requests"]
+    assert rows["ru"].sum() == pytest.approx(ledger["request_charge"], abs=0.05)
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["rows"] == {
+        "counted": len(rows),
+        "in_directory": len(rows),
+        "workers_unaccounted": [],
+    }
+    assert not list((tmp_path / "w1").glob("reports/**/*.parquet"))
+    assert not list((tmp_path / "w2").glob("reports/**/*.parquet"))
+    assert not (tmp_path / "mine").exists()
+
+
+def test_report_flags_a_run_directory_missing_rows(tmp_path, local_target):
+    """A part lost after the run: the report says so, and `--strict` fails."""
+    from tests.harness.test_runs import run
+
+    workload = load_workload(workload_file(tmp_path, "lost_rows"))
+    run_dir, rows = run(tmp_path, local_target, workload, duration_s=3)
+    parts = sorted((run_dir / "requests").glob("part-*.parquet"))
+    assert json.loads((run_dir / "run.json").read_text())["rows"]["counted"] == len(rows)
+    lost = part_rows(run_dir) - (parts[0].unlink() or part_rows(run_dir))
+    assert lost > 0
+    strict = subprocess.run(
+        [sys.executable, "-m", "bench", "report", str(run_dir), "--strict"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert strict.returncode == 1, strict.stderr
+    assert f"{len(rows):,} calls were counted" in strict.stderr
+    assert f"holds {len(rows) - lost:,}" in strict.stderr
+    assert f"{len(rows):,} calls were counted" in (run_dir / "report.html").read_text()
+    lenient = subprocess.run(
+        [sys.executable, "-m", "bench", "report", str(run_dir)], capture_output=True, timeout=120
+    )
+    assert lenient.returncode == 0
