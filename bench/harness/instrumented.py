@@ -12,10 +12,13 @@ listener picks it up::
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from gevent.event import Event
 from locust.event import Events
+from locust.exception import StopUser
 
 from bench.harness.calls import AttemptObserver, CallRecord, classify
 
@@ -32,10 +35,32 @@ class CallFailed(Exception):
 
 
 class InstrumentedCalls:
-    """Runs SDK calls with an AttemptObserver attached and fires one request event each."""
+    """Runs SDK calls with an AttemptObserver attached and fires one request event each.
+
+    A call the service has received is charged, so it must be recorded: `close()` lets
+    the call in flight finish (and be recorded) and refuses new ones, for a user that
+    Locust stops without waiting (`--stop-timeout 0`, Ctrl-C)."""
 
     def __init__(self, events: Events) -> None:
         self.events = events
+        self.closing = False
+        self._idle = Event()
+        self._idle.set()
+
+    @contextmanager
+    def _in_flight(self) -> Iterator[None]:
+        if self.closing:
+            raise StopUser()
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._idle.set()
+
+    def close(self, timeout: float) -> bool:
+        """Refuse new calls; wait up to `timeout` s for the one in flight. True if idle."""
+        self.closing = True
+        return self._idle.wait(timeout)
 
     def call(
         self,
@@ -49,43 +74,45 @@ class InstrumentedCalls:
         partition_key: Any = None,
     ) -> tuple[T | None, CallRecord]:
         """Run `function(raw_response_hook=observer)`; errors that are expected outcomes
-        (412 conflicts, expected 404s) return (None, record); others raise CallFailed."""
-        observer = AttemptObserver()
-        started = time.time()
-        clock = time.perf_counter()
-        result: T | None = None
-        error: BaseException | None = None
-        try:
-            result = function(raw_response_hook=observer)
-        except Exception as caught:
-            error = caught
-        latency_ms = (time.perf_counter() - clock) * 1000
-        outcome = classify(error, conflict_ok=conflict_ok, missing_ok=missing_ok)
-        record = CallRecord.build(
-            operation=operation,
-            kind=kind,
-            timestamp=started,
-            latency_ms=latency_ms,
-            observer=observer,
-            outcome=outcome,
-            item_count=items(result) if error is None else 0,
-            error=error,
-            partition_key=partition_key,
-        )
-        failure = error if outcome in ("throttled", "error") else None
-        self.events.request.fire(
-            request_type=kind,
-            name=operation,
-            start_time=started,
-            response_time=latency_ms,
-            response_length=record.bytes,
-            response=None,
-            context={"rubench": record},
-            exception=failure,
-        )
-        if failure is not None:
-            raise CallFailed(record, failure) from failure
-        return result, record
+        (412 conflicts, expected 404s) return (None, record); others raise CallFailed.
+        After `close()`, raises Locust's StopUser instead of starting a call."""
+        with self._in_flight():
+            observer = AttemptObserver()
+            started = time.time()
+            clock = time.perf_counter()
+            result: T | None = None
+            error: BaseException | None = None
+            try:
+                result = function(raw_response_hook=observer)
+            except Exception as caught:
+                error = caught
+            latency_ms = (time.perf_counter() - clock) * 1000
+            outcome = classify(error, conflict_ok=conflict_ok, missing_ok=missing_ok)
+            record = CallRecord.build(
+                operation=operation,
+                kind=kind,
+                timestamp=started,
+                latency_ms=latency_ms,
+                observer=observer,
+                outcome=outcome,
+                item_count=items(result) if error is None else 0,
+                error=error,
+                partition_key=partition_key,
+            )
+            failure = error if outcome in ("throttled", "error") else None
+            self.events.request.fire(
+                request_type=kind,
+                name=operation,
+                start_time=started,
+                response_time=latency_ms,
+                response_length=record.bytes,
+                response=None,
+                context={"rubench": record},
+                exception=failure,
+            )
+            if failure is not None:
+                raise CallFailed(record, failure) from failure
+            return result, record
 
 
 def count_items(result: Any) -> int:

@@ -29,7 +29,7 @@ from typing import Any
 import gevent
 from locust import events
 from locust.env import Environment
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 from locust.stats import CONSOLE_STATS_INTERVAL_SEC
 
 from bench.harness.distributed import MasterRows, install_worker
@@ -101,7 +101,6 @@ def _install(environment: Environment, **_: Any) -> None:
         return
     gevent.spawn(recorder.flush_forever)
     environment.events.test_stop.add_listener(lambda **_: recorder.flush())
-    environment.events.quitting.add_listener(lambda **_: recorder.close())
     run = RunDirectory.start(run_dir, workload, environment, _target_metadata(environment))
     _record_phases(environment, run, workload)  # first: a phase ends when the test stops
     master = None
@@ -109,7 +108,9 @@ def _install(environment: Environment, **_: Any) -> None:
         master = MasterRows(environment, recorder, RU_STATS)
         master.install(run)
     _watch_interrupts(run)
-    environment.events.quitting.add_listener(lambda **_: _finish(environment, run, master))
+    environment.events.quitting.add_listener(
+        lambda **_: _finish(environment, run, recorder, master)
+    )
     options = environment.parsed_options
     if options is not None and options.headless and not options.only_summary:
         gevent.spawn(_print_loop)
@@ -226,9 +227,19 @@ def _watch_interrupts(run: RunDirectory) -> None:
     signal.signal(signal.SIGINT, on_interrupt)
 
 
-def _finish(environment: Environment, run: RunDirectory, master: MasterRows | None) -> None:
-    """The last RU table, the container as it is now, and the row check: the calls this
-    process counted (on a master: its workers reported) against the rows on disk."""
+def _finish(
+    environment: Environment,
+    run: RunDirectory,
+    recorder: RequestRecorder,
+    master: MasterRows | None,
+) -> None:
+    """Stop the test if it still runs, then the last rows, the last RU table, the container
+    as it is now, and the row check: the calls this process counted (on a master: its
+    workers reported) against the rows on disk."""
+    runner = environment.runner
+    if runner is not None and runner.state in (STATE_SPAWNING, STATE_RUNNING):
+        runner.stop()  # Ctrl-C: Locust fires `quitting` before it stops the users
+    recorder.close()
     print_ru_table()
     workload = workload_of(environment)
     if run.phases and workload is not None:

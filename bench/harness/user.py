@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+import gevent
 from locust import User, constant
 
 from bench.harness.instrumented import InstrumentedCalls
@@ -31,6 +32,7 @@ from bench.harness.target import resolve_target, sync_client
 from bench.harness.workload import OperationSpec, Workload
 
 log = logging.getLogger(__name__)
+IN_FLIGHT_GRACE_S = 65.0  # beyond the SDK's default 30 s of 429 retries and 60 s timeouts
 
 _containers: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 _containers_lock = threading.Lock()  # a gevent lock once Locust has monkey-patched
@@ -63,6 +65,20 @@ class CosmosUser(User):
     abstract = True
     workload: ClassVar[Workload]
     wait_time = constant(0)
+    operations: Operations
+
+    def stop(self, force: bool = False) -> bool:
+        """Locust kills a user mid-call when it stops without waiting (`--stop-timeout 0`,
+        Ctrl-C): the service still charges that call. Let it finish and be recorded."""
+        calls = self.operations.calls if hasattr(self, "operations") else None
+        waits = force and calls is not None and self.greenlet is not gevent.getcurrent()
+        if waits and not calls.close(IN_FLIGHT_GRACE_S):
+            log.warning(
+                "rubench: a call still in flight after %.0f s was cut off; the service "
+                "may have charged it, but it is not recorded",
+                IN_FLIGHT_GRACE_S,
+            )
+        return super().stop(force)
 
     def on_start(self) -> None:
         try:
