@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,3 +139,30 @@ def test_report_flags_a_run_directory_missing_rows(tmp_path, local_target):
         [sys.executable, "-m", "bench", "report", str(run_dir)], capture_output=True, timeout=120
     )
     assert lenient.returncode == 0
+
+
+@pytest.mark.parametrize("stop", ["run-time", "ctrl-c"])
+def test_plain_locust_records_the_calls_in_flight_when_it_stops(tmp_path, local_target, stop):
+    """Plain `locust` (one process, --stop-timeout 0) kills users mid-call when the run
+    time ends or on Ctrl-C; the emulator charged those calls, so they must be recorded."""
+    path = workload_file(tmp_path, f"in_flight_{stop.replace('-', '_')}")
+    ensure_seeded(load_workload(path), local_target, progress=False)
+    run_dir = tmp_path / "run"
+    before = fetch_ledger(local_target.endpoint, local_target.key)
+    command = locust(
+        "--headless", "--users", "8", "--spawn-rate", "100", "--host", local_target.endpoint,
+        "--run-time", "4s" if stop == "run-time" else "5m", "--rubench-run-dir", str(run_dir),
+    )  # fmt: skip
+    with started(command, locust_env(local_target, path), tmp_path) as process:
+        if stop == "ctrl-c":
+            deadline = time.monotonic() + 60
+            while not list(run_dir.glob("requests/part-*")) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            process.send_signal(signal.SIGINT)
+        process.wait(timeout=120)
+    rows = load_requests(run_dir, columns=REQUEST_SCHEMA.names)
+    assert len(rows) > 0
+    assert_charged_as_recorded(charged(local_target, path, before), rows)
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == ("completed" if stop == "run-time" else "interrupted")
+    assert info["rows"]["counted"] == info["rows"]["in_directory"] == len(rows)
