@@ -5,3 +5,9 @@ class RubenchError(Exception):
     """A problem the user can fix; its message says what, where and what is allowed."""
 
     exit_code = 2
+
+
+class RunFailed(RubenchError):
+    """The run happened (its directory is complete) but calls failed: exit 1, as Locust."""
+
+    exit_code = 1

@@ -6,7 +6,7 @@ import argparse
 import re
 from pathlib import Path
 
-from bench.errors import RubenchError
+from bench.errors import RubenchError, RunFailed
 
 TARGET_HELP = (
     "local (start rubench's emulator for the run), emulator (https://localhost:8081 with "
@@ -115,4 +115,36 @@ def run_run(args: argparse.Namespace) -> int:
     report = run_dir / "report.html"
     if report.exists():
         print(f"report: {report}")
+    failure = failed_calls(run_dir)
+    if failure:
+        raise RunFailed(failure)
     return 0
+
+
+def failed_calls(run_dir: Path) -> str | None:
+    """Why the run counts as failed (calls failed, or Locust exited 1), or None."""
+    import json
+
+    info = json.loads((run_dir / "run.json").read_text())
+    summary_path = run_dir / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+    operations = summary.get("operations") or {}
+    failing = {name: s for name, s in operations.items() if s.get("error_rate")}
+    if not operations:
+        return "no call was recorded" if info.get("locust_exit_code") == 1 else None
+    if failing:
+        worst = sorted(failing.items(), key=lambda item: -item[1]["error_rate"])
+        listed = ", ".join(
+            f"{name} {stats['error_rate']:.0%} of {stats['count']:,} ({_statuses(stats)})"
+            for name, stats in worst
+        )
+        every = "every call failed" if len(failing) == len(operations) else "calls failed"
+        return f"{every}: {listed}; see the report"
+    if info.get("locust_exit_code") == 1:
+        return "Locust exited 1 (an error outside rubench's calls); see its output"
+    return None
+
+
+def _statuses(stats: dict) -> str:
+    by_status = stats.get("errors_by_status") or {}
+    return ", ".join(f"status {code} x{entry['count']:,}" for code, entry in by_status.items())

@@ -96,6 +96,8 @@ def run_workload(workload: Workload, target: Target, settings: RunSettings) -> P
         raise
     # Locust exits 1 when requests failed (a result), but also when it could not start
     started = (run_dir / "run.json").exists()
+    if started:
+        update_run_json(run_dir, locust_exit_code=code)
     failed = code > 1 or not started
     _finish(run_dir, target, workload, before, status="failed" if failed else None)
     if failed:

@@ -31,9 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     check = subparsers.add_parser(
         "check",
-        help="fail when operations got costlier than a baseline or queries started scanning",
-        description="Compare a run with a baseline; exit 1 when an operation's RU per request "
-        "grew beyond the tolerance or a query started scanning.",
+        help="fail when operations got costlier than a baseline, queries started scanning "
+        "or calls failed",
+        description="Compare a run with a baseline; exit 1 when more of an operation's calls "
+        "failed than in the baseline, its RU per request grew beyond the tolerance or a "
+        "query started scanning.",
     )
     add_run_dir(check)
     check.add_argument(
@@ -55,9 +57,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_baseline(args: argparse.Namespace) -> int:
-    from bench.regression.figures import measure_run, write_baseline
+    from bench.regression.figures import measure_run, require_working, write_baseline
 
     figures = measure_run(args.run_dir)
+    require_working(figures)
     write_baseline(figures, args.output)
     print(f"Baseline of {len(figures.operations)} operation(s) written to {args.output}")
     return 0

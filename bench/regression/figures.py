@@ -33,6 +33,7 @@ class OperationFigures:
     retrieved_docs: float | None = None  # mean per query, from query metrics
     output_docs: float | None = None
     index_hit_ratio: float | None = None
+    error_rate: float = 0.0  # calls that failed (errors and final 429s): their RU is no cost
 
     @property
     def retrieved_per_output(self) -> float | None:
@@ -66,6 +67,7 @@ def figures_from_summary(summary: dict[str, Any], source: str) -> RunFigures:
             retrieved_docs=query.get("retrieved_docs_mean"),
             output_docs=query.get("output_docs_mean"),
             index_hit_ratio=query.get("index_hit_ratio_mean"),
+            error_rate=stats.get("error_rate") or 0.0,
         )
     return RunFigures(name=summary["run"]["name"], source=source, operations=operations)
 
@@ -77,6 +79,16 @@ def measure_run(run_dir: Path) -> RunFigures:
     if not figures.operations:
         raise RubenchError(f"{run_dir}: the run recorded no requests")
     return figures
+
+
+def require_working(figures: RunFigures) -> None:
+    """A baseline from operations whose every call failed would record the cost of errors."""
+    failed = [name for name, op in figures.operations.items() if op.error_rate >= 1]
+    if failed:
+        raise RubenchError(
+            f"{figures.source}: every call of {', '.join(failed)} failed, so its RU figures "
+            "are those of errors; fix the run before taking a baseline from it"
+        )
 
 
 def write_baseline(figures: RunFigures, path: Path) -> None:

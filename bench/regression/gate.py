@@ -1,10 +1,11 @@
 """Comparing a run's figures with a baseline: which operations got costlier or started scanning.
 
-An operation fails when its RU per request (median or p95) grew by more than
-the tolerance, or, for a query, when it reads more documents per result or
-finds fewer of them through the index than the tolerance allows: the signs
-of a query that lost its index and scans. Like k6 thresholds, the outcome
-decides the exit code.
+An operation fails when more of its calls failed than in the baseline (a
+failed call's charge says nothing about the operation's cost), when its RU per
+request (median or p95) grew by more than the tolerance, or, for a query, when
+it reads more documents per result or finds fewer of them through the index
+than the tolerance allows: the signs of a query that lost its index and scans.
+Like k6 thresholds, the outcome decides the exit code.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ class Verdict(StrEnum):
     OK = "ok"
     COSTLIER = "costlier"
     SCANNING = "scanning"
+    FAILING = "failing"  # more of its calls failed than in the baseline
     MISSING = "missing"  # in the baseline, not in the run: the gate cannot vouch for it
     NEW = "new"  # in the run only: reported, never fails
 
     @property
     def fails(self) -> bool:
-        return self in (Verdict.COSTLIER, Verdict.SCANNING, Verdict.MISSING)
+        return self in (Verdict.COSTLIER, Verdict.SCANNING, Verdict.FAILING, Verdict.MISSING)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,9 @@ def _check_operation(
         return OperationCheck(name, None, after, Verdict.NEW, ("not in the baseline",))
     if after is None:
         return OperationCheck(name, before, None, Verdict.MISSING, ("not run",))
+    if after.error_rate > before.error_rate:
+        reason = f"{after.error_rate:.0%} of calls failed (baseline {before.error_rate:.0%})"
+        return OperationCheck(name, before, after, Verdict.FAILING, (reason,))
     scanning = _scan_reasons(before, after, tolerance)
     costlier = [
         f"RU {label} {old:.2f} -> {new:.2f} ({_change(old, new)})"

@@ -45,3 +45,47 @@ def test_baseline_rerun_passes_and_scanning_query_fails(tmp_path: Path, rubench,
     failures = ET.parse(scanning / "check-junit.xml").getroot().findall(".//failure")
     assert [f.get("type") for f in failures] == ["scanning"]
     assert "SCANNING" in (scanning / "check-summary.md").read_text()
+
+
+FAILING_BATCH = """name = "batches"
+[container]
+container = "batches"
+[documents]
+count = 10
+size_bytes = 30000
+[operations.point_read]
+kind = "read"
+weight = 1
+[operations.big_batch]
+kind = "batch"
+weight = 1
+batch_size = {batch_size}
+"""
+
+
+def test_a_failing_operation_fails_run_baseline_and_check(tmp_path: Path, rubench, capsys) -> None:
+    """100 upserts of 30 kB exceed the 2 MB batch limit: every batch fails (413). The run
+    exits 1 with the reason, no baseline is taken from it, and check refuses to pass it."""
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(FAILING_BATCH.format(batch_size=2))
+    bad.write_text(FAILING_BATCH.format(batch_size=100))
+    baseline = tmp_path / "baseline.json"
+    run_ci_workload(rubench, good, tmp_path / "good")
+    assert rubench("baseline", tmp_path / "good", "-o", baseline) == 0
+
+    capsys.readouterr()
+    args = ("--users", "2", "--duration", "4s", "--out", tmp_path / "bad")
+    assert rubench("run", "--workload", bad, *args) == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("rubench: error: calls failed: big_batch 100% of ")
+    assert "status 413" in error
+
+    assert rubench("baseline", tmp_path / "bad", "-o", tmp_path / "bad.json") == 2
+    assert "every call of big_batch failed" in capsys.readouterr().err
+    assert not (tmp_path / "bad.json").exists()
+
+    assert rubench("check", tmp_path / "bad", "--baseline", baseline) == 1
+    out = capsys.readouterr().out
+    assert "big_batch: 100% of calls failed (baseline 0%)" in out
+    failures = ET.parse(tmp_path / "bad" / "check-junit.xml").getroot().findall(".//failure")
+    assert [f.get("type") for f in failures] == ["failing"]
