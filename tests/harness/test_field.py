@@ -37,9 +37,11 @@ weight = 1
 """
 
 
-def workload_file(tmp_path: Path, name: str, rus: int = 10000, extra: str = "") -> Path:
+def workload_file(tmp_path: Path, name: str, rus: int = 10000, *, mkdir: bool = False) -> Path:
+    if mkdir:
+        tmp_path.mkdir()
     path = tmp_path / f"{name}.toml"
-    path.write_text(READS.format(name=name, rus=rus) + extra)
+    path.write_text(READS.format(name=name, rus=rus))
     return path
 
 
@@ -166,3 +168,26 @@ def test_plain_locust_records_the_calls_in_flight_when_it_stops(tmp_path, local_
     info = json.loads((run_dir / "run.json").read_text())
     assert info["status"] == ("completed" if stop == "run-time" else "interrupted")
     assert info["rows"]["counted"] == info["rows"]["in_directory"] == len(rows)
+
+
+def test_the_report_uses_the_containers_offer_not_the_workload_files(tmp_path, local_target):
+    """Seeded at 10,000 RU/s, run with a file that says 400: run.json, the summary and the
+    report use the 10,000 the target reports, and the report says that the file differs."""
+    from azure.cosmos import CosmosClient
+
+    from bench.report import write_run_report
+    from tests.harness.test_runs import run
+
+    ensure_seeded(load_workload(workload_file(tmp_path, "offered", 10000)), local_target)
+    says_400 = load_workload(workload_file(tmp_path / "other", "offered", 400, mkdir=True))
+    run_dir, _ = run(tmp_path, local_target, says_400, duration_s=3)
+    container = json.loads((run_dir / "run.json").read_text())["container"]
+    assert container["throughput"] == {"mode": "manual", "rus": 10000, "source": "target"}
+    assert container["workload_throughput"] == {"mode": "manual", "rus": 400}
+    client = CosmosClient(local_target.endpoint, local_target.key)
+    proxy = client.get_database_client("rubench").get_container_client("offered")
+    assert container["physical_partitions"] == len(list(proxy.read_feed_ranges()))
+    assert json.loads((run_dir / "summary.json").read_text())["provisioned_rus"] == 10000
+    html = write_run_report(run_dir).read_text()
+    assert "not the 400 RU/s (manual) the workload file says" in html
+    assert "of the 400 RU/s provisioned" not in html
