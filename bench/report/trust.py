@@ -142,11 +142,12 @@ def _phase_warnings(run: Run) -> list[Finding]:
         if isinstance(earlier.get("ended_at"), int | float) and not later.get("reset")
     )
     if idle >= 1:
+        starts = sum(not phase.get("reset") for phase in phases)
         warnings.append(
             Finding(
                 "phases-idle",
-                f"The test was started {len(phases)} times with {duration(idle)} stopped in "
-                "between: rates are averaged over the whole span, idle time included",
+                f"The test was started {starts} times with {duration(idle)} stopped in between:"
+                " rates are averaged over the whole span, idle time included",
                 WARNING,
             )
         )

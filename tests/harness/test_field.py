@@ -11,6 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -191,3 +193,67 @@ def test_the_report_uses_the_containers_offer_not_the_workload_files(tmp_path, l
     html = write_run_report(run_dir).read_text()
     assert "not the 400 RU/s (manual) the workload file says" in html
     assert "of the 400 RU/s provisioned" not in html
+
+
+def post(base: str, path: str, form: dict[str, str] | None = None) -> bytes:
+    data = urllib.parse.urlencode(form or {}).encode()
+    with urllib.request.urlopen(urllib.request.Request(base + path, data=data), timeout=30) as r:
+        return r.read()
+
+
+def wait_for(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def test_web_ui_runs_record_each_start_stop_and_reset_as_a_phase(tmp_path, local_target):
+    """Driven through Locust's HTTP API as the web UI does: the idle time before the first
+    start is not part of the run, Stop completes it, and a second start is a new phase."""
+    path = workload_file(tmp_path, "web_ui")
+    ensure_seeded(load_workload(path), local_target, progress=False)
+    run_dir, port = tmp_path / "run", free_port()
+    before = fetch_ledger(local_target.endpoint, local_target.key)
+    command = locust(
+        "--web-host", "127.0.0.1", "--web-port", str(port), "--host", local_target.endpoint,
+        "--rubench-run-dir", str(run_dir),
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    info = lambda: json.loads((run_dir / "run.json").read_text())  # noqa: E731
+    with started(command, locust_env(local_target, path), tmp_path) as process:
+        wait_for(lambda: (run_dir / "run.json").exists(), "run.json")
+        time.sleep(2)  # idle in the web UI before anyone presses Start
+        assert info()["status"] == "waiting"
+        swarmed = time.time()
+        assert json.loads(post(base, "/swarm", {"user_count": "3", "spawn_rate": "30"}))["success"]
+        wait_for(lambda: part_rows(run_dir) > 0, "rows")
+        post(base, "/stats/reset")
+        time.sleep(1)
+        post(base, "/stop")
+        wait_for(lambda: info()["status"] == "completed", "Stop to complete the run")
+        first = info()
+        time.sleep(1.5)
+        assert json.loads(post(base, "/swarm", {"user_count": "2", "spawn_rate": "20"}))["success"]
+        wait_for(lambda: len(info()["phases"]) == 3, "the second start")
+        time.sleep(1)
+        post(base, "/stop")
+        wait_for(lambda: info()["status"] == "completed", "the second Stop")
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    final = info()
+    assert swarmed <= final["started_at"] < swarmed + 10
+    assert first["ended_at"] is not None and first["ended_at"] < final["ended_at"]
+    phases = final["phases"]
+    assert [p.get("reset", False) for p in phases] == [False, True, False]
+    assert [(p["users"], p["spawn_rate"]) for p in phases] == [(3, 30), (3, 30), (2, 20)]
+    assert phases[0]["ended_at"] == phases[1]["started_at"]
+    assert phases[2]["started_at"] - phases[1]["ended_at"] >= 1.5
+    assert (final["users"], final["spawn_rate"]) == (2, 20)
+    rows = load_requests(run_dir, columns=REQUEST_SCHEMA.names)
+    assert final["rows"]["counted"] == final["rows"]["in_directory"] == len(rows)
+    assert_charged_as_recorded(charged(local_target, path, before), rows)
+    from bench.report import write_run_report
+
+    html = write_run_report(run_dir).read_text()
+    assert "The test was started 2 times" in html and "reset 1 time(s)" in html
