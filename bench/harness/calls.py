@@ -120,6 +120,20 @@ class AttemptObserver:
             if INDEX_HIT_RATIO in parsed:
                 self.index_hit_ratios.append(parsed[INDEX_HIT_RATIO])
 
+    def query_metrics(
+        self, items_received: int | None
+    ) -> tuple[float | None, float | None, float | None]:
+        """(retrieved, output, index hit ratio), or all None when the target sent none or
+        impossible ones: a query cannot output more documents than it retrieved, nor fewer
+        than we received (a server that sends constant metrics fails one or the other)."""
+        retrieved, output = self.retrieved_docs, self.output_docs
+        if retrieved is None or output is None:
+            return None, None, None
+        if output > retrieved or (items_received is not None and output < items_received):
+            return None, None, None
+        ratios = self.index_hit_ratios
+        return retrieved, output, sum(ratios) / len(ratios) if ratios else None
+
     def settled_wait_ms(self) -> float:
         """Time waited on retry-after: the final 429 (not retried) was not waited on."""
         if self.status == 429:
@@ -172,7 +186,7 @@ class CallRecord:
             substatus = int(error.sub_status or substatus or 0)
         elif error is not None and observer.status < 400:
             status, substatus = 0, 0  # no response: connection error or timeout
-        ratios = observer.index_hit_ratios
+        metrics = observer.query_metrics(item_count if error is None else None)
         return cls(
             timestamp=timestamp,
             operation=operation,
@@ -185,13 +199,14 @@ class CallRecord:
             bytes=observer.bytes,
             item_count=item_count,
             pk_range=",".join(observer.pk_ranges),
+            # a point operation is one partition by definition; 0: the target did not say
             partitions=len(observer.pk_ranges) if kind == "query" else 1,
             attempts=max(observer.attempts, 1),
             throttled=observer.throttled,
             throttle_wait_ms=observer.settled_wait_ms(),
-            retrieved_docs=observer.retrieved_docs,
-            output_docs=observer.output_docs,
-            index_hit_ratio=sum(ratios) / len(ratios) if ratios else None,
+            retrieved_docs=metrics[0],
+            output_docs=metrics[1],
+            index_hit_ratio=metrics[2],
             worker=worker_name(),
             partition_key=partition_key,
         )

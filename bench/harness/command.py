@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from bench.errors import RubenchError, RunFailed
+from bench.harness.target import Connection
 
 TARGET_HELP = (
     "local (start rubench's emulator for the run), emulator (https://localhost:8081 with "
@@ -30,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "endpoint (key from COSMOS_KEY, else Microsoft Entra ID); default: emulator",
     )
     seed.add_argument("--concurrency", type=int, default=64, help="creates in flight (64)")
+    add_connection_arguments(seed)
     seed.set_defaults(handler=run_seed)
 
     run = subparsers.add_parser(
@@ -50,7 +52,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--processes", type=int, default=1, help="Locust processes (1)")
     run.add_argument("--target", default="local", help=TARGET_HELP)
     run.add_argument("--out", type=Path, help="run directory (reports/<timestamp>-<name>)")
+    add_connection_arguments(run)
     run.set_defaults(handler=run_run)
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """TLS and endpoint discovery for targets other than Azure and the official emulator;
+    each has an environment variable too, which plain `locust` runs read."""
+    parser.add_argument(
+        "--ca-file",
+        metavar="PEM",
+        help="trust this CA bundle for the target's TLS certificate (env RUBENCH_CA_FILE)",
+    )
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="do not verify the target's TLS certificate; test servers on localhost or "
+        "127.0.0.1 only (env RUBENCH_INSECURE=1)",
+    )
+    parser.add_argument(
+        "--no-endpoint-discovery",
+        action="store_true",
+        help="use the endpoint as given, not the addresses the target advertises "
+        "(env RUBENCH_ENDPOINT_DISCOVERY=0)",
+    )
+
+
+def connection_of(args: argparse.Namespace) -> Connection:
+    """The command line's connection options over the environment's."""
+    default = Connection.from_environment()
+    return Connection(
+        ca_file=args.ca_file or default.ca_file,
+        insecure=args.insecure or default.insecure,
+        endpoint_discovery=default.endpoint_discovery and not args.no_endpoint_discovery,
+    )
 
 
 def parse_duration(text: str, flag: str = "--duration") -> float:
@@ -76,7 +111,7 @@ def run_seed(args: argparse.Namespace) -> int:
 
     _positive(args.concurrency, "--concurrency")
     workload = load_workload(args.workload)
-    with target_for(args.target) as target:
+    with target_for(args.target, connection=connection_of(args)) as target:
         result = asyncio.run(seed_container(workload, target, concurrency=args.concurrency))
     spec = workload.container
     print(
@@ -109,7 +144,7 @@ def run_run(args: argparse.Namespace) -> int:
         out=args.out,
     )
     workload = load_workload(args.workload)
-    with target_for(args.target) as target:
+    with target_for(args.target, connection=connection_of(args)) as target:
         run_dir = run_workload(workload, target, settings)
     print(f"run directory: {run_dir}")
     report = run_dir / "report.html"

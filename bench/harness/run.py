@@ -30,7 +30,7 @@ from typing import Any
 from bench.errors import RubenchError
 from bench.harness.rundir import update_run_json
 from bench.harness.seed import container_exists, seed_container
-from bench.harness.target import Target, resolve_target
+from bench.harness.target import Connection, Target, resolve_target
 from bench.harness.workload import OVERRIDES_VARIABLE, WORKLOAD_VARIABLE, Workload
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -51,11 +51,13 @@ class RunSettings:
 
 
 @contextmanager
-def target_for(spec: str, *, partitions: int | None = None) -> Iterator[Target]:
+def target_for(
+    spec: str, *, partitions: int | None = None, connection: Connection | None = None
+) -> Iterator[Target]:
     """`local` starts rubench's emulator (as a process) for the duration; anything else
-    is resolved as `emulator` or an endpoint."""
+    is resolved as `emulator` or an endpoint, reached with `connection`'s options."""
     if spec != "local":
-        yield resolve_target(spec)
+        yield resolve_target(spec, connection)
         return
     from bench.emulator import LocalEmulator
 

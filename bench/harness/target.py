@@ -4,7 +4,9 @@
 https://localhost:8081 with its published key, anything else an account endpoint that
 authenticates with COSMOS_KEY if set, else Microsoft Entra ID (DefaultAzureCredential).
 Keys live only in memory and in the child process environment, never in run
-directories or logs::
+directories or logs. `Connection` holds what some targets need beyond an address: a CA
+file to trust, no TLS verification (loopback test servers only), endpoint discovery off
+(servers that advertise addresses the client cannot reach)::
 
     target = resolve_target("emulator")
     client = sync_client(target)
@@ -22,7 +24,68 @@ from bench.errors import RubenchError
 OFFICIAL_EMULATOR = "https://localhost:8081"
 KEY_VARIABLE = "COSMOS_KEY"
 KIND_VARIABLE = "RUBENCH_TARGET_KIND"
+CA_FILE_VARIABLE = "RUBENCH_CA_FILE"
+INSECURE_VARIABLE = "RUBENCH_INSECURE"
+DISCOVERY_VARIABLE = "RUBENCH_ENDPOINT_DISCOVERY"
 POOL_CONNECTIONS = 256
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class Connection:
+    """TLS trust and endpoint discovery, as the SDK's `connection_verify` and
+    `enable_endpoint_discovery` take them. The environment variables carry them to Locust
+    processes and let a plain `locust` run set them."""
+
+    ca_file: str | None = None  # trust this CA bundle (PEM)
+    insecure: bool = False  # no certificate verification: loopback test targets only
+    endpoint_discovery: bool = True
+
+    @classmethod
+    def from_environment(cls) -> Connection:
+        return cls(
+            ca_file=os.environ.get(CA_FILE_VARIABLE) or None,
+            insecure=os.environ.get(INSECURE_VARIABLE, "") == "1",
+            endpoint_discovery=os.environ.get(DISCOVERY_VARIABLE, "1") != "0",
+        )
+
+    def check(self, endpoint: str) -> None:
+        """Clear errors for a CA file that is not there, or --insecure beyond loopback."""
+        if self.ca_file and not os.path.isfile(self.ca_file):
+            raise RubenchError(f"--ca-file {self.ca_file}: no such file (expected a PEM bundle)")
+        if self.insecure and (urlparse(endpoint).hostname or "") not in LOOPBACK_HOSTS:
+            raise RubenchError(
+                f"--insecure is for test servers on this machine (localhost, 127.0.0.1), "
+                f"not {endpoint}; give --ca-file with the server's CA instead"
+            )
+
+    def environment(self) -> dict[str, str]:
+        env = {DISCOVERY_VARIABLE: "1" if self.endpoint_discovery else "0"}
+        if self.ca_file:
+            env[CA_FILE_VARIABLE] = os.path.abspath(self.ca_file)
+        if self.insecure:
+            env[INSECURE_VARIABLE] = "1"
+        return env
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments for either SDK client."""
+        options: dict[str, Any] = {}
+        if not self.endpoint_discovery:
+            options["enable_endpoint_discovery"] = False
+        if self.insecure:
+            options["connection_verify"] = False
+        elif self.ca_file:
+            from azure.cosmos.documents import SSLConfiguration
+
+            # the SDK reads a CA path only along with an ssl_config (cosmos_client.py)
+            options["connection_verify"] = self.ca_file
+            options["ssl_config"] = SSLConfiguration()
+        return options
+
+    def metadata(self) -> dict[str, Any]:
+        """What run.json records: whether verification was changed, never file contents."""
+        tls = "insecure" if self.insecure else "ca-file" if self.ca_file else "default"
+        return {"tls": tls, "endpoint_discovery": self.endpoint_discovery}
 
 
 def well_known_key() -> str:
@@ -37,6 +100,7 @@ class Target:
     endpoint: str
     key: str | None = field(default=None, repr=False)  # None: Microsoft Entra ID
     key_source: str = ""  # where the key came from, for error messages: COSMOS_KEY, ...
+    connection: Connection = field(default_factory=Connection)
 
     @property
     def host(self) -> str:
@@ -49,39 +113,58 @@ class Target:
 
         return DefaultAzureCredential()
 
-    def metadata(self) -> dict[str, str]:
+    def metadata(self) -> dict[str, Any]:
         """What run.json records about the target: never the key."""
-        return {"kind": self.kind, "host": self.host, "auth": "key" if self.key else "entra"}
+        auth = "key" if self.key else "entra"
+        return {"kind": self.kind, "host": self.host, "auth": auth, **self.connection.metadata()}
 
     def child_environment(self) -> dict[str, str]:
         """Environment variables that hand this target to a Locust process."""
-        env = {KIND_VARIABLE: self.kind}
+        env = {KIND_VARIABLE: self.kind, **self.connection.environment()}
         if self.key:
             env[KEY_VARIABLE] = self.key
         return env
 
 
-def resolve_target(spec: str) -> Target:
-    """`emulator` or an https/http endpoint (`local` is started by the run itself)."""
+def resolve_target(spec: str, connection: Connection | None = None) -> Target:
+    """`emulator` or an https/http endpoint (`local` is started by the run itself); the
+    connection options default to the environment's."""
+    connection = connection or Connection.from_environment()
     if spec == "emulator":
+        connection.check(OFFICIAL_EMULATOR)
         if os.environ.get(KEY_VARIABLE):
-            return Target("emulator", OFFICIAL_EMULATOR, os.environ[KEY_VARIABLE], KEY_VARIABLE)
-        return Target("emulator", OFFICIAL_EMULATOR, well_known_key(), "the well-known key")
+            return Target(
+                "emulator", OFFICIAL_EMULATOR, os.environ[KEY_VARIABLE], KEY_VARIABLE, connection
+            )
+        return Target(
+            "emulator", OFFICIAL_EMULATOR, well_known_key(), "the well-known key", connection
+        )
     parsed = urlparse(spec)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise RubenchError(
             f"--target {spec!r}: expected local, emulator or an endpoint like "
             "https://myaccount.documents.azure.com:443/"
         )
+    connection.check(spec)
     key, source = os.environ.get(KEY_VARIABLE), KEY_VARIABLE
     kind = os.environ.get(KIND_VARIABLE) or _kind_of(parsed.hostname or "")
     if not key and kind in ("local", "emulator"):
         key, source = well_known_key(), "the well-known key"
-    return Target(kind, spec.rstrip("/"), key, source if key else "")
+    return Target(kind, spec.rstrip("/"), key, source if key else "", connection)
 
 
 def _kind_of(hostname: str) -> str:
-    return "emulator" if hostname in ("localhost", "127.0.0.1", "::1") else "azure"
+    return "emulator" if hostname in LOOPBACK_HOSTS else "azure"
+
+
+def warn_insecure_once() -> None:
+    """urllib3 warns on every unverified request (it files its SecurityWarnings under
+    "always"): 6,631 warnings in 15 s against the official emulator. Once is enough."""
+    import warnings
+
+    from urllib3.exceptions import InsecureRequestWarning
+
+    warnings.filterwarnings("once", category=InsecureRequestWarning)
 
 
 def requests_transport(pool: int = POOL_CONNECTIONS) -> Any:
@@ -106,8 +189,10 @@ def sync_client(target: Target, **kwargs: Any) -> Any:
     """The sync SDK client used inside Locust (gevent-friendly)."""
     from azure.cosmos import CosmosClient
 
+    warn_insecure_once()
+    options = {**target.connection.client_options(), **kwargs}
     return CosmosClient(
-        target.endpoint, target.credential(), transport=requests_transport(), **kwargs
+        target.endpoint, target.credential(), transport=requests_transport(), **options
     )
 
 
@@ -120,4 +205,6 @@ def async_client(target: Target, **kwargs: Any) -> Any:
         from azure.identity.aio import DefaultAzureCredential
 
         credential = DefaultAzureCredential()
-    return CosmosClient(target.endpoint, credential, **kwargs)
+    return CosmosClient(
+        target.endpoint, credential, **{**target.connection.client_options(), **kwargs}
+    )

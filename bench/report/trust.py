@@ -31,6 +31,7 @@ def trust_warnings(run: Run, summary: dict[str, Any]) -> list[Finding]:
         *_provisioning_warnings(run),
         *_phase_warnings(run),
         *_charge_warnings(operations),
+        *_unreported_warnings(summary),
         *_warmup_warnings(run),
         *_sample_warnings(operations),
         *(w for name, stats in operations.items() for w in _error_warnings(name, stats)),
@@ -216,6 +217,42 @@ def _charge_warnings(operations: dict[str, Any]) -> list[Finding]:
             )
         ]
     return []
+
+
+def _unreported_warnings(summary: dict[str, Any]) -> list[Finding]:
+    """Figures the target did not provide: shown as unknown, said once here."""
+    operations = summary.get("operations") or {}
+    warnings = []
+    blind = [
+        name
+        for name, stats in operations.items()
+        if stats.get("kind") == "query" and _metrics(stats).get("retrieved_docs_mean") is None
+    ]
+    if blind:
+        warnings.append(
+            Finding(
+                "query-metrics-unknown",
+                f"The target sent no usable query metrics for {', '.join(blind)} (none, or "
+                "impossible ones such as fewer documents output than returned): documents "
+                "read per result and index hit ratio are unknown",
+                WARNING,
+            )
+        )
+    partitions = summary.get("partitions") or {}
+    if operations and partitions.get("source") == "responses" and not partitions.get("rows"):
+        warnings.append(
+            Finding(
+                "partitions-unnamed",
+                "No response named its partition key range: RU per partition, hot "
+                "partitions and partitions touched by queries are unknown",
+                WARNING,
+            )
+        )
+    return warnings
+
+
+def _metrics(stats: dict[str, Any]) -> dict[str, Any]:
+    return stats.get("query") or {}
 
 
 def _warmup_warnings(run: Run) -> list[Finding]:

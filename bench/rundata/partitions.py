@@ -3,7 +3,8 @@
 The emulator's ledger (partitions.json) is exact. Other targets only tell us
 the partition key range each response came from (`pk_range`), so the table is
 then estimated from the rows, a multi-partition query's charge split evenly
-over the ranges it names.
+over the ranges it names. Rows whose target named no range are left out: a
+made-up "unknown" partition would look like one hot partition.
 """
 
 from __future__ import annotations
@@ -86,12 +87,13 @@ def _from_responses(frame: pd.DataFrame) -> pd.DataFrame:
     even for ten million rows."""
     if not len(frame):
         return pd.DataFrame(columns=["partition", "ru", "requests", "throttled"])
+    frame = frame[frame["pk_range"] != ""]
     grouped = frame.groupby("pk_range", observed=True).agg(
         ru=("ru", "sum"), requests=("ru", "size"), throttled=("throttled", "sum")
     )
     rows: dict[str, np.ndarray] = {}
     for ranges, values in grouped.iterrows():
-        ids = [r for r in str(ranges).split(",") if r] or ["unknown"]
+        ids = [r for r in str(ranges).split(",") if r]
         share = values.to_numpy(dtype=float) / len(ids)
         share[1] = values["requests"]  # a fan-out query is a request on each range it touched
         for pid in ids:

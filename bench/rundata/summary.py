@@ -24,7 +24,9 @@ summary.json (``"schema": 1``)::
      "partitions": {"source": "ledger" | "responses",
                     "rows": [{"partition", "ru", "requests", "throttled", "hot_key"}]}}
 
-Figures that do not apply are null (query metrics of point reads, rates of an
+Figures that do not apply or that the target did not provide are null (query
+metrics of point reads or from a target that sent none or impossible ones,
+partitions touched when no response named its partition key range, rates of an
 empty window).
 """
 
@@ -164,12 +166,20 @@ def group_stats(frame: pd.DataFrame, groups: Groups, duration_s: float) -> dict[
                 for status, c in sorted(by_status.get(g, {}).items())
             },
             "outcomes": outcomes,
-            "partitions_touched": {"mean": partitions[g].mean(), "max": partitions[g].max()},
+            "partitions_touched": _partitions_touched(partitions[g]),
             "items_mean": items[g],
             "bytes_mean": sizes[g],
             "query": {key: values[g] for key, values in query.items()},
         }
     return result
+
+
+def _partitions_touched(partitions: np.ndarray) -> dict[str, float | None]:
+    """0 means the target named no partition key range: unknown, not zero."""
+    known = partitions[partitions > 0]
+    if not len(known):
+        return {"mean": None, "max": None}
+    return {"mean": float(known.mean()), "max": float(known.max())}
 
 
 def _column_figures(
