@@ -18,6 +18,7 @@ from bench.errors import RubenchError
 
 
 def measure_run(run_dir: Path) -> MeasuredRun:
+    from bench.report.trust import unusable_charges
     from bench.rundata import load_run, summarize
 
     run = load_run(run_dir)
@@ -29,6 +30,9 @@ def measure_run(run_dir: Path) -> MeasuredRun:
     )
     if not operations:
         raise RubenchError(f"{run_dir}: the run recorded no requests, so there is nothing to plan")
+    problem = unusable_charges(summary)
+    if problem:
+        raise RubenchError(f"{run_dir}: {problem}; no plan from it")
     partition_ru = {
         str(row["partition"]): float(row["ru"] or 0.0) for row in partition_rows(summary)
     }

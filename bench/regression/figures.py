@@ -72,23 +72,21 @@ def figures_from_summary(summary: dict[str, Any], source: str) -> RunFigures:
     return RunFigures(name=summary["run"]["name"], source=source, operations=operations)
 
 
-def measure_run(run_dir: Path) -> RunFigures:
+def measure_run(run_dir: Path, *, for_baseline: bool = False) -> RunFigures:
+    """The run's figures; refused when its charges are not Cosmos DB's, and for a baseline
+    when an operation failed every call (a check reports that as a failing operation)."""
+    from bench.report.trust import unusable_charges
     from bench.rundata import load_run, summarize
 
-    figures = figures_from_summary(summarize(load_run(run_dir)), str(run_dir))
+    summary = summarize(load_run(run_dir))
+    figures = figures_from_summary(summary, str(run_dir))
     if not figures.operations:
         raise RubenchError(f"{run_dir}: the run recorded no requests")
+    problem = unusable_charges(summary, failed_calls=for_baseline)
+    if problem:
+        what = "baseline" if for_baseline else "check"
+        raise RubenchError(f"{run_dir}: {problem}; no {what} from it")
     return figures
-
-
-def require_working(figures: RunFigures) -> None:
-    """A baseline from operations whose every call failed would record the cost of errors."""
-    failed = [name for name, op in figures.operations.items() if op.error_rate >= 1]
-    if failed:
-        raise RubenchError(
-            f"{figures.source}: every call of {', '.join(failed)} failed, so its RU figures "
-            "are those of errors; fix the run before taking a baseline from it"
-        )
 
 
 def write_baseline(figures: RunFigures, path: Path) -> None:

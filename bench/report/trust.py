@@ -38,6 +38,21 @@ def trust_warnings(run: Run, summary: dict[str, Any]) -> list[Finding]:
     ]
 
 
+def unusable_charges(summary: dict[str, Any], *, failed_calls: bool = True) -> str | None:
+    """Why the run's RU figures cannot feed a plan, a baseline or a check, or None: the
+    target does not model request charges (it charged nothing, or the same for every kind
+    of call), or (with `failed_calls`) an operation failed every call, so its RU figures
+    are those of errors."""
+    operations = summary.get("operations") or {}
+    warnings = _charge_warnings(operations)
+    if warnings:
+        return warnings[0].text
+    failed = [name for name, stats in operations.items() if (stats.get("error_rate") or 0) >= 1]
+    if failed_calls and failed:
+        return f"every call of {', '.join(failed)} failed, so its RU figures are those of errors"
+    return None
+
+
 def tail_is_thin(count: int, quantile: float) -> bool:
     """True when fewer than TAIL_SAMPLES samples lie beyond the quantile: the table greys
     such percentiles out."""
