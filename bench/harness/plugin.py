@@ -30,7 +30,6 @@ import gevent
 from locust import events
 from locust.env import Environment
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
-from locust.stats import CONSOLE_STATS_INTERVAL_SEC
 
 from bench.harness.distributed import MasterRows, install_worker
 from bench.harness.provisioning import ContainerState, container_state
@@ -43,6 +42,7 @@ from bench.rundata.reading import part_rows
 
 RU_STATS = RuStats()  # this process's (or, on the master, everyone's) RU aggregates
 RUN_DIR_OPTION = "rubench_run_dir"
+LIVE_LINE_INTERVAL_S = 5.0
 console = logging.getLogger("locust.stats_logger")
 log = logging.getLogger(__name__)
 
@@ -112,8 +112,8 @@ def _install(environment: Environment, **_: Any) -> None:
         lambda **_: _finish(environment, run, recorder, master)
     )
     options = environment.parsed_options
-    if options is not None and options.headless and not options.only_summary:
-        gevent.spawn(_print_loop)
+    if options is not None and options.headless:
+        gevent.spawn(_print_loop, environment, run)
     if environment.web_ui:
         _extend_web_ui(environment)
 
@@ -199,10 +199,27 @@ def _feed_ru_stats(context: Any = None, **_: Any) -> None:
         RU_STATS.add(record)
 
 
-def _print_loop() -> None:
+def _print_loop(environment: Environment, run: RunDirectory) -> None:
+    """One compact line every few seconds; the full RU table comes once, at the end."""
     while True:
-        gevent.sleep(CONSOLE_STATS_INTERVAL_SEC)
-        print_ru_table()
+        gevent.sleep(LIVE_LINE_INTERVAL_S)
+        if run.running:
+            elapsed = time.time() - run.phases[0]["started_at"]
+            users = environment.runner.user_count if environment.runner else 0
+            console.info(live_line(RU_STATS.rows(), elapsed, users))
+
+
+def live_line(rows: list[dict[str, Any]], elapsed_s: float, users: int) -> str:
+    """`rubench 12s | 4 users | 812 calls 67.7/s | 1,234.5 RU 102.8 RU/s | 429s 0 | fails 0`"""
+    total = next((row for row in rows if row["name"] == "Aggregated"), None)
+    if total is None:
+        return f"rubench {elapsed_s:.0f}s | {users} users | no calls yet"
+    return (
+        f"rubench {elapsed_s:.0f}s | {users} users | "
+        f"{total['count']:,} calls {total['calls_per_s']:.1f}/s | "
+        f"{total['ru_total']:,.1f} RU {total['ru_per_s']:.1f} RU/s | "
+        f"429s {total['throttled']:,} | fails {total['errors']:,}"
+    )
 
 
 def print_ru_table() -> None:

@@ -133,6 +133,7 @@ def locust_command(settings: RunSettings, target: Target, run_dir: Path) -> list
         str(settings.warmup_s),
         "--stop-timeout",
         "5",
+        "--only-summary",  # Locust's tables once, at the end; rubench prints a live line
     ]
     if settings.processes > 1:
         # The forked workers reach their master on loopback; a free port, not Locust's fixed

@@ -257,3 +257,16 @@ def test_web_ui_runs_record_each_start_stop_and_reset_as_a_phase(tmp_path, local
 
     html = write_run_report(run_dir).read_text()
     assert "The test was started 2 times" in html and "reset 1 time(s)" in html
+
+
+def test_the_console_shows_a_live_line_and_the_tables_once(tmp_path, local_target):
+    """Locust's table and the RU table every 2 s flooded a 15 s run with ~640 lines."""
+    from tests.harness.test_runs import run
+
+    workload = load_workload(workload_file(tmp_path, "quiet"))
+    run_dir, _ = run(tmp_path, local_target, workload, duration_s=7)
+    log = (run_dir / "locust.log").read_text().splitlines()
+    live = [line for line in log if "rubench " in line and " calls " in line]
+    assert live and all(" users | " in line and " RU/s | 429s " in line for line in live)
+    # the final tables only: Locust's statistics and percentiles, rubench's RU table
+    assert sum(" Aggregated " in line for line in log) == 3
