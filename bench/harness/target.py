@@ -67,20 +67,17 @@ class Connection:
             env[INSECURE_VARIABLE] = "1"
         return env
 
-    def client_options(self) -> dict[str, Any]:
-        """Keyword arguments for either SDK client."""
-        options: dict[str, Any] = {}
-        if not self.endpoint_discovery:
-            options["enable_endpoint_discovery"] = False
+    @property
+    def verify(self) -> bool | str | None:
+        """azure-core's `connection_verify` for every request: False, a CA path, or None
+        for the SDK's own rule (verify, except on localhost and 127.0.0.1)."""
         if self.insecure:
-            options["connection_verify"] = False
-        elif self.ca_file:
-            from azure.cosmos.documents import SSLConfiguration
+            return False
+        return self.ca_file
 
-            # the SDK reads a CA path only along with an ssl_config (cosmos_client.py)
-            options["connection_verify"] = self.ca_file
-            options["ssl_config"] = SSLConfiguration()
-        return options
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments for either SDK client (TLS is the transport's job)."""
+        return {} if self.endpoint_discovery else {"enable_endpoint_discovery": False}
 
     def metadata(self) -> dict[str, Any]:
         """What run.json records: whether verification was changed, never file contents."""
@@ -167,9 +164,23 @@ def warn_insecure_once() -> None:
     warnings.filterwarnings("once", category=InsecureRequestWarning)
 
 
-def requests_transport(pool: int = POOL_CONNECTIONS) -> Any:
+def verifying(transport_class: type, verify: bool | str) -> type:
+    """`transport_class` sending every request with `connection_verify=verify`. The SDK
+    decides verification per request (off on loopback) and takes a CA path only along with
+    a client certificate, so the transport is where a CA file or no verification holds."""
+
+    class Verifying(transport_class):  # type: ignore[misc, valid-type]
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            kwargs["connection_verify"] = verify
+            return super().send(request, **kwargs)
+
+    return Verifying
+
+
+def requests_transport(pool: int = POOL_CONNECTIONS, verify: bool | str | None = None) -> Any:
     """A transport that does not re-read proxy settings from the environment on every call
-    (`trust_env=False`) and keeps enough pooled connections for every user of a process."""
+    (`trust_env=False`) and keeps enough pooled connections for every user of a process;
+    `verify` overrides the SDK's certificate verification (see `verifying`)."""
     import requests
     from azure.core.pipeline.transport import RequestsTransport
     from requests.adapters import HTTPAdapter
@@ -182,7 +193,8 @@ def requests_transport(pool: int = POOL_CONNECTIONS) -> Any:
     adapter = HTTPAdapter(pool_connections=pool, pool_maxsize=pool, max_retries=no_retries)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    return RequestsTransport(session=session)
+    transport_class = RequestsTransport if verify is None else verifying(RequestsTransport, verify)
+    return transport_class(session=session)
 
 
 def sync_client(target: Target, **kwargs: Any) -> Any:
@@ -191,9 +203,8 @@ def sync_client(target: Target, **kwargs: Any) -> Any:
 
     warn_insecure_once()
     options = {**target.connection.client_options(), **kwargs}
-    return CosmosClient(
-        target.endpoint, target.credential(), transport=requests_transport(), **options
-    )
+    transport = requests_transport(verify=target.connection.verify)
+    return CosmosClient(target.endpoint, target.credential(), transport=transport, **options)
 
 
 def async_client(target: Target, **kwargs: Any) -> Any:
@@ -205,6 +216,9 @@ def async_client(target: Target, **kwargs: Any) -> Any:
         from azure.identity.aio import DefaultAzureCredential
 
         credential = DefaultAzureCredential()
-    return CosmosClient(
-        target.endpoint, credential, **{**target.connection.client_options(), **kwargs}
-    )
+    options = {**target.connection.client_options(), **kwargs}
+    if target.connection.verify is not None:
+        from azure.core.pipeline.transport import AioHttpTransport
+
+        options["transport"] = verifying(AioHttpTransport, target.connection.verify)()
+    return CosmosClient(target.endpoint, credential, **options)
