@@ -2,13 +2,15 @@
 
 Like Locust's own CSV writer and web UI, it is only event listeners:
 - `init_command_line_parser`: `--rubench-run-dir` (where the run directory goes);
-- `request`: every rubench call becomes a Parquet row (each process writes its own
-  parts) and feeds the live RU statistics;
-- `report_to_master` / `worker_report` and two custom messages: workers send their RU
-  statistics, and workers on other machines their rows, to the master
+- `request`: every rubench call becomes a Parquet row and feeds the live RU statistics;
+- `report_to_master` / `worker_report` and custom messages: workers send their RU
+  statistics to the master, and write their rows into its run directory or ship them
   (`bench.harness.distributed`);
+- `test_start` / `test_stop` / `reset_stats`: the run's phases in run.json, and the
+  container's offer and partitions as the target reports them;
 - `init` / `quitting`: `run.json` and `workload.toml` on the master (or local runner),
-  an RU table on the console and a "Request units" tab in the web UI.
+  the row check at the end, a live line and an RU table on the console and a "Request
+  units" tab in the web UI.
 
 Usage, in a locustfile::
 
@@ -162,9 +164,7 @@ def _container_state(environment: Environment, workload: Workload) -> ContainerS
         database, container = process_database_and_container(environment.host, workload)
     except Exception as error:  # the users report an unreachable target themselves
         log.info("rubench: cannot read the container's offer: %s", error)
-        return ContainerState(
-            {"mode": None, "rus": None, "source": "workload"}, None, ("throughput",)
-        )
+        return ContainerState.from_workload(workload.container.throughput)
     return container_state(database, container, workload.container.throughput)
 
 

@@ -24,34 +24,31 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ContainerState:
     """`throughput`: {"mode", "rus", "source": "target" | "workload"}; `physical_partitions`
-    is None when the target did not say. `unknown` lists what it did not say, and why."""
+    is None when the target did not say."""
 
     throughput: dict[str, Any]
     physical_partitions: int | None
-    unknown: tuple[str, ...] = ()
+
+    @classmethod
+    def from_workload(cls, workload_throughput: ThroughputSpec) -> ContainerState:
+        """Nothing from the target: the workload file's throughput, unverified."""
+        throughput = {"mode": workload_throughput.mode, "rus": workload_throughput.rus}
+        return cls({**throughput, "source": "workload"}, None)
 
 
 def container_state(
     database: Any, container: Any, workload_throughput: ThroughputSpec
 ) -> ContainerState:
     """Read the container's offer and partition key ranges through the sync SDK."""
-    unknown = []
     throughput = _offer(database, container)
     if throughput is None:
-        unknown.append("throughput")
-        throughput = {
-            "mode": workload_throughput.mode,
-            "rus": workload_throughput.rus,
-            "source": "workload",
-        }
+        throughput = ContainerState.from_workload(workload_throughput).throughput
     try:
         partitions: int | None = len(list(container.read_feed_ranges())) or None
     except Exception as error:
         log.info("rubench: the target did not list the container's partitions: %s", error)
         partitions = None
-    if partitions is None:
-        unknown.append("physical_partitions")
-    return ContainerState(throughput, partitions, tuple(unknown))
+    return ContainerState(throughput, partitions)
 
 
 def _offer(database: Any, container: Any) -> dict[str, Any] | None:

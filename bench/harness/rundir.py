@@ -158,7 +158,12 @@ class RunDirectory:
         container = info["container"]
         figures = {"throughput": state.throughput, "physical_partitions": state.physical_partitions}
         if at_end:
-            changed = {k: v for k, v in figures.items() if v is not None and container.get(k) != v}
+            # what the target did not say at the end (it may be gone) did not change
+            known = {
+                "throughput": state.throughput.get("source") == "target",
+                "physical_partitions": state.physical_partitions is not None,
+            }
+            changed = {k: v for k, v in figures.items() if known[k] and container.get(k) != v}
             if not changed:
                 return
             container["at_end"] = changed
