@@ -57,7 +57,13 @@ def test_run_signs_in_with_entra_id(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"run directory: {out}" in result.stdout
     info = json.loads((out / "run.json").read_text())
-    assert info["target"] == {"kind": "azure", "host": endpoint.netloc, "auth": "entra"}
+    assert info["target"] == {
+        "kind": "azure",
+        "host": endpoint.netloc,
+        "auth": "entra",
+        "tls": "default",
+        "endpoint_discovery": True,
+    }
     rows = load_requests(out)
     assert len(rows) > 0 and not rows["status"].isin([401, 403]).any()
     assert (rows["outcome"] != "error").all()

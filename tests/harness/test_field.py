@@ -270,3 +270,44 @@ def test_the_console_shows_a_live_line_and_the_tables_once(tmp_path, local_targe
     assert live and all(" users | " in line and " RU/s | 429s " in line for line in live)
     # the final tables only: Locust's statistics and percentiles, rubench's RU table
     assert sum(" Aggregated " in line for line in log) == 3
+
+
+def test_a_throughput_change_during_the_run_is_recorded_and_flagged(tmp_path, local_target):
+    """Scaled from 10,000 to 12,000 RU/s mid-run: run.json keeps the start's offer and
+    adds the end's, and the report says the container changed."""
+    import threading
+
+    from azure.cosmos import CosmosClient
+
+    from bench.report import write_run_report
+    from tests.harness.test_runs import run
+
+    workload = load_workload(workload_file(tmp_path, "rescaled"))
+    ensure_seeded(workload, local_target, progress=False)
+    client = CosmosClient(local_target.endpoint, local_target.key)
+    proxy = client.get_database_client("rubench").get_container_client("rescaled")
+    result: dict = {}
+    runner = threading.Thread(
+        target=lambda: result.update(out=run(tmp_path, local_target, workload, duration_s=8))
+    )
+    runner.start()
+    wait_for(lambda: part_rows(tmp_path / "run") > 0, "rows")
+    proxy.replace_throughput(12000)
+    runner.join(timeout=120)
+    run_dir, _ = result["out"]
+    container = json.loads((run_dir / "run.json").read_text())["container"]
+    assert container["throughput"]["rus"] == 10000
+    assert container["at_end"]["throughput"] == {"mode": "manual", "rus": 12000, "source": "target"}
+    assert "The container changed during the run" in write_run_report(run_dir).read_text()
+
+
+def test_unverified_tls_warns_once_not_per_request(tmp_path, tls_emulator):
+    """The SDK skips certificate checks on 127.0.0.1, and urllib3 warned on every request
+    (6,631 warnings in 15 s against the official emulator)."""
+    from tests.harness.test_runs import run
+
+    target = Target("local", tls_emulator.endpoint, tls_emulator.key, "the TLS emulator")
+    run_dir, rows = run(tmp_path, target, load_workload(workload_file(tmp_path, "tls")))
+    assert len(rows) > 10
+    log = (run_dir / "locust.log").read_text()
+    assert log.count("InsecureRequestWarning") == 1
