@@ -14,6 +14,7 @@ file to trust, no TLS verification (loopback test servers only), endpoint discov
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,9 +155,11 @@ def _kind_of(hostname: str) -> str:
     return "emulator" if hostname in LOOPBACK_HOSTS else "azure"
 
 
+@functools.cache
 def warn_insecure_once() -> None:
-    """urllib3 warns on every unverified request (it files its SecurityWarnings under
-    "always"): 6,631 warnings in 15 s against the official emulator. Once is enough."""
+    """urllib3 warns on every new unverified connection (it files its SecurityWarnings
+    under "always"): 6,631 warnings in 15 s against the official emulator. Once is enough.
+    Installed once per process: changing the filters again resets what was shown."""
     import warnings
 
     from urllib3.exceptions import InsecureRequestWarning
