@@ -77,9 +77,9 @@ def _add_arguments(parser: Any, **_: Any) -> None:
         dest="rubench_rows",
         choices=("auto", "local", "master"),
         default="auto",
-        help="rubench: where workers' request rows go: local (each writes its own parts), "
-        "master (shipped with the worker reports), auto (master unless --master-host is "
-        "this machine)",
+        help="rubench: how workers' request rows reach the master's run directory: auto "
+        "(written there when this worker sees that directory, else shipped with the worker "
+        "reports), master (always shipped), local (as auto, warning when it must ship)",
         include_in_web_ui=False,
     )
 
