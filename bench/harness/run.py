@@ -29,7 +29,13 @@ from typing import Any
 
 from bench.errors import RubenchError
 from bench.harness.rundir import update_run_json
-from bench.harness.seed import container_exists, physical_partitions, seed_container
+from bench.harness.seed import (
+    COMPLETE,
+    PARTIAL,
+    physical_partitions,
+    seed_container,
+    seed_state,
+)
 from bench.harness.target import Target, resolve_target
 from bench.harness.workload import OVERRIDES_VARIABLE, WORKLOAD_VARIABLE, Workload
 
@@ -69,12 +75,21 @@ def default_run_dir(name: str) -> Path:
 
 
 def ensure_seeded(workload: Workload, target: Target, *, progress: bool = True) -> bool:
-    """Seed when the container is missing; True if it seeded."""
-    if asyncio.run(container_exists(workload, target)):
+    """Seed when the container is missing or its seed never completed (a seed resumes:
+    what is in stays); True if it seeded."""
+    state = asyncio.run(seed_state(workload, target))
+    if state == COMPLETE:
         return False
+    spec = workload.container
+    if state == PARTIAL:
+        print(
+            f"rubench: {spec.database}/{spec.container} has no record of a completed seed of "
+            "these documents: resuming the seed",
+            file=sys.stderr,
+        )
     result = asyncio.run(seed_container(workload, target, progress=progress))
     print(
-        f"rubench: seeded {workload.container.database}/{workload.container.container}: "
+        f"rubench: seeded {spec.database}/{spec.container}: "
         f"{result.created} documents, {result.request_units:.1f} RU",
         file=sys.stderr,
     )

@@ -41,6 +41,7 @@ __all__ = [
     "PartitionSource",
     "QueryMetrics",
     "QueryResult",
+    "check_query",
     "execute",
     "index_metrics_header",
     "query_metrics_header",
@@ -202,3 +203,9 @@ def _bind_parameters(
             code=UNRESOLVED_IDENTIFIER,
         )
     return bound
+
+
+def check_query(query: str) -> None:
+    """Parse, compile and plan `query` without running it: raises the CosmosError(400) the
+    service would answer with, so a client can reject a bad query before sending any."""
+    _prepare(query)
