@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from locust import User, constant
 
+from bench.harness.connect import first_line
 from bench.harness.instrumented import InstrumentedCalls
 from bench.harness.operations import Operations
 from bench.harness.target import resolve_target, sync_client
@@ -64,7 +65,7 @@ class CosmosUser(User):
         try:
             container = process_container(self.host, self.workload)
         except Exception as error:
-            log.error("cannot reach the workload's container: %s", _first_line(error))
+            log.error("cannot reach the workload's container: %s", first_line(error))
             self.environment.process_exit_code = 2
             self.environment.runner.quit()
             raise
@@ -98,8 +99,3 @@ def workload_user(
     if wait_time is not None:
         attributes["wait_time"] = wait_time
     return type(name, (CosmosUser,), attributes)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
