@@ -15,6 +15,7 @@ TARGET_HELP = (
     "Entra ID); default: local"
 )
 MAX_FORCED_PROCESSES = 256  # even --force-processes stops short of a fork bomb
+MAX_SEED_CONCURRENCY = 1024  # each create in flight is a task and a pooled connection
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     seed.add_argument("--workload", required=True, type=Path, help="workload TOML file")
     seed.add_argument("--target", default="local", help=TARGET_HELP)
-    seed.add_argument("--concurrency", type=int, default=64, help="creates in flight (64)")
+    seed.add_argument(
+        "--concurrency",
+        type=int,
+        default=64,
+        help=f"creates in flight, at most {MAX_SEED_CONCURRENCY} (64)",
+    )
     seed.set_defaults(handler=run_seed)
 
     run = subparsers.add_parser(
@@ -102,6 +108,11 @@ def run_seed(args: argparse.Namespace) -> int:
     from bench.harness.workload import load_workload
 
     _positive(args.concurrency, "--concurrency")
+    if args.concurrency > MAX_SEED_CONCURRENCY:
+        raise RubenchError(
+            f"--concurrency {args.concurrency}: expected at most {MAX_SEED_CONCURRENCY} creates "
+            "in flight"
+        )
     if args.target == "local":
         raise RubenchError(
             "seed --target local: rubench's local emulator keeps its data only while it "

@@ -51,3 +51,9 @@ def test_seed_and_run_share_a_target_and_local_seeding_is_refused(capsys):
     assert seed.target == run.target == "local"
     line = one_line(capsys, main(["seed", "--workload", SMOKE]))
     assert "seed --target local: rubench's local emulator keeps its data only while it runs" in line
+
+
+def test_seed_concurrency_is_bounded(capsys):
+    seed = ["seed", "--workload", SMOKE, "--target", "emulator", "--concurrency", "100000"]
+    line = one_line(capsys, main(seed))
+    assert "--concurrency 100000: expected at most 1024 creates in flight" in line

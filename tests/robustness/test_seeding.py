@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import re
+from pathlib import Path
 
 from azure.cosmos import CosmosClient
 
@@ -116,10 +117,30 @@ def test_an_indexing_policy_the_target_rejects_is_one_line(
     monkeypatch.setenv("COSMOS_KEY", emulator.key)
     (tmp_path / "policy.json").write_text(json.dumps({"compositeIndexes": [[{"path": "/a"}]]}))
     path = workload_file(tmp_path, new_name("policy"), 5, 'indexing_policy = "policy.json"\n')
-    code = main(["seed", "--workload", path, "--target", emulator.endpoint])
+    code = main(["seed", "--workload", str(path), "--target", emulator.endpoint])
     lines = capsys.readouterr().err.strip().splitlines()
     assert code != 0 and len(lines) == 1, lines
     assert lines[0] == (
         f"rubench: error: {path}: container.indexing_policy: the target rejected the container: "
         "A composite index must contain at least two paths."
     )
+
+
+def test_a_document_the_target_refuses_stops_the_seed_in_one_line(
+    tmp_path, emulator, new_name, capsys, monkeypatch
+):
+    monkeypatch.setenv("COSMOS_KEY", emulator.key)
+    (tmp_path / "t.json").write_text('{"categoryId": "c{n%3}", "ttl": "abc"}')
+    name = new_name("refused")
+    template = '[documents]\ngenerator = "template"\ntemplate = "t.json"\n'
+    path = Path(workload_file(tmp_path, name, 50))
+    path.write_text(path.read_text().replace("[documents]\n", template))
+    seed = ["seed", "--workload", str(path), "--target", emulator.endpoint, "--concurrency", "1"]
+    code = main(seed)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code != 0
+    assert lines[-1] == (
+        f"rubench: error: seeding rubench/{name}: item 0 ({name}-00000000): the target answered "
+        "400: The 'ttl' 'abc' is invalid: use -1 (never expire) or a positive number of seconds."
+    )
+    assert not any("Traceback" in line for line in lines)
