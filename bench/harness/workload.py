@@ -432,14 +432,14 @@ def _parameter(reader: _Reader, spec: Any, key: str) -> ParameterSpec:
 
 
 def _check_sql(reader: _Reader, sql: str, key: str) -> None:
-    """A query the service would reject fails the whole run: say so before it starts."""
+    """A query that does not parse fails every call of the run: say so before it starts."""
     from bench.emulator.errors import CosmosError
-    from bench.emulator.query import check_query
+    from bench.emulator.query import check_syntax
 
     try:
-        check_query(sql)
+        check_syntax(sql)
     except CosmosError as error:
-        reader.fail(key, f"a query the service accepts: {_query_problem(error.message)}")
+        reader.fail(key, f"a query that parses: {_query_problem(error.message)}")
 
 
 def _query_problem(message: str) -> str:

@@ -41,13 +41,13 @@ CORPUS = {
         GOOD + '[operations.q]\nkind = "query"\nsql = "SELECT * FORM c WHERE"\n',
         None,
         "operations.q.sql",
-        "a query the service accepts: Syntax error, incorrect syntax near 'FORM' (at character 9)",
+        "a query that parses: Syntax error, incorrect syntax near 'FORM' (at character 9)",
     ),
-    "query-with-an-unknown-function": (
-        GOOD + '[operations.q]\nkind = "query"\nsql = "SELECT NOPE(c.a) FROM c"\n',
+    "query-nested-beyond-the-parser": (
+        GOOD + '[operations.q]\nkind = "query"\nsql = "SELECT ' + "(" * 5000 + '1"\n',
         None,
         "operations.q.sql",
-        "'NOPE' is not a recognized built-in function name",
+        "a query that parses: The query is too deeply nested",
     ),
     "sql-that-is-not-text": (
         GOOD + '[operations.q]\nkind = "query"\nsql = 5\n',

@@ -41,7 +41,7 @@ __all__ = [
     "PartitionSource",
     "QueryMetrics",
     "QueryResult",
-    "check_query",
+    "check_syntax",
     "execute",
     "index_metrics_header",
     "query_metrics_header",
@@ -205,7 +205,13 @@ def _bind_parameters(
     return bound
 
 
-def check_query(query: str) -> None:
-    """Parse, compile and plan `query` without running it: raises the CosmosError(400) the
-    service would answer with, so a client can reject a bad query before sending any."""
-    _prepare(query)
+def check_syntax(query: str) -> None:
+    """Parse `query` without running it: raises the CosmosError(400) the service answers a
+    syntax error with, so a client can reject a query that cannot parse before sending it.
+    Only syntax: what the emulator's engine does not implement may still run elsewhere."""
+    if not isinstance(query, str) or not query.strip():
+        raise CosmosError(400, "The query text is required and must be a non-empty string.")
+    try:
+        parse(query)
+    except RecursionError:
+        raise query_error("The query is too deeply nested.", code=INVALID_QUERY) from None
