@@ -20,6 +20,7 @@ import hashlib
 import json
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -199,7 +200,7 @@ class _Loader:
     result: SeedResult
     meter: SeedProgress
 
-    async def work(self, numbers: Any) -> None:
+    async def work(self, numbers: Iterator[int]) -> None:
         factory = DocumentFactory(self.workload)
         for number in numbers:
             await self.create(factory.document(number), number)

@@ -4,7 +4,7 @@ On a terminal it is a tqdm bar with those figures beside it; anywhere else (CI, 
 file) it prints a line every `interval_s`, so a long seed is never silent::
 
     progress = SeedProgress("catalog", total=1000, provisioned_rus=400, stream=sys.stderr)
-    progress.add(ru=5.71, throttled=0, created=True)
+    progress.add(ru=5.71, throttled=0)
     progress.close()
 """
 
@@ -46,13 +46,13 @@ class SeedProgress:
 
             self._bar = tqdm(total=total, desc=f"seeding {name}", unit="doc", file=stream)
 
-    def add(self, *, ru: float, throttled: int, count: int = 1) -> None:
-        """Record `count` documents seeded (or found) that cost `ru` and met `throttled` 429s."""
-        self.done += count
+    def add(self, *, ru: float, throttled: int) -> None:
+        """Record one document seeded (or found) that cost `ru` and met `throttled` 429s."""
+        self.done += 1
         self.request_units += ru
         self.throttled += throttled
         if self._bar is not None:
-            self._bar.update(count)
+            self._bar.update(1)
             self._bar.set_postfix_str(self.rates(), refresh=False)
         elif self._enabled and time.monotonic() - self._last_line >= self.interval_s:
             self._last_line = time.monotonic()
