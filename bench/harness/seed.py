@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -238,5 +239,5 @@ def service_message(error: Any) -> str:
     for line in text.splitlines():
         line = line.strip().removeprefix("Message:").strip()
         if line and not line.startswith(("Code:", "ActivityId")):
-            return line.split(" ActivityId")[0][:300].removeprefix("(BadRequest) ")
+            return re.sub(r"^\(\w+\) ", "", line.split(" ActivityId")[0])[:300]
     return type(error).__name__
