@@ -35,7 +35,6 @@ _PURPOSES = (
     (re.compile(r"/colls/[^/]+/?$"), "container read"),
     (re.compile(r"/dbs/[^/]+/?$"), "database read"),
     (re.compile(r"/offers"), "throughput read"),
-    (re.compile(r"^/?$"), "account read"),
 )
 
 
@@ -81,12 +80,15 @@ class MetadataObserver:
     def _record(self, pipeline_response: Any) -> None:
         sent_at, clock = pipeline_response.context.get(_SENT_AT) or (time.time(), None)
         latency_ms = 0.0 if clock is None else (time.perf_counter() - clock) * 1000
+        request = pipeline_response.http_request
+        path = _path(request.url)
+        if not path.strip("/"):
+            return  # the account read (endpoint discovery): no container's, charged nothing
         observer = AttemptObserver()
         observer(pipeline_response)
-        request = pipeline_response.http_request
         status = observer.status
         record = CallRecord.build(
-            operation=purpose(request.method, _path(request.url), request.headers),
+            operation=purpose(request.method, path, request.headers),
             kind=METADATA_KIND,
             timestamp=sent_at,
             latency_ms=latency_ms,
