@@ -4,7 +4,6 @@ what is allowed, and a non-zero exit, before anything is sent or allocated.
 The run targets a closed loopback port, so a file that slips through validation ends in
 "cannot reach", which names no field and fails the test (without memory blow-ups)."""
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -130,14 +129,8 @@ CORPUS = {
 }
 
 
-def closed_port_endpoint() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
-
-
 @pytest.mark.parametrize("case", sorted(CORPUS))
-def test_broken_workload_gives_one_clean_line(case, tmp_path, capsys, monkeypatch):
+def test_broken_workload_gives_one_clean_line(case, tmp_path, capsys, monkeypatch, closed_endpoint):
     text, template, field, allowed = CORPUS[case]
     workload = tmp_path / f"{case}.toml"
     workload.write_bytes(text.encode("utf-8", "surrogateescape"))
@@ -145,7 +138,7 @@ def test_broken_workload_gives_one_clean_line(case, tmp_path, capsys, monkeypatc
         raw = template if isinstance(template, bytes) else template.encode()
         (tmp_path / "t.json").write_bytes(raw)
     monkeypatch.delenv("COSMOS_KEY", raising=False)
-    code = main(["run", "--workload", str(workload), "--target", closed_port_endpoint()])
+    code = main(["run", "--workload", str(workload), "--target", closed_endpoint])
     err = capsys.readouterr().err
     assert code != 0
     lines = err.strip().splitlines()

@@ -27,19 +27,18 @@ def test_a_flag_that_is_not_a_number_is_one_line(capsys):
     assert "argument --users: invalid int value: 'abc' (see rubench run --help)" in line
 
 
-def test_processes_are_bounded_by_the_cpus(capsys):
+def test_processes_are_bounded_by_the_cpus(capsys, closed_endpoint):
     cpus = available_cpus()
-    line = one_line(capsys, main(["run", "--workload", SMOKE, "--processes", "99999"]))
+    run = ["run", "--workload", SMOKE, "--target", closed_endpoint, "--processes", "99999"]
+    line = one_line(capsys, main(run))
     assert f"--processes 99999: expected at most {cpus} (this machine offers {cpus} CPUs" in line
     assert "--force-processes" in line
-    forced = ["run", "--workload", SMOKE, "--processes", "99999", "--force-processes"]
-    assert "expected at most 256" in one_line(capsys, main(forced))
+    assert "expected at most 256" in one_line(capsys, main([*run, "--force-processes"]))
 
 
-def test_a_cosmos_key_that_is_not_base64_is_one_line(capsys, monkeypatch):
+def test_a_cosmos_key_that_is_not_base64_is_one_line(capsys, monkeypatch, closed_endpoint):
     monkeypatch.setenv("COSMOS_KEY", "not-a-key!")
-    endpoint = "https://myaccount.documents.azure.com:443/"
-    line = one_line(capsys, main(["run", "--workload", SMOKE, "--target", endpoint]))
+    line = one_line(capsys, main(["run", "--workload", SMOKE, "--target", closed_endpoint]))
     assert "COSMOS_KEY is not an account key: expected base64 text" in line
     assert "not-a-key!" not in line
 
