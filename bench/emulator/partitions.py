@@ -79,16 +79,19 @@ class PhysicalPartition:
         return f"{self.id}:-1#{self.lsn}"
 
     def put(self, key: Any, document: dict, encoded: bytes, epk: str) -> int:
-        """Store (or overwrite) a document; returns the index terms written."""
+        """Store (or overwrite) a document; returns the index terms written or removed
+        (all of a new document's; only those that differ when overwriting)."""
         old = self.documents.get(key)
-        if old is not None:
-            self.index.remove(key, old)
         self.documents[key] = document
         self.encoded[key] = encoded
         self.epks[key] = epk
         self.lsn += 1
-        terms = self.terms[key] = self.index.insert(key, document)
-        return terms
+        if old is None:
+            changed = self.terms[key] = self.index.insert(key, document)
+            return changed
+        change = self.index.replace(key, old, document)
+        self.terms[key] = change.total
+        return change.changed
 
     def delete(self, key: Any) -> dict | None:
         document = self.documents.pop(key, None)
