@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 from azure.core import MatchConditions
-from azure.cosmos import CosmosClient, DatabaseProxy, PartitionKey, exceptions
+from azure.cosmos import DatabaseProxy, PartitionKey, exceptions
 
-from bench.emulator import LocalEmulator
 from bench.emulator.costs import COEFFICIENTS
 
 from .sdk_helpers import ChargeLog
@@ -112,24 +111,6 @@ def test_rewrites_of_a_rich_document_pay_for_the_terms_that_change(
     assert replaced == pytest.approx(upserted, abs=0.05)
     assert patched == pytest.approx(replaced, abs=0.05)
     assert tagged > patched
-
-
-def test_strong_reads_cost_twice_and_writes_do_not(
-    emulator: LocalEmulator, database: DatabaseProxy
-) -> None:
-    container = database.create_container("levels", PartitionKey("/pk"))
-    container.create_item(wide_item("r", 3))
-    strong = CosmosClient(emulator.endpoint, emulator.key, consistency_level="Strong")
-    strong_container = strong.get_database_client(database.id).get_container_client("levels")
-    log = ChargeLog()
-    container.read_item("r", "a", response_hook=log)
-    strong_container.read_item("r", "a", response_hook=log)
-    container.upsert_item(wide_item("w", 3), response_hook=log)
-    strong_container.upsert_item(wide_item("w2", 3), response_hook=log)
-    session_read, strong_read, session_write, strong_write = log.charges
-
-    assert strong_read == pytest.approx(2 * session_read, abs=0.01)
-    assert strong_write == session_write
 
 
 def test_failed_precondition_is_charged(database: DatabaseProxy) -> None:
