@@ -253,14 +253,11 @@ class PartitionIndex:
             written += counted
         return written
 
-    def remove(self, key: Any, document: Mapping[str, Any]) -> int:
-        """Forget `document` (as it was stored) under `key`; return the user terms removed."""
+    def remove(self, key: Any, document: Mapping[str, Any]) -> None:
+        """Forget `document` (as it was stored) under `key`."""
         self._sizes.pop(key, None)
-        removed = 0
-        for values, term, counted in self._terms(document):
+        for values, term, _ in self._terms(document):
             values.discard(term, key)
-            removed += counted
-        return removed
 
     def replace(self, key: Any, old: Mapping[str, Any], new: Mapping[str, Any]) -> IndexChange:
         """Re-index `key` from `old` to `new`, touching only the terms that differ: what
