@@ -102,6 +102,14 @@ def test_scoped_by_partition_key_and_feed_range(database: DatabaseProxy) -> None
     )
 
 
+def test_partition_key_of_a_version_1_hash_container(database: DatabaseProxy) -> None:
+    """Version-1 EPKs are lower-case hex; the SDK's feed range bounds are upper case."""
+    container = database.create_container("v1", PartitionKey("/pk", kind="Hash", version=1))
+    _create(container, ["a-0", "b-0", "a-1"], lambda i: i.split("-")[0])
+    feed = container.query_items_change_feed(start_time="Beginning", partition_key="a")
+    assert _ids(feed) == ["a-0", "a-1"]
+
+
 def test_partition_key_range_id_and_its_plain_etag(container: ContainerProxy) -> None:
     """The deprecated `partition_key_range_id` (the SDK sends no range header with it, so the
     container must have one range) continues from a plain etag, not the SDK's token."""

@@ -64,7 +64,7 @@ class _Scope:
             return False
         if self.low is None or self.high is None:
             return True
-        return self.low <= self.partition.epks[key] < self.high
+        return self.low <= self.partition.epks[key].upper() < self.high
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,8 @@ def _scope(call: Call, container: Container) -> _Scope:
             )
         low, high = call.header(START_EPK), call.header(END_EPK)
         if low is not None and high is not None:
-            # The SDK writes some EPK bounds in lower case; stored EPKs are upper case.
+            # EPKs are hex in either case (the SDK writes version-1 hashes and some bounds in
+            # lower case): compare them upper-cased.
             return _Scope(partition, low.upper(), high.upper())
         return _Scope(partition)
     if call.header(PARTITION_KEY) is not None:
