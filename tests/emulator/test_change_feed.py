@@ -61,6 +61,16 @@ def test_beginning_continuation_and_now(container: ContainerProxy) -> None:
     assert _ids(container.query_items_change_feed(continuation=from_now)) == ["e"]
 
 
+def test_many_updates_leave_one_entry_per_item(container: ContainerProxy) -> None:
+    """Enough updates that the change log compacts its superseded entries."""
+    _create(container, ["a", "b", "c"], lambda i: "p")
+    for version in range(150):
+        container.upsert_item({"id": "a", "pk": "p", "v": version})
+    container.delete_item("b", "p")
+    feed = list(container.query_items_change_feed(start_time="Beginning"))
+    assert _ids(feed) == ["c", "a"] and feed[1]["v"] == 149
+
+
 def test_pages_follow_max_item_count(container: ContainerProxy) -> None:
     names = [f"i{n:02}" for n in range(25)]
     _create(container, names, lambda i: "one")
