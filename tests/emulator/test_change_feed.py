@@ -177,6 +177,8 @@ def test_bad_requests_say_what_is_allowed(
     docs = container.container_link + "/docs"
     bad_etag = raw("GET", docs, headers={"a-im": "Incremental Feed", "if-none-match": "abc"})
     assert bad_etag.status == 400 and "If-None-Match" in bad_etag.json()["message"]
+    charge = float(_lower(bad_etag)["x-ms-request-charge"])
+    assert charge == costs.failed_request_charge(400) > 0
     bad_time = raw("GET", docs, headers={"a-im": "Incremental Feed", "if-modified-since": "soon"})
     assert bad_time.status == 400 and "If-Modified-Since" in bad_time.json()["message"]
     with pytest.raises(errors.CosmosHttpResponseError) as caught:

@@ -75,12 +75,13 @@ class _Start:
 
 def read(gateway: Gateway, call: Call) -> Reply:
     container = gateway.account.container(call.segments[1], call.segments[3])
-    _check_mode(call)
-    start = _start(call)
-    size = page_size(call.header("x-ms-max-item-count"))
     scope = _scope(call, container)
 
     def work() -> Reply:
+        # Checked on the partition, so a bad request is charged as the service charges a 400.
+        _check_mode(call)
+        start = _start(call)
+        size = page_size(call.header("x-ms-max-item-count"))
         return _page(container, scope, start, size, call.now)
 
     return gateway.on_partitions(call, container, [scope.partition], "ChangeFeed", work)
