@@ -120,6 +120,7 @@ def test_partition_key_of_a_version_1_hash_container(database: DatabaseProxy) ->
     assert _ids(feed) == ["a-0", "a-1"]
 
 
+@pytest.mark.filterwarnings("ignore:.*is deprecated:DeprecationWarning")
 def test_partition_key_range_id_and_its_plain_etag(container: ContainerProxy) -> None:
     """The deprecated `partition_key_range_id` (the SDK sends no range header with it, so the
     container must have one range) continues from a plain etag, not the SDK's token."""
