@@ -89,6 +89,14 @@ class CostCoefficients:
     # instead of 8.86 [Doc] troubleshoot-query-performance.md -> (44.28 - 8.86) / 100 documents.
     query_per_sorted_document: float = 0.355
 
+    # --- change feed (latest version): CHANGE_FEED_BASE + a point read of each item returned ---
+    # Not in Microsoft's docs (MicrosoftDocs/azure-docs issue 99609 asks for it). A Cosmos DB
+    # PM in MicrosoftDocs/azure-docs issue 50040: "The initial call to read the change feed is
+    # about 2 RU ... Then each read out of change feed is a 1 RU point read" [Emp]: a page with
+    # one 1 KB item is 1 + 1 = 2 RU, each further item a point read (read_base/read_per_kb).
+    # A poll that finds nothing (304) is charged the base alone, the minimum read charge [Est].
+    change_feed_base: float = 1.0
+
     # --- failures ---
     # 400, 412 and 449 are still charged [Doc] nosql/troubleshoot-request-rate-too-large.md;
     # the amount is not published: the minimum read charge. 429 costs nothing. [Est]
@@ -153,6 +161,13 @@ def query_charge(metrics: QueryMetrics, *, strong: bool = False) -> float:
         + (c.query_per_sorted_document * loaded if metrics.in_memory_sort else 0.0)
     )
     return _rounded(one_replica * (c.two_replica_factor if strong else 1.0))
+
+
+def change_feed_charge(item_sizes: Iterable[int]) -> float:
+    """A change feed page returning items of `item_sizes` bytes (none: a 304 poll). Not
+    doubled at Strong: no published figure says change feed reads cost more there [Est]."""
+    c = COEFFICIENTS
+    return _rounded(c.change_feed_base + sum(read_charge(size) for size in item_sizes))
 
 
 def failed_request_charge(status: int) -> float:

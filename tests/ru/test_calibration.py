@@ -26,6 +26,7 @@ from bench.emulator.costs import (
     COEFFICIENTS,
     WriteKind,
     batch_charge,
+    change_feed_charge,
     failed_request_charge,
     query_charge,
     read_charge,
@@ -169,6 +170,7 @@ def figures() -> list[Figure]:
     doc = "optimize-cost-reads-writes.md"
     mpe = "nosql/model-partition-example.md"
     tqp = "nosql/troubleshoot-query-performance.md"
+    change_feed = "azure-docs issue 50040 (PM comment)"
     return [
         Figure("point read 1 KB", doc, 1.0, read_1kb),
         Figure("point read 100 KB", doc, 10.0, read_charge(100 * KB)),
@@ -295,6 +297,18 @@ def figures() -> list[Figure]:
                 "for 100 partitions and 300 one-result follow-ups. Bound: within 65%."
             ),
             bound=0.65,
+        ),
+        Figure(
+            "change feed, first read (one small item)",
+            change_feed,
+            2.0,
+            change_feed_charge([stored_size(USER)]),
+        ),
+        Figure(
+            "change feed, each further 1 KB item",
+            change_feed,
+            1.0,
+            change_feed_charge([KB, KB]) - change_feed_charge([KB]),
         ),
     ]
 

@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING
 
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
-from bench.emulator.routes import account, conflicts, containers, databases, feeds, items, offers
+from bench.emulator.routes import (
+    account,
+    change_feed,
+    conflicts,
+    containers,
+    databases,
+    feeds,
+    items,
+    offers,
+)
 
 if TYPE_CHECKING:
     from bench.emulator.gateway import Handler
@@ -69,7 +78,10 @@ def _table(segments: list[str]) -> dict[str, Handler]:
 
 
 def _docs_handler(call: Call) -> Handler | None:
-    """`.../docs`: a read feed, or a POST that is a query, a query plan, a batch or a create."""
+    """`.../docs`: a change feed or a read feed, or a POST that is a query, a query plan, a
+    batch or a create."""
+    if call.verb == "GET" and change_feed.is_change_feed(call):
+        return change_feed.read
     if call.verb == "GET":
         return feeds.read_feed
     if call.verb != "POST":
