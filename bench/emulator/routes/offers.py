@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.replies import Reply
-from bench.emulator.routes.common import feed_reply, metadata_reply
+from bench.emulator.routes.common import autoscale_throughput, feed_reply, metadata_reply
 from bench.emulator.throughput import Throughput
 
 if TYPE_CHECKING:
@@ -44,13 +44,8 @@ def replace(gateway: Gateway, call: Call) -> Reply:
     if not isinstance(content, dict):
         raise CosmosError(400, "The offer body must have a 'content' object.")
     autoscale = content.get("offerAutopilotSettings")
-    if isinstance(autoscale, dict):
-        top = autoscale.get("maxThroughput")
-        if type(top) is not int:
-            raise CosmosError(
-                400, "content.offerAutopilotSettings.maxThroughput must be an integer."
-            )
-        throughput = Throughput(autoscale_max_rus=top)
+    if autoscale is not None:
+        throughput = autoscale_throughput(autoscale, "The offer's content.offerAutopilotSettings")
     else:
         manual = content.get("offerThroughput")
         if type(manual) is not int:
