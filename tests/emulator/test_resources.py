@@ -24,7 +24,9 @@ def test_database_lifecycle(client: CosmosClient, new_name: Callable[[str], str]
     client.delete_database(name)
 
 
-def test_container_lifecycle_keeps_definition_as_sent(database: DatabaseProxy) -> None:
+def test_container_lifecycle_keeps_definition_as_the_service_completes_it(
+    database: DatabaseProxy,
+) -> None:
     policy = {
         "indexingMode": "consistent",
         "automatic": True,
@@ -36,7 +38,11 @@ def test_container_lifecycle_keeps_definition_as_sent(database: DatabaseProxy) -
         "c", PartitionKey("/tenant"), indexing_policy=policy, default_ttl=60
     )
     properties = container.read()
-    assert properties["indexingPolicy"] == policy
+    # As sent, plus the system path the service always excludes.
+    assert properties["indexingPolicy"] == {
+        **policy,
+        "excludedPaths": [{"path": "/*"}, {"path": '/"_etag"/?'}],
+    }
     assert properties["defaultTtl"] == 60
     assert properties["partitionKey"] == {"paths": ["/tenant"], "kind": "Hash", "version": 2}
     assert {"_rid", "_self", "_etag", "_ts"} <= properties.keys()
@@ -52,7 +58,12 @@ def test_container_lifecycle_keeps_definition_as_sent(database: DatabaseProxy) -
         indexing_policy={"indexingMode": "none", "automatic": False},
     ).read()
     assert replaced["defaultTtl"] == -1
-    assert replaced["indexingPolicy"] == {"indexingMode": "none", "automatic": False}
+    assert replaced["indexingPolicy"] == {
+        "indexingMode": "none",
+        "automatic": False,
+        "includedPaths": [],
+        "excludedPaths": [],
+    }
     assert replaced["_etag"] != properties["_etag"]
 
     database.delete_container("c")

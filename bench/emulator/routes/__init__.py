@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.routes import account, containers, databases, feeds, items, offers
+from bench.emulator.routes.resource_feeds import is_query
 
 if TYPE_CHECKING:
     from bench.emulator.gateway import Handler
@@ -24,10 +25,14 @@ _ITEM = {"GET": items.read, "PUT": items.replace, "PATCH": items.patch, "DELETE"
 _PARTITION_KEY_RANGES = {"GET": feeds.partition_key_ranges}
 _PARTITION_DELETE = {"POST": items.delete_partition}
 _NOTHING: dict[str, Handler] = {}
+# `POST /dbs` and `POST /dbs/{db}/colls` create, unless they carry a query (by depth).
+_RESOURCE_QUERIES = {1: databases.query, 3: containers.query}
 
 
 def route(call: Call) -> Handler:
     handler = _table(call.segments).get(call.verb)
+    if handler in (databases.create, containers.create) and is_query(call):
+        handler = _RESOURCE_QUERIES[len(call.segments)]
     if handler is None and call.segments[-1:] == ["docs"] and len(call.segments) == 5:
         handler = _docs_handler(call)
     if handler is None:

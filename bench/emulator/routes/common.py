@@ -73,9 +73,3 @@ def metadata_reply(
         headers["etag"] = resource["_etag"]
     body = b"" if resource is None else dumps(resource)
     return Reply(status, body, headers, METADATA_CHARGE)
-
-
-def feed_reply(gateway: Gateway, operation: str, key: str, resources: list[dict]) -> Reply:
-    return metadata_reply(
-        gateway, operation, 200, {"_rid": "", key: resources, "_count": len(resources)}
-    )

@@ -1,5 +1,5 @@
 """Containers: create (with throughput, partition key, TTL, indexing policy), read, list,
-replace (a PUT of the whole definition), delete."""
+query, replace (a PUT of the whole definition), delete."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.replies import Reply
-from bench.emulator.routes.common import feed_reply, metadata_reply, throughput_from_headers
+from bench.emulator.routes.common import metadata_reply, throughput_from_headers
+from bench.emulator.routes.resource_feeds import query_resources, resource_feed
 
 if TYPE_CHECKING:
     from bench.emulator.gateway import Gateway
@@ -34,7 +35,17 @@ def read(gateway: Gateway, call: Call) -> Reply:
 def list_all(gateway: Gateway, call: Call) -> Reply:
     database = gateway.account.database(call.segments[1])
     containers = [c.to_resource() for c in database.containers.values()]
-    return feed_reply(gateway, "ReadContainerFeed", "DocumentCollections", containers)
+    return resource_feed(
+        gateway, call, "ReadContainerFeed", "DocumentCollections", database.rid, containers
+    )
+
+
+def query(gateway: Gateway, call: Call) -> Reply:
+    database = gateway.account.database(call.segments[1])
+    results = query_resources(call, [c.to_resource() for c in database.containers.values()])
+    return resource_feed(
+        gateway, call, "QueryContainers", "DocumentCollections", database.rid, results
+    )
 
 
 def replace(gateway: Gateway, call: Call) -> Reply:
