@@ -111,6 +111,55 @@ def test_autoscale_throughput_read_and_replace(database: DatabaseProxy) -> None:
     assert container.get_throughput().auto_scale_max_throughput == 8000
 
 
+def test_autoscale_increment_percent_round_trips(
+    client: CosmosClient, database: DatabaseProxy, new_name: Callable[[str], str]
+) -> None:
+    container = database.create_container(
+        "inc",
+        PartitionKey("/pk"),
+        offer_throughput=ThroughputProperties(
+            auto_scale_max_throughput=5000, auto_scale_increment_percent=0
+        ),
+    )
+    offer = container.get_throughput()
+    assert (offer.auto_scale_max_throughput, offer.auto_scale_increment_percent) == (5000, 0)
+    assert offer.offer_throughput is None
+    # The SDK's replace writes into the offer's autoUpgradePolicy: it must be there.
+    container.replace_throughput(
+        ThroughputProperties(auto_scale_max_throughput=7000, auto_scale_increment_percent=20)
+    )
+    offer = container.get_throughput()
+    assert (offer.auto_scale_max_throughput, offer.auto_scale_increment_percent) == (7000, 20)
+
+    shared = client.create_database(
+        new_name("inc"),
+        offer_throughput=ThroughputProperties(
+            auto_scale_max_throughput=9000, auto_scale_increment_percent=11
+        ),
+    )
+    try:
+        assert shared.get_throughput().auto_scale_increment_percent == 11
+    finally:
+        client.delete_database(shared.id)
+
+
+def test_autoscale_below_the_minimum_is_refused_in_the_service_words(
+    database: DatabaseProxy,
+) -> None:
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        database.create_container(
+            "low",
+            PartitionKey("/pk"),
+            offer_throughput=ThroughputProperties(
+                auto_scale_max_throughput=-200, auto_scale_increment_percent=0
+            ),
+        )
+    assert raised.value.status_code == 400
+    assert "Requested throughput -200 is less than required minimum throughput 1000" in str(
+        raised.value
+    )
+
+
 def test_shared_database_throughput(client: CosmosClient, new_name: Callable[[str], str]) -> None:
     database = client.create_database(new_name("shared"), offer_throughput=1000)
     try:
