@@ -1,4 +1,4 @@
-"""Feeds of databases, containers and offers: read feeds (`list_databases`,
+"""Feeds of databases, containers, offers and conflicts: read feeds (`list_databases`,
 `list_containers`, ...) and SQL queries over them (`query_databases`,
 `query_containers`, `QueryOffers`), paged by `x-ms-max-item-count` with a
 continuation, as the service pages them.
@@ -45,10 +45,18 @@ def query_resources(call: Call, resources: Sequence[dict[str, Any]]) -> list[Any
 
 
 def resource_feed(
-    gateway: Gateway, call: Call, operation: str, key: str, rid: str, results: Sequence[Any]
+    gateway: Gateway,
+    call: Call,
+    operation: str,
+    key: str,
+    rid: str,
+    results: Sequence[Any],
+    *,
+    container: str = "",
 ) -> Reply:
     """One page of `results` as `{"_rid", key: [...], "_count"}`, with a continuation when
-    more remain; the first request snapshots the results, so pages never shift."""
+    more remain; the first request snapshots the results, so pages never shift. The ledger
+    records the request under `container` (a container's name link) when it is about one."""
     size = page_size(call.header("x-ms-max-item-count"))
     continuation = call.header(CONTINUATION)
     if continuation:
@@ -56,7 +64,7 @@ def resource_feed(
     else:
         snapshot = Snapshot([dumps(result) for result in results], METADATA_CHARGE)
         page = gateway.snapshots.first_page(snapshot, size)
-    gateway.record_metadata(operation, 200)
+    gateway.record_metadata(operation, 200, container)
     headers = {"x-ms-item-count": str(len(page.items))}
     if page.continuation:
         headers[CONTINUATION] = page.continuation
