@@ -306,7 +306,7 @@ class Account:
         return container
 
     def create_database(self, body: dict[str, Any], throughput: Throughput | None) -> Database:
-        check_resource_id(body, container_or_database=True)
+        check_resource_id(body)
         if body["id"] in self.databases:
             raise CosmosError(409, f"Database '{body['id']}' already exists.")
         database = Database(body, throughput, self.burst)
@@ -325,7 +325,7 @@ class Account:
     def create_container(
         self, database: Database, body: dict[str, Any], throughput: Throughput | None
     ) -> Container:
-        check_resource_id(body, container_or_database=True)
+        check_resource_id(body)
         if body["id"] in database.containers:
             raise CosmosError(409, f"Container '{body['id']}' already exists in '{database.id}'.")
         container = Container(database, body, throughput, self.fixed_partition_count, self.burst)
@@ -376,13 +376,11 @@ class Account:
 
 
 INVALID_ID_CHARACTERS = ("/", "\\", "?", "#")
-MAX_ID_BYTES = 1023  # items: 1023 bytes of UTF-8
-MAX_NAME_CHARACTERS = 255  # databases and containers: 255 characters
+MAX_ID_BYTES = 1023
 
 
-def check_resource_id(body: Any, *, container_or_database: bool = False) -> None:
-    """400 unless `body` is an object with a valid string `id` (the service's rules: items
-    up to 1023 bytes, database and container names up to 255 characters)."""
+def check_resource_id(body: Any) -> None:
+    """400 unless `body` is an object with a valid string `id` (the service's rules)."""
     if not isinstance(body, dict):
         raise CosmosError(400, "The request body must be a JSON object.")
     if "id" not in body:
@@ -391,21 +389,15 @@ def check_resource_id(body: Any, *, container_or_database: bool = False) -> None
             "The input content is invalid because the required properties - 'id; ' - are missing",
         )
     value = body["id"]
-    if container_or_database:
-        limit = MAX_NAME_CHARACTERS
-        too_long = isinstance(value, str) and len(value) > limit
-    else:
-        limit = MAX_ID_BYTES
-        too_long = isinstance(value, str) and len(value.encode("utf-8")) > limit
     if (
         not isinstance(value, str)
         or not value
         or any(c in value for c in INVALID_ID_CHARACTERS)
         or value.endswith(" ")
-        or too_long
+        or len(value.encode("utf-8")) > MAX_ID_BYTES
     ):
         raise CosmosError(
             400,
             f"The input name {json.dumps(value)} is invalid. Ensure to provide a unique non-empty "
-            f"string less than '{limit + 1}' characters, without '/', '\\\\', '?' or '#'.",
+            f"string less than '{MAX_ID_BYTES + 1}' characters, without '/', '\\\\', '?' or '#'.",
         )

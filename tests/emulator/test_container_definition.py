@@ -1,12 +1,12 @@
 """What a container read returns, through the real SDK: the indexing policy as the service
-completes it, name limits, and the quota, usage and statistics asked for on a read."""
+completes it, and the quota, usage and statistics asked for on a read."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
-from azure.cosmos import ContainerProxy, CosmosClient, DatabaseProxy, PartitionKey
+from azure.cosmos import ContainerProxy, DatabaseProxy, PartitionKey
 from azure.cosmos import exceptions as errors
 
 DEFAULT_INCLUDED = [{"path": "/*"}]
@@ -106,21 +106,6 @@ def test_replace_with_a_bad_path_changes_nothing(database: DatabaseProxy) -> Non
         )
     assert raised.value.status_code == 400
     assert container.read()["indexingPolicy"] == before["indexingPolicy"]
-
-
-def test_database_and_container_names_up_to_255_characters(
-    client: CosmosClient, database: DatabaseProxy
-) -> None:
-    longest = "n" * 255
-    assert database.create_container(longest, PartitionKey("/pk")).read()["id"] == longest
-    for create in (
-        lambda: database.create_container("n" * 256, PartitionKey("/pk")),
-        lambda: client.create_database("d" * 256),
-    ):
-        with pytest.raises(errors.CosmosHttpResponseError) as raised:
-            create()
-        assert raised.value.status_code == 400
-        assert "less than '256' characters" in raised.value.message
 
 
 def test_quota_and_usage_headers_when_asked(database: DatabaseProxy) -> None:
