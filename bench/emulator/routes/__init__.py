@@ -81,9 +81,7 @@ def _docs_handler(call: Call) -> Handler | None:
         return None
     if call.flag("x-ms-cosmos-is-query-plan-request"):
         return feeds.query_plan
-    if call.flag("x-ms-documentdb-isquery") or (call.header("content-type") or "").startswith(
-        "application/query+json"
-    ):
+    if is_query(call):
         return feeds.query
     if call.flag("x-ms-cosmos-is-batch-request"):
         return items.batch
