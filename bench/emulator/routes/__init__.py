@@ -16,6 +16,7 @@ from bench.emulator.routes import (
     items,
     offers,
 )
+from bench.emulator.routes.resource_feeds import is_query
 
 if TYPE_CHECKING:
     from bench.emulator.gateway import Handler
@@ -35,10 +36,14 @@ _PARTITION_DELETE = {"POST": items.delete_partition}
 _CONFLICTS = {"GET": conflicts.list_all, "POST": conflicts.list_all}
 _CONFLICT = {"GET": conflicts.missing, "DELETE": conflicts.missing}
 _NOTHING: dict[str, Handler] = {}
+# `POST /dbs` and `POST /dbs/{db}/colls` create, unless they carry a query (by depth).
+_RESOURCE_QUERIES = {1: databases.query, 3: containers.query}
 
 
 def route(call: Call) -> Handler:
     handler = _table(call.segments).get(call.verb)
+    if handler in (databases.create, containers.create) and is_query(call):
+        handler = _RESOURCE_QUERIES[len(call.segments)]
     if handler is None and call.segments[-1:] == ["docs"] and len(call.segments) == 5:
         handler = _docs_handler(call)
     if handler is None:
@@ -88,9 +93,7 @@ def _docs_handler(call: Call) -> Handler | None:
         return None
     if call.flag("x-ms-cosmos-is-query-plan-request"):
         return feeds.query_plan
-    if call.flag("x-ms-documentdb-isquery") or (call.header("content-type") or "").startswith(
-        "application/query+json"
-    ):
+    if is_query(call):
         return feeds.query
     if call.flag("x-ms-cosmos-is-batch-request"):
         return items.batch
