@@ -68,7 +68,7 @@ class Gateway:
             if "%" in path:
                 segments = [unquote(s) for s in segments]
             resource_type, link = resource_type_and_link(segments)
-            self.authenticator.authenticate(
+            resource_token = self.authenticator.authenticate(
                 verb=verb,
                 resource_type=resource_type,
                 resource_link=link,
@@ -78,6 +78,8 @@ class Gateway:
                 hostname=host.rsplit(":", 1)[0] if not host.endswith("]") else host,
             )
             call = Call(verb, segments, headers, body, scheme, host, time.time())
+            if resource_token is not None:
+                self.authenticator.resource_tokens.authorize(resource_token, self.account, call)
             reply = route(call)(self, call)
         except CosmosError as error:
             reply = error_reply(error)
