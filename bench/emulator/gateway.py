@@ -75,7 +75,7 @@ class Gateway:
             if "%" in path:
                 segments = [unquote(s) for s in segments]
             resource_type, link = resource_type_and_link(segments)
-            self.authenticator.authenticate(
+            resource_token = self.authenticator.authenticate(
                 verb=verb,
                 resource_type=resource_type,
                 resource_link=link,
@@ -93,6 +93,8 @@ class Gateway:
                 else self.default_consistency
             )
             call = Call(verb, segments, headers, body, scheme, host, time.time(), level)
+            if resource_token is not None:
+                self.authenticator.resource_tokens.authorize(resource_token, self.account, call)
             reply = route(call)(self, call)
         except CosmosError as error:
             reply = error_reply(error)

@@ -11,7 +11,7 @@ import heapq
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.emulator import resources
 from bench.emulator.errors import CosmosError
@@ -27,6 +27,9 @@ from bench.emulator.throughput import (
     partitions_required,
     per_partition_rus,
 )
+
+if TYPE_CHECKING:
+    from bench.emulator.users import User
 
 DEFAULT_CONFLICT_RESOLUTION: dict[str, Any] = {
     "mode": "LastWriterWins",
@@ -262,6 +265,7 @@ class Database:
         self.burst = burst
         self.pool = SharedThroughputPool(throughput, burst=burst) if throughput else None
         self.containers: dict[str, Container] = {}
+        self.users: dict[str, User] = {}
         self.etag = resources.new_etag()
         self.ts = resources.now_ts()
 

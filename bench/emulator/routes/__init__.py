@@ -15,6 +15,7 @@ from bench.emulator.routes import (
     feeds,
     items,
     offers,
+    users,
 )
 from bench.emulator.routes.resource_feeds import is_query
 
@@ -35,6 +36,14 @@ _PARTITION_KEY_RANGES = {"GET": feeds.partition_key_ranges}
 _PARTITION_DELETE = {"POST": items.delete_partition}
 _CONFLICTS = {"GET": conflicts.list_all, "POST": conflicts.list_all}
 _CONFLICT = {"GET": conflicts.missing, "DELETE": conflicts.missing}
+_USERS = {"POST": users.post_user, "GET": users.list_users}
+_USER = {"GET": users.read_user, "PUT": users.replace_user, "DELETE": users.delete_user}
+_PERMISSIONS = {"POST": users.post_permission, "GET": users.list_permissions}
+_PERMISSION = {
+    "GET": users.read_permission,
+    "PUT": users.replace_permission,
+    "DELETE": users.delete_permission,
+}
 _NOTHING: dict[str, Handler] = {}
 # `POST /dbs` and `POST /dbs/{db}/colls` create, unless they carry a query (by depth).
 _RESOURCE_QUERIES = {1: databases.query, 3: containers.query}
@@ -66,6 +75,8 @@ def _table(segments: list[str]) -> dict[str, Handler]:
         return _NOTHING
     if depth <= 2:
         return _DATABASES if depth == 1 else _DATABASE
+    if segments[2] == "users":
+        return _user_table(segments)
     if segments[2] != "colls":
         return _NOTHING
     if depth <= 4:
@@ -80,6 +91,15 @@ def _table(segments: list[str]) -> dict[str, Handler]:
     if segments[4:] == ["operations", "partitionkeydelete"]:
         return _PARTITION_DELETE
     return _NOTHING
+
+
+def _user_table(segments: list[str]) -> dict[str, Handler]:
+    depth = len(segments)
+    if depth <= 4:
+        return _USERS if depth == 3 else _USER
+    if segments[4] != "permissions":
+        return _NOTHING
+    return {5: _PERMISSIONS, 6: _PERMISSION}.get(depth, _NOTHING)
 
 
 def _docs_handler(call: Call) -> Handler | None:
