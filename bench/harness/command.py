@@ -62,6 +62,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"allow --processes above the CPU count (up to {MAX_FORCED_PROCESSES})",
     )
     run.add_argument("--target", default="local", help=TARGET_HELP)
+    run.add_argument(
+        "--consistency",
+        metavar="LEVEL",
+        help="--target local only: the emulator account's default consistency, Strong, "
+        "BoundedStaleness, Session, ConsistentPrefix or Eventual (Session); Strong and "
+        "BoundedStaleness reads and queries cost 2x",
+    )
     run.add_argument("--out", type=Path, help="run directory (reports/<timestamp>-<name>)")
     run.set_defaults(handler=run_run)
 
@@ -155,7 +162,7 @@ def run_run(args: argparse.Namespace) -> int:
         out=args.out,
     )
     workload = load_workload(args.workload)
-    with target_for(args.target) as target:
+    with target_for(args.target, consistency=args.consistency) as target:
         run_dir = run_workload(workload, target, settings)
     print(f"run directory: {run_dir}")
     report = run_dir / "report.html"

@@ -28,8 +28,8 @@ from bench.rundata.schema import METADATA_KIND
 log = logging.getLogger(__name__)
 EVENT_NAME = "rubench_metadata"
 _SENT_AT = "rubench_sent_at"  # (wall clock, perf counter) in the pipeline context
-# What a request without an operation was for, from its resource path (first match wins)
 QUERY_PLAN_HEADER = "x-ms-cosmos-is-query-plan-request"
+# What a request without an operation was for, from its resource path (first match wins)
 _PURPOSES = (
     (re.compile(r"/pkranges/?$"), "partition key ranges"),
     (re.compile(r"/colls/[^/]+/?$"), "container read"),

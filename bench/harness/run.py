@@ -59,17 +59,30 @@ class RunSettings:
 
 
 @contextmanager
-def target_for(spec: str, *, partitions: int | None = None) -> Iterator[Target]:
-    """`local` starts rubench's emulator (as a process) for the duration; anything else
-    is resolved as `emulator` or an endpoint."""
+def target_for(
+    spec: str, *, partitions: int | None = None, consistency: str | None = None
+) -> Iterator[Target]:
+    """`local` starts rubench's emulator (as a process) for the duration, its account at
+    `consistency` (default Session); anything else is resolved as `emulator` or an
+    endpoint, whose account's consistency is set on the account, not here."""
     if spec != "local":
+        if consistency is not None:
+            raise RubenchError(
+                f"--consistency {consistency} needs --target local: the default consistency "
+                "of an account is set on the account itself"
+            )
         yield resolve_target(spec)
         return
     from bench.emulator import LocalEmulator
+    from bench.emulator.consistency import ConsistencyLevel, parse_level
 
+    try:
+        level = parse_level(consistency or ConsistencyLevel.SESSION)
+    except ValueError as error:
+        raise RubenchError(f"--consistency: {error}") from None
     options = {} if partitions is None else {"partitions": partitions}
-    with LocalEmulator(**options) as emulator:
-        yield Target("local", emulator.endpoint, emulator.key, "the local emulator")
+    with LocalEmulator(consistency=level, **options) as emulator:
+        yield Target("local", emulator.endpoint, emulator.key, "the local emulator", level.value)
 
 
 def default_run_dir(name: str) -> Path:

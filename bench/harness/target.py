@@ -24,6 +24,7 @@ from bench.errors import RubenchError
 OFFICIAL_EMULATOR = "https://localhost:8081"
 KEY_VARIABLE = "COSMOS_KEY"
 KIND_VARIABLE = "RUBENCH_TARGET_KIND"
+CONSISTENCY_VARIABLE = "RUBENCH_TARGET_CONSISTENCY"
 POOL_CONNECTIONS = 256
 
 
@@ -39,6 +40,7 @@ class Target:
     endpoint: str
     key: str | None = field(default=None, repr=False)  # None: Microsoft Entra ID
     key_source: str = ""  # where the key came from, for error messages: COSMOS_KEY, ...
+    consistency: str = ""  # the account's default level when rubench set it (local), else ""
 
     @property
     def host(self) -> str:
@@ -53,11 +55,16 @@ class Target:
 
     def metadata(self) -> dict[str, str]:
         """What run.json records about the target: never the key."""
-        return {"kind": self.kind, "host": self.host, "auth": "key" if self.key else "entra"}
+        recorded = {"kind": self.kind, "host": self.host, "auth": "key" if self.key else "entra"}
+        if self.consistency:
+            recorded["consistency"] = self.consistency
+        return recorded
 
     def child_environment(self) -> dict[str, str]:
         """Environment variables that hand this target to a Locust process."""
         env = {KIND_VARIABLE: self.kind}
+        if self.consistency:
+            env[CONSISTENCY_VARIABLE] = self.consistency
         if self.key:
             env[KEY_VARIABLE] = self.key
         return env
@@ -82,7 +89,8 @@ def resolve_target(spec: str) -> Target:
     kind = os.environ.get(KIND_VARIABLE) or _kind_of(parsed.hostname or "")
     if not key and kind in ("local", "emulator"):
         key, source = well_known_key(), "the well-known key"
-    return Target(kind, spec.rstrip("/"), key, source if key else "")
+    consistency = os.environ.get(CONSISTENCY_VARIABLE, "")
+    return Target(kind, spec.rstrip("/"), key, source if key else "", consistency)
 
 
 def check_account_key(key: str) -> None:
