@@ -11,3 +11,9 @@ class RunFailed(RubenchError):
     """The run happened (its directory is complete) but calls failed: exit 1, as Locust."""
 
     exit_code = 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt: every orderly stop path (Locust
+    stopped and waited for, the run directory finished, the local emulator stopped) then
+    serves both, and nothing is left running."""

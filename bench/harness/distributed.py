@@ -32,6 +32,7 @@ from bench.harness.rustats import RuStats
 
 REPORT_KEY = "rubench_ru"
 ROWS_KEY = "rubench_rows"
+RECORDED_KEY = "rubench_recorded"  # rows the worker recorded so far, written or shipped
 FLUSH_MESSAGE = "rubench_flush"
 ROWS_MESSAGE = "rubench_rows"
 RUN_DIR_MESSAGE = "rubench_run_dir"
@@ -84,6 +85,7 @@ def install_worker(environment: Environment, recorder: RequestRecorder, stats: R
 
     def report(data: dict[str, Any], **_: Any) -> None:
         data[REPORT_KEY] = stats.drain()
+        data[RECORDED_KEY] = recorder.recorded
         shipped = rows.shipment()
         if shipped:
             data[ROWS_KEY] = shipped
@@ -95,7 +97,12 @@ def install_worker(environment: Environment, recorder: RequestRecorder, stats: R
         environment.runner.stop()  # users finish the operation they are in (--stop-timeout)
         if not rows.ship:
             recorder.flush()
-        final = {"final": True, REPORT_KEY: stats.drain(), **(rows.shipment() or {})}
+        final = {
+            "final": True,
+            REPORT_KEY: stats.drain(),
+            RECORDED_KEY: recorder.recorded,
+            **(rows.shipment() or {}),
+        }
         environment.runner.send_message(ROWS_MESSAGE, final)
 
     environment.events.report_to_master.add_listener(report)
@@ -115,6 +122,12 @@ class MasterRows:
         self.stats = stats
         self.pending: set[str] = set()
         self.unaccounted: set[str] = set()
+        self.recorded_by_worker: dict[str, int] = {}
+
+    @property
+    def counted(self) -> int:
+        """Rows recorded by the master itself and, as they last reported, its workers."""
+        return self.recorder.recorded + sum(self.recorded_by_worker.values())
 
     def install(self, run: RunDirectory) -> None:
         events, runner = self.environment.events, self.environment.runner
@@ -132,13 +145,17 @@ class MasterRows:
             except Exception:  # keep the master alive; the loss shows in the row check
                 log.exception("rubench: writing a worker's request rows failed")
 
-    def on_report(self, data: dict[str, Any], **_: Any) -> None:
+    def on_report(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
+        if RECORDED_KEY in data:
+            self.recorded_by_worker[client_id] = data[RECORDED_KEY]
         if data.get(REPORT_KEY):
             self.stats.merge(data[REPORT_KEY])
         if data.get(ROWS_KEY):
             self.write(data[ROWS_KEY])
 
     def on_rows(self, environment: Environment, msg: Any, **_: Any) -> None:
+        if RECORDED_KEY in msg.data:
+            self.recorded_by_worker[msg.node_id] = msg.data[RECORDED_KEY]
         if msg.data.get(REPORT_KEY):
             self.stats.merge(msg.data[REPORT_KEY])
         self.write(msg.data)

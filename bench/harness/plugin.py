@@ -34,6 +34,7 @@ from locust.env import Environment
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
 from bench.harness.distributed import MasterRows, install_worker
+from bench.harness.metadata import metadata_event
 from bench.harness.provisioning import ContainerState, container_state
 from bench.harness.recorder import RequestRecorder
 from bench.harness.rundir import RunDirectory
@@ -98,6 +99,7 @@ def _install(environment: Environment, **_: Any) -> None:
     recorder = RequestRecorder(run_dir)
     environment.events.request.add_listener(recorder.on_request)
     environment.events.request.add_listener(_feed_ru_stats)
+    metadata_event(environment.events).add_listener(recorder.on_request)  # rows, not stats
     if isinstance(environment.runner, WorkerRunner):
         install_worker(environment, recorder, RU_STATS)
         return
@@ -161,7 +163,9 @@ def _container_state(environment: Environment, workload: Workload) -> ContainerS
     from bench.harness.user import process_database_and_container
 
     try:
-        database, container = process_database_and_container(environment.host, workload)
+        database, container = process_database_and_container(
+            environment.host, workload, environment.events
+        )
     except Exception as error:  # the users report an unreachable target themselves
         log.info("rubench: cannot read the container's offer: %s", error)
         return ContainerState.from_workload(workload.container.throughput)
@@ -251,18 +255,18 @@ def _finish(
     master: MasterRows | None,
 ) -> None:
     """Stop the test if it still runs, then the last rows, the last RU table, the container
-    as it is now, and the row check: the calls this process counted (on a master: its
-    workers reported) against the rows on disk."""
+    as it is now, and the row check: the rows recorded by this process (on a master: and
+    by its workers, as they reported) against the rows on disk."""
     runner = environment.runner
     if runner is not None and runner.state in (STATE_SPAWNING, STATE_RUNNING):
         runner.stop()  # Ctrl-C: Locust fires `quitting` before it stops the users
+    workload = workload_of(environment)
+    if run.phases and workload is not None:  # its requests are metadata rows: before close
+        run.record_container(_container_state(environment, workload), at_end=True)
     recorder.close()
     print_ru_table()
-    workload = workload_of(environment)
-    if run.phases and workload is not None:
-        run.record_container(_container_state(environment, workload), at_end=True)
     rows = {
-        "counted": RU_STATS.calls_seen,
+        "counted": master.counted if master else recorder.recorded,
         "in_directory": part_rows(run.path),
         "workers_unaccounted": sorted(master.unaccounted) if master else [],
     }

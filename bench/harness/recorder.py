@@ -46,6 +46,7 @@ class RequestRecorder:
         self.flush_seconds = flush_seconds
         self.max_rows = max_rows
         self.rows: list[CallRecord] = []
+        self.recorded = 0  # rows this process recorded (written or shipped): the row check
         self.written = 0
         self._parts: dict[str, int] = {}  # next part number per file stem
         self._lock = threading.Lock()
@@ -58,6 +59,7 @@ class RequestRecorder:
         if record is None:
             return
         self.rows.append(record)
+        self.recorded += 1
         if len(self.rows) >= self.max_rows:
             self.flush()
 

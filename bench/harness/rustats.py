@@ -85,14 +85,12 @@ class RuStats:
     def __init__(self) -> None:
         self.entries: dict[str, RuEntry] = {}
         self.started = time.time()
-        self.calls_seen = 0  # every call added or merged, never reset: checks the rows
 
     def reset(self) -> None:
         self.entries = {}
         self.started = time.time()
 
     def add(self, record: CallRecord) -> None:
-        self.calls_seen += 1
         self._entry(record.operation).add(record)
 
     def drain(self) -> dict[str, Any]:
@@ -103,7 +101,6 @@ class RuStats:
 
     def merge(self, payload: dict[str, Any]) -> None:
         for name, data in payload.items():
-            self.calls_seen += data["count"]
             self._entry(name).merge(data)
 
     def _entry(self, name: str) -> RuEntry:

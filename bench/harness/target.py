@@ -14,6 +14,8 @@ file to trust, no TLS verification (loopback test servers only), endpoint discov
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import os
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from bench.errors import RubenchError
 OFFICIAL_EMULATOR = "https://localhost:8081"
 KEY_VARIABLE = "COSMOS_KEY"
 KIND_VARIABLE = "RUBENCH_TARGET_KIND"
+CONSISTENCY_VARIABLE = "RUBENCH_TARGET_CONSISTENCY"
 CA_FILE_VARIABLE = "RUBENCH_CA_FILE"
 INSECURE_VARIABLE = "RUBENCH_INSECURE"
 DISCOVERY_VARIABLE = "RUBENCH_ENDPOINT_DISCOVERY"
@@ -98,6 +101,7 @@ class Target:
     endpoint: str
     key: str | None = field(default=None, repr=False)  # None: Microsoft Entra ID
     key_source: str = ""  # where the key came from, for error messages: COSMOS_KEY, ...
+    consistency: str = ""  # the account's default level when rubench set it (local), else ""
     connection: Connection = field(default_factory=Connection)
 
     @property
@@ -114,11 +118,16 @@ class Target:
     def metadata(self) -> dict[str, Any]:
         """What run.json records about the target: never the key."""
         auth = "key" if self.key else "entra"
-        return {"kind": self.kind, "host": self.host, "auth": auth, **self.connection.metadata()}
+        recorded = {"kind": self.kind, "host": self.host, "auth": auth}
+        if self.consistency:
+            recorded["consistency"] = self.consistency
+        return {**recorded, **self.connection.metadata()}
 
     def child_environment(self) -> dict[str, str]:
         """Environment variables that hand this target to a Locust process."""
         env = {KIND_VARIABLE: self.kind, **self.connection.environment()}
+        if self.consistency:
+            env[CONSISTENCY_VARIABLE] = self.consistency
         if self.key:
             env[KEY_VARIABLE] = self.key
         return env
@@ -131,12 +140,11 @@ def resolve_target(spec: str, connection: Connection | None = None) -> Target:
     if spec == "emulator":
         connection.check(OFFICIAL_EMULATOR)
         if os.environ.get(KEY_VARIABLE):
-            return Target(
-                "emulator", OFFICIAL_EMULATOR, os.environ[KEY_VARIABLE], KEY_VARIABLE, connection
-            )
-        return Target(
-            "emulator", OFFICIAL_EMULATOR, well_known_key(), "the well-known key", connection
-        )
+            check_account_key(os.environ[KEY_VARIABLE])
+            key, source = os.environ[KEY_VARIABLE], KEY_VARIABLE
+        else:
+            key, source = well_known_key(), "the well-known key"
+        return Target("emulator", OFFICIAL_EMULATOR, key, source, connection=connection)
     parsed = urlparse(spec)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise RubenchError(
@@ -145,10 +153,28 @@ def resolve_target(spec: str, connection: Connection | None = None) -> Target:
         )
     connection.check(spec)
     key, source = os.environ.get(KEY_VARIABLE), KEY_VARIABLE
+    if key:
+        check_account_key(key)
     kind = os.environ.get(KIND_VARIABLE) or _kind_of(parsed.hostname or "")
     if not key and kind in ("local", "emulator"):
         key, source = well_known_key(), "the well-known key"
-    return Target(kind, spec.rstrip("/"), key, source if key else "", connection)
+    consistency = os.environ.get(CONSISTENCY_VARIABLE, "")
+    return Target(
+        kind, spec.rstrip("/"), key, source if key else "", consistency, connection=connection
+    )
+
+
+def check_account_key(key: str) -> None:
+    """An account key is base64 (the SDK signs every request with its decoded bytes and
+    would fail on the first one with a traceback); the message never shows the key."""
+    try:
+        base64.b64decode(key.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise RubenchError(
+            f"{KEY_VARIABLE} is not an account key: expected base64 text (the primary or "
+            "secondary key from the portal or `az cosmosdb keys list`), or unset it to sign "
+            "in with Microsoft Entra ID"
+        ) from None
 
 
 def _kind_of(hostname: str) -> str:

@@ -25,8 +25,11 @@ from typing import Any, ClassVar
 
 import gevent
 from locust import User, constant
+from locust.event import Events
 
+from bench.harness.connect import first_line
 from bench.harness.instrumented import InstrumentedCalls
+from bench.harness.metadata import MetadataObserver
 from bench.harness.operations import Operations
 from bench.harness.target import resolve_target, sync_client
 from bench.harness.workload import OperationSpec, Workload
@@ -39,18 +42,22 @@ _containers_lock = threading.Lock()  # a gevent lock once Locust has monkey-patc
 _user_numbers = itertools.count()
 
 
-def process_container(host: str | None, workload: Workload) -> Any:
-    """This process's ContainerProxy for the workload's container (one client per process)."""
-    return process_database_and_container(host, workload)[1]
+def process_container(host: str | None, workload: Workload, events: Events) -> Any:
+    """This process's ContainerProxy for the workload's container (one client per process);
+    the SDK's own requests through it become metadata rows (bench.harness.metadata)."""
+    return process_database_and_container(host, workload, events)[1]
 
 
-def process_database_and_container(host: str | None, workload: Workload) -> tuple[Any, Any]:
+def process_database_and_container(
+    host: str | None, workload: Workload, events: Events
+) -> tuple[Any, Any]:
     """This process's DatabaseProxy and ContainerProxy (one client per process)."""
     spec = workload.container
     key = (host or "", spec.database, spec.container)
     with _containers_lock:
         if key not in _containers:
-            client = sync_client(resolve_target(host or "emulator"))
+            hooks = MetadataObserver(events).client_hooks()
+            client = sync_client(resolve_target(host or "emulator"), **hooks)
             database = client.get_database_client(spec.database)
             container = database.get_container_client(spec.container)
             container.read()  # fail early (and once) when the container has not been seeded
@@ -82,9 +89,9 @@ class CosmosUser(User):
 
     def on_start(self) -> None:
         try:
-            container = process_container(self.host, self.workload)
+            container = process_container(self.host, self.workload, self.environment.events)
         except Exception as error:
-            log.error("cannot reach the workload's container: %s", _first_line(error))
+            log.error("cannot reach the workload's container: %s", first_line(error))
             self.environment.process_exit_code = 2
             self.environment.runner.quit()
             raise
@@ -118,8 +125,3 @@ def workload_user(
     if wait_time is not None:
         attributes["wait_time"] = wait_time
     return type(name, (CosmosUser,), attributes)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__

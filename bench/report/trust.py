@@ -66,7 +66,8 @@ def row_check_warnings(run: Run) -> list[Finding]:
     if not isinstance(check, dict) or not isinstance(check.get("counted"), int):
         return []
     warnings = []
-    found = len(run.requests) + run.warmup_rows
+    metadata = 0 if run.metadata is None else len(run.metadata)
+    found = len(run.requests) + metadata + run.warmup_rows
     if found != check["counted"]:
         warnings.append(
             Finding(
@@ -184,10 +185,12 @@ def _status_warnings(run: Run, summary: dict[str, Any]) -> list[Finding]:
     warnings = []
     status = run.info.get("status")
     if status and status != "completed":
+        reason = run.info.get("status_reason")
+        marked = f"{status} ({reason})" if reason else status
         warnings.append(
             Finding(
                 "status",
-                f"The run is marked {status}: its figures cover "
+                f"The run is marked {marked}: its figures cover "
                 f"{duration(summary['window']['duration_s'])} and may stop mid-way",
                 WARNING,
             )
