@@ -19,6 +19,7 @@ class Call:
     scheme: str
     host: str  # the Host header, as the client sent it
     now: float
+    by_rid: bool = False  # the path names resources by `_rid`, not by id
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)

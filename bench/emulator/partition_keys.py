@@ -31,6 +31,11 @@ class LogicalKey(NamedTuple):
     def of(cls, components: Sequence[Any]) -> LogicalKey:
         return cls(tuple(components), canonical(components))
 
+    def wire_components(self) -> list[Any]:
+        """The components as the SDK writes them (`{}` for "no value"): what the query
+        engine takes as a partition-key scope."""
+        return [_normal(c) for c in self.components]
+
 
 @dataclass(frozen=True)
 class PartitionKeyDefinition:
@@ -150,10 +155,15 @@ def parse_header(value: str) -> LogicalKey:
     return LogicalKey.of(components)
 
 
+# Sub-status of every "wrong partition key" answer (the SDK's SubStatusCodes.PARTITION_KEY_MISMATCH).
+PARTITION_KEY_MISMATCH = 1001
+
+
 def check_matches(header: LogicalKey, document: LogicalKey) -> None:
     if header.canonical != document.canonical:
         raise CosmosError(
             400,
             "PartitionKey extracted from document doesn't match the one specified in the header. "
             f"Learn more: {WRONG_PK_HELP}",
+            substatus=PARTITION_KEY_MISMATCH,
         )

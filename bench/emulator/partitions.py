@@ -70,6 +70,7 @@ class PhysicalPartition:
         self.encoded: dict[Any, bytes] = {}
         self.epks: dict[Any, str] = {}
         self.terms: dict[Any, int] = {}  # index terms each document wrote (deletes charge them)
+        self.rids: dict[str, Any] = {}  # `_rid` -> storage key, for rid-based links
         self.index = index
         self.budget = budget
         self.lsn = 1
@@ -83,7 +84,9 @@ class PhysicalPartition:
         old = self.documents.get(key)
         if old is not None:
             self.index.remove(key, old)
+            self._forget_rid(old["_rid"], key)
         self.documents[key] = document
+        self.rids[document["_rid"]] = key
         self.encoded[key] = encoded
         self.epks[key] = epk
         self.lsn += 1
@@ -96,9 +99,15 @@ class PhysicalPartition:
             del self.encoded[key]
             del self.epks[key]
             del self.terms[key]
+            self._forget_rid(document["_rid"], key)
             self.index.remove(key, document)
             self.lsn += 1
         return document
+
+    def _forget_rid(self, rid: str, key: Any) -> None:
+        """Drop `rid` unless it now names another key (a replace that changed the id)."""
+        if self.rids.get(rid) == key:
+            del self.rids[rid]
 
     def rebuild_index(self, index: PartitionIndex) -> None:
         self.index = index
@@ -197,6 +206,7 @@ class PartitionMap:
             child.encoded[key] = parent.encoded[key]
             child.epks[key] = epk
             child.terms[key] = child.index.insert(key, document)
+            child.rids[document["_rid"]] = key
         position = self.partitions.index(parent)
         self.partitions[position : position + 1] = children
         self._reindex()
