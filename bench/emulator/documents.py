@@ -39,8 +39,8 @@ def encode(document: Mapping[str, Any]) -> bytes:
 
 
 def parse_document(raw: bytes) -> dict[str, Any]:
-    """The item a create/upsert/replace sent. The size limit holds for the body as sent (an
-    SDK that escapes non-ASCII as \\uXXXX can exceed it with an item that would be stored smaller)."""
+    """The item a create/upsert/replace sent. The size limit holds for the body as sent:
+    an SDK that escapes non-ASCII as \\uXXXX can exceed it with an item stored smaller."""
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise CosmosError(413, "Request size is too large.")
     try:

@@ -155,7 +155,7 @@ def parse_header(value: str) -> LogicalKey:
     return LogicalKey.of(components)
 
 
-# Sub-status of every "wrong partition key" answer (the SDK's SubStatusCodes.PARTITION_KEY_MISMATCH).
+# Sub-status of "wrong partition key" answers (the SDK's SubStatusCodes.PARTITION_KEY_MISMATCH).
 PARTITION_KEY_MISMATCH = 1001
 
 

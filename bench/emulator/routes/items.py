@@ -104,10 +104,9 @@ def read(gateway: Gateway, call: Call) -> Reply:
     if_none_match = call.header("if-none-match")
 
     def work() -> Reply:
+        item_id = _item_id(call, at)
         return _reply(
-            documents.read(
-                at, _item_id(call, at), if_none_match=if_none_match, strong=call.strong, now=call.now
-            )
+            documents.read(at, item_id, if_none_match=if_none_match, strong=call.strong, now=call.now)
         )
 
     return _run(gateway, call, at, "Read", work)
