@@ -105,9 +105,10 @@ def read(gateway: Gateway, call: Call) -> Reply:
 
     def work() -> Reply:
         item_id = _item_id(call, at)
-        return _reply(
-            documents.read(at, item_id, if_none_match=if_none_match, strong=call.strong, now=call.now)
+        outcome = documents.read(
+            at, item_id, if_none_match=if_none_match, strong=call.strong, now=call.now
         )
+        return _reply(outcome)
 
     return _run(gateway, call, at, "Read", work)
 
@@ -147,9 +148,7 @@ def delete(gateway: Gateway, call: Call) -> Reply:
 
     def work() -> Reply:
         return _reply(
-            documents.delete(
-                at, _item_id(call, at), if_match=call.header("if-match"), now=call.now
-            )
+            documents.delete(at, _item_id(call, at), if_match=call.header("if-match"), now=call.now)
         )
 
     return _run(gateway, call, at, "Delete", work)
