@@ -17,6 +17,7 @@ from bench.emulator import resources
 from bench.emulator.errors import CosmosError
 from bench.emulator.partition_keys import LogicalKey, PartitionKeyDefinition
 from bench.emulator.partitions import PartitionMap, PhysicalPartition
+from bench.emulator.query import computed
 from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.throughput import (
     PartitionBudget,
@@ -119,11 +120,17 @@ class Container:
             )
         if not isinstance(properties["indexingPolicy"], Mapping):
             raise CosmosError(400, "The container's 'indexingPolicy' must be an object.")
+        computed.validate(properties.get("computedProperties"))
         return properties
 
     @property
     def default_ttl(self) -> int | None:
         return self.properties.get("defaultTtl")
+
+    @property
+    def computed_properties(self) -> list[dict[str, str]]:
+        """`[{name, query}]`: evaluated by queries, never stored (see `query/computed.py`)."""
+        return self.properties.get("computedProperties") or []
 
     @property
     def indexing_policy(self) -> Mapping[str, Any]:

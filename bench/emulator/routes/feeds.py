@@ -135,6 +135,7 @@ def _execute(
         visible=(lambda document: not container.is_expired(document, call.now))
         if container.default_ttl is not None
         else None,
+        computed_properties=container.computed_properties,
     )
     headers = {}
     if call.flag("x-ms-documentdb-populatequerymetrics"):
