@@ -228,3 +228,33 @@ def test_invalid_computed_properties_are_rejected_at_create_and_replace(
         database.replace_container(container, PartitionKey("/pk"), computed_properties=definitions)
     assert raised.value.status_code == 400
     assert "computedProperties" not in container.read()
+
+
+def test_quoted_partition_key_path_segments_may_hold_slashes(
+    database: DatabaseProxy, new_name
+) -> None:
+    paths = ['/"first level\' 1"/"le/vel2"', "/'second level\" 1'/'le/vel2'"]
+    container = database.create_container(new_name("q"), PartitionKey(paths, kind="MultiHash"))
+    doc = {"id": "1", "first level' 1": {"le/vel2": "v1"}, 'second level" 1': {"le/vel2": "v2"}}
+    container.create_item(doc)  # the SDK extracts ["v1","v2"]; the emulator must agree
+    assert container.read_item("1", ["v1", "v2"])["id"] == "1"
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        database.create_container(new_name("q"), PartitionKey('/"unclosed'))
+    assert raised.value.status_code == 400 and '/"unclosed' in raised.value.message
+
+
+def test_database_and_container_names_are_limited_to_254_characters(
+    client, database: DatabaseProxy, container: ContainerProxy
+) -> None:
+    long_name = "n" * 255
+    for create in (
+        client.create_database,
+        lambda name: database.create_container(name, PartitionKey("/pk")),
+    ):
+        with pytest.raises(errors.CosmosHttpResponseError) as raised:
+            create(long_name)
+        assert "less than '255' characters." in raised.value.message
+    container.create_item({"id": long_name, "pk": "a"})  # item ids may be up to 1023 bytes
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.create_item({"id": "i" * 1024, "pk": "a"})
+    assert "less than '1024' characters." in raised.value.message
