@@ -4,6 +4,7 @@ computed properties, and the service's answers to wrong keys."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from email.utils import formatdate
 
@@ -11,6 +12,7 @@ import pytest
 from azure.core import MatchConditions
 from azure.cosmos import ContainerProxy, DatabaseProxy, PartitionKey
 from azure.cosmos import exceptions as errors
+from azure.cosmos.aio import CosmosClient as AsyncCosmosClient
 from azure.cosmos.partition_key import NonePartitionKeyValue
 
 from bench.emulator import LocalEmulator
@@ -36,6 +38,23 @@ def test_items_addressed_by_their_self_link(container: ContainerProxy) -> None:
         container.read_item(item=doc, partition_key="a")
 
 
+def test_async_sdk_self_links_and_no_response(
+    emulator: LocalEmulator, container: ContainerProxy
+) -> None:
+    async def scenario() -> None:
+        async with AsyncCosmosClient(emulator.endpoint, emulator.key) as client:
+            proxy = client.get_database_client(container.container_link.split("/")[1])
+            items = proxy.get_container_client(container.id)
+            doc = await items.create_item({"id": "1", "pk": "a"})
+            assert (await items.read_item(item=doc, partition_key="a"))["id"] == "1"
+            body = {"id": "2", "pk": "a"}
+            assert await items.replace_item(item=doc, body=body, no_response=True) == {}
+            await items.delete_item(item=doc, partition_key="a")  # the rid now names item "2"
+            assert [i["id"] async for i in items.read_all_items()] == []
+
+    asyncio.run(scenario())
+
+
 def test_database_and_container_read_by_rid_link(
     emulator: LocalEmulator, container: ContainerProxy
 ) -> None:
@@ -50,6 +69,15 @@ def test_database_and_container_read_by_rid_link(
     )  # fmt: skip
     assert answer.status == 200, answer.body
     assert answer.json()["id"] == container.id
+
+    authorization = master_key_header(emulator.key, "POST", "docs", rid.lower(), date)
+    created = send(
+        emulator.endpoint, emulator.key, "POST", f"{properties['_self']}docs",
+        b'{"id": "by-rid", "pk": "a"}', {"x-ms-documentdb-partitionkey": '["a"]'},
+        date=date, authorization=authorization,
+    )  # fmt: skip
+    assert created.status == 201, created.body
+    assert container.read_item("by-rid", "a")["_rid"] == created.json()["_rid"]
 
 
 def test_replace_with_another_id_renames_the_item(container: ContainerProxy) -> None:
