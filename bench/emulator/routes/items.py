@@ -61,13 +61,18 @@ def _run(
     return gateway.on_partitions(call, at.container, [at.partition], operation, work)
 
 
-def _reply(outcome: documents.Outcome, call: Call | None = None) -> Reply:
-    """The answer to a point operation; a write sent with `Prefer: return=minimal`
-    (the SDK's `no_response=True`) gets no body, as on the service."""
+def _reply(outcome: documents.Outcome) -> Reply:
     headers = {"etag": outcome.etag} if outcome.etag else {}
-    minimal = call is not None and (call.header("prefer") or "").lower() == "return=minimal"
-    body = b"" if minimal else outcome.body or b""
-    return Reply(outcome.status, body, headers, outcome.charge)
+    return Reply(outcome.status, outcome.body or b"", headers, outcome.charge)
+
+
+def _write_reply(outcome: documents.Outcome, call: Call) -> Reply:
+    """The answer to a write; one sent with `Prefer: return=minimal` (the SDK's
+    `no_response=True`) gets no body, as on the service (the charge is the same)."""
+    reply = _reply(outcome)
+    if (call.header("prefer") or "").lower() == "return=minimal":
+        reply.body = b""
+    return reply
 
 
 def _item_id(call: Call, at: Placement) -> str:
@@ -92,9 +97,8 @@ def create(gateway: Gateway, call: Call) -> Reply:
     if_match = call.header("if-match")
 
     def work() -> Reply:
-        return _reply(
-            documents.create(at, document, upsert=upsert, if_match=if_match, now=call.now), call
-        )
+        outcome = documents.create(at, document, upsert=upsert, if_match=if_match, now=call.now)
+        return _write_reply(outcome, call)
 
     return _run(gateway, call, at, "Upsert" if upsert else "Create", work)
 
@@ -118,12 +122,10 @@ def replace(gateway: Gateway, call: Call) -> Reply:
     document = documents.parse_document(call.body)
 
     def work() -> Reply:
-        return _reply(
-            documents.replace(
-                at, _item_id(call, at), document, if_match=call.header("if-match"), now=call.now
-            ),
-            call,
+        outcome = documents.replace(
+            at, _item_id(call, at), document, if_match=call.header("if-match"), now=call.now
         )
+        return _write_reply(outcome, call)
 
     return _run(gateway, call, at, "Replace", work)
 
@@ -133,12 +135,10 @@ def patch(gateway: Gateway, call: Call) -> Reply:
     request = PatchRequest.from_body(call.json(), at.container.partition_key.paths)
 
     def work() -> Reply:
-        return _reply(
-            documents.patch(
-                at, _item_id(call, at), request, if_match=call.header("if-match"), now=call.now
-            ),
-            call,
+        outcome = documents.patch(
+            at, _item_id(call, at), request, if_match=call.header("if-match"), now=call.now
         )
+        return _write_reply(outcome, call)
 
     return _run(gateway, call, at, "Patch", work)
 
