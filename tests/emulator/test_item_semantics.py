@@ -286,3 +286,16 @@ def test_database_and_container_names_are_limited_to_254_characters(
     with pytest.raises(errors.CosmosHttpResponseError) as raised:
         container.create_item({"id": "i" * 1024, "pk": "a"})
     assert "less than '1024' characters." in raised.value.message
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_feed_range_of_a_key_finds_its_items(
+    database: DatabaseProxy, new_name, version: int
+) -> None:
+    container = database.create_container(new_name("fr"), PartitionKey("/pk", version=version))
+    container.create_item({"id": "keyless"})
+    container.create_item({"id": "keyed", "pk": "a"})
+    for key, expected in ((NonePartitionKeyValue, "keyless"), ("a", "keyed")):
+        feed_range = container.feed_range_from_partition_key(key)
+        found = container.query_items("SELECT * FROM c", feed_range=feed_range)
+        assert [d["id"] for d in found] == [expected]
