@@ -94,6 +94,13 @@ def check_ttl(document: Mapping[str, Any]) -> None:
         )
 
 
+def check_writable(at: Placement, document: Mapping[str, Any]) -> None:
+    """What the service checks before it looks the item up (so these are 400, not 404/409):
+    the document's partition key agrees with the request's, its `ttl` is valid."""
+    check_matches(at.pk, at.container.partition_key.extract(document))
+    check_ttl(document)
+
+
 def _stamp(at: Placement, document: dict[str, Any], rid: str | None) -> bytes:
     """Add system properties (in the service's order, after the user's) and encode."""
     for name in SYSTEM_PROPERTIES:
@@ -119,8 +126,7 @@ def write(
     status: int,
 ) -> Outcome:
     """Stamp, size-check and store `document` (replacing `previous` when given)."""
-    check_matches(at.pk, at.container.partition_key.extract(document))
-    check_ttl(document)
+    check_writable(at, document)
     encoded = _stamp(at, document, previous["_rid"] if previous is not None else None)
     key = at.key(document["id"])
     indexed = at.partition.put(key, document, encoded, at.epk)
@@ -132,7 +138,7 @@ def write(
 def create(
     at: Placement, document: dict[str, Any], *, upsert: bool, if_match: str | None, now: float
 ) -> Outcome:
-    check_matches(at.pk, at.container.partition_key.extract(document))  # before the lookup
+    check_writable(at, document)
     current = visible(at, at.key(document["id"]), now)
     if current is not None and not upsert:
         raise CosmosError(409, "Entity with the specified id already exists in the system.")
@@ -160,7 +166,7 @@ def replace(
 ) -> Outcome:
     """Replace item `item_id` with `document`; a different `id` in the body renames the item
     (it keeps its `_rid`; 409 if the new id is taken), as on the service."""
-    check_matches(at.pk, at.container.partition_key.extract(document))  # before the lookup
+    check_writable(at, document)
     current = existing(at, item_id, if_match, now)
     new_id = document["id"]
     if new_id == item_id:

@@ -185,6 +185,17 @@ def test_partition_key_mismatch_is_400_1001_before_the_item_is_looked_up(
         assert "Partition key" in raised.value.message or "PartitionKey" in raised.value.message
 
 
+def test_invalid_ttl_is_400_before_conflict_or_not_found(container: ContainerProxy) -> None:
+    container.create_item({"id": "1", "pk": "a"})
+    for write in (
+        lambda: container.create_item({"id": "1", "pk": "a", "ttl": 0}),  # id taken
+        lambda: container.replace_item("missing", {"id": "missing", "pk": "a", "ttl": 0}),
+    ):
+        with pytest.raises(errors.CosmosHttpResponseError) as raised:
+            write()
+        assert raised.value.status_code == 400
+
+
 def test_batch_error_texts(container: ContainerProxy) -> None:
     with pytest.raises(errors.CosmosHttpResponseError) as raised:
         container.execute_item_batch([], partition_key="a")
