@@ -10,7 +10,7 @@ query's root alias becomes the definition's expression over that alias.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bench.emulator.errors import CosmosError
@@ -126,7 +126,8 @@ def _rewrite(node: Any, root: str, by_name: Mapping[str, ast.Expr]) -> Any:
     return _map_children(node, lambda child: _rewrite(child, root, by_name))
 
 
-def _map_children(node: Any, change: Any) -> Any:
+def _map_children(node: Any, change: Callable[[Any], Any]) -> Any:
+    """`node` with `change` applied to each child (a new node only where something changed)."""
     if isinstance(node, tuple):
         return tuple(change(child) for child in node)
     if not dataclasses.is_dataclass(node) or isinstance(node, type):
