@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
 from email.utils import formatdate
 from http import HTTPStatus
 
@@ -20,8 +21,8 @@ import httptools
 
 from bench.emulator.replies import Reply, dumps
 
-# (verb, raw path, lower-cased headers, body, scheme, Host header) -> reply
-RequestHandler = Callable[[str, str, Mapping[str, str], bytes, str, str], Reply]
+# (verb, raw path, lower-cased headers, body, scheme, Host header) -> reply, now or later
+RequestHandler = Callable[[str, str, Mapping[str, str], bytes, str, str], Reply | Awaitable[Reply]]
 
 MAX_BODY_BYTES = 16 * 1024 * 1024  # above every service limit (2 MB items, 2 MB batches)
 _NO_BODY_STATUSES = (204, 304)
@@ -77,6 +78,7 @@ class HttpProtocol(asyncio.Protocol):
         self._headers: dict[str, str] = {}
         self._body: list[bytes] = []
         self._body_size = 0
+        self._pending: deque[tuple[asyncio.Future[Reply] | Reply, bool]] = deque()
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -129,7 +131,7 @@ class HttpProtocol(asyncio.Protocol):
         if self._body_size > MAX_BODY_BYTES:
             self._refuse(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
             return
-        reply = self._handler(
+        answer = self._handler(
             self._parser.get_method().decode("ascii"),
             self._url.decode("utf-8", "surrogateescape"),
             self._headers,
@@ -137,6 +139,32 @@ class HttpProtocol(asyncio.Protocol):
             self._scheme,
             self._headers.get("host", ""),
         )
+        if isinstance(answer, Reply) and not self._pending:
+            self._send(answer, keep_alive)
+            return
+        # Long work answers later; replies leave in request order (pipelining).
+        pending = asyncio.ensure_future(answer) if not isinstance(answer, Reply) else None
+        self._pending.append((pending or answer, keep_alive))
+        if pending is not None:
+            pending.add_done_callback(lambda _: self._flush())
+        else:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Send the replies that are ready, in order, up to the first one still running."""
+        while self._pending:
+            answer, keep_alive = self._pending[0]
+            if isinstance(answer, asyncio.Future):
+                if not answer.done():
+                    return
+                answer = answer.result()
+            self._pending.popleft()
+            self._send(answer, keep_alive)
+
+    def _send(self, reply: Reply, keep_alive: bool) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
         transport.write(frame(reply, keep_alive))
         if not keep_alive:
             transport.close()

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from bench.emulator.query import ast
 from bench.emulator.query.aggregates import AGGREGATES
@@ -25,8 +24,10 @@ from bench.emulator.query.errors import (
     query_error,
 )
 from bench.emulator.query.functions import FUNCTIONS
-from bench.emulator.query.operators import BINARY, UNARY, between, in_list, like_regex
+from bench.emulator.query.like import LikePattern
+from bench.emulator.query.operators import BINARY, UNARY, between, in_list
 from bench.emulator.query.values import UNDEFINED, hashable_key, is_number, sort_key
+from bench.emulator.slicing import checkpoint
 
 CTX = "\x00ctx"
 ROOT = "\x00root"
@@ -34,6 +35,7 @@ GROUP = "\x00group"
 SUBQUERY_RESULTS = "\x00subquery-results"  # a FROM subquery's results, computed beforehand
 
 Row = dict[str, Any]
+T = TypeVar("T")
 Compiled = Callable[[Row], Any]
 
 
@@ -93,11 +95,12 @@ class CompiledQuery:
         """The rows of the outermost query, one container document at a time."""
         if self.source_is_container and not self.joins:
             alias = self.source_alias
-            return ({CTX: context, ROOT: d, alias: d} for d in documents)  # type: ignore[misc]
-        return (row for d in documents for row in self.rows({CTX: context, ROOT: d}))
+            return ({CTX: context, ROOT: d, alias: d} for d in _paced(documents))  # type: ignore[misc]
+        return (row for d in _paced(documents) for row in self.rows({CTX: context, ROOT: d}))
 
     def _joined(self, row: Row, position: int) -> Iterator[Row]:
         if position == len(self.joins):
+            checkpoint()
             yield row
             return
         alias, source = self.joins[position]
@@ -128,7 +131,7 @@ class CompiledQuery:
             take = top if take is None else min(take, top)
         if self.order_by and not presorted:
             units = self._sorted(units)
-        values = (v for v in map(self.projection, units) if v is not UNDEFINED)
+        values = (v for v in map(self.projection, _paced(units)) if v is not UNDEFINED)
         if self.distinct:
             values = _unique(values)
         stop = None if take is None else (skip or 0) + take
@@ -156,6 +159,13 @@ class CompiledQuery:
             descending = self.order_by[position][1]
             keyed.sort(key=lambda pair, p=position: pair[0][p], reverse=descending)
         return [unit for _, unit in keyed]
+
+
+def _paced(items: Iterable[T]) -> Iterator[T]:
+    """`items`, pausing the sliced execution (if any) when its time slice is spent."""
+    for item in items:
+        checkpoint()
+        yield item
 
 
 def _count(expr: Compiled | None, row: Row, clause: str) -> int | None:
@@ -405,7 +415,7 @@ class Compiler:
         value = self.expr(node.value, scope, aggregate)
         pattern = self.expr(node.pattern, scope, aggregate)
         escape = self.expr(node.escape, scope, aggregate) if node.escape else (lambda row: None)
-        cache: dict[tuple[str, str | None], re.Pattern[str]] = {}
+        cache: dict[tuple[str, str | None], LikePattern] = {}
 
         def test(row: Row) -> Any:
             text, pat, esc = value(row), pattern(row), escape(row)
@@ -413,10 +423,10 @@ class Compiler:
                 return UNDEFINED
             if esc is not None and not (isinstance(esc, str) and len(esc) == 1):
                 return UNDEFINED
-            regex = cache.get((pat, esc))
-            if regex is None:
-                regex = cache[(pat, esc)] = like_regex(pat, esc)
-            return regex.fullmatch(text) is not None
+            matcher = cache.get((pat, esc))
+            if matcher is None:
+                matcher = cache[(pat, esc)] = LikePattern(pat, esc)
+            return matcher.matches(text)
 
         return _negated(test) if node.negated else test
 
