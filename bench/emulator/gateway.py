@@ -182,6 +182,8 @@ class Gateway:
         operation: str,
         reply: Reply,
     ) -> Reply:
+        # The ledger records what the header shows, to the cent.
+        reply.charge = round(reply.charge, 2)
         self._charge(call, container, partitions, operation, reply.charge, reply.status)
         self._partition_headers(reply.headers, container, partitions)
         return reply
