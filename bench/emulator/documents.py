@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bench.emulator import costs, resources
+from bench.emulator import costs, jsonin, resources
 from bench.emulator.costs import WriteKind
 from bench.emulator.errors import CosmosError
 from bench.emulator.partition_keys import check_matches
@@ -39,10 +39,7 @@ def encode(document: Mapping[str, Any]) -> bytes:
 
 
 def parse_document(raw: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise CosmosError(400, f"The request payload is invalid JSON: {error}.") from None
+    document = jsonin.loads(raw, "The request payload")
     check_resource_id(document)
     return document
 

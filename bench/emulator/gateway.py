@@ -66,6 +66,13 @@ class Gateway:
         input becomes a service error reply)."""
         activity_id = headers.get("x-ms-activity-id") or str(uuid.uuid4())
         try:
+            if not _echoable(activity_id):
+                activity_id = str(uuid.uuid4())
+                raise CosmosError(
+                    400,
+                    "The x-ms-activity-id header must be printable ASCII (a GUID); "
+                    "nothing was done.",
+                )
             path = raw_path.split("?", 1)[0]
             segments = [s for s in path.split("/") if s]
             if "%" in path:
@@ -78,7 +85,6 @@ class Gateway:
                 authorization=headers.get("authorization"),
                 date=headers.get("x-ms-date") or headers.get("date"),
                 scheme=scheme,
-                hostname=host.rsplit(":", 1)[0] if not host.endswith("]") else host,
             )
             call = Call(verb, segments, headers, body, scheme, host, time.time())
             answer = route(call)(self, call)
@@ -236,6 +242,11 @@ class Gateway:
             request_charge=METADATA_CHARGE,
             status=status,
         )
+
+
+def _echoable(value: str) -> bool:
+    """Whether a header value can go back out as sent (printable ASCII)."""
+    return value.isascii() and value.isprintable()
 
 
 def _failure_reply(error: Exception) -> Reply:
