@@ -3,6 +3,7 @@ clients never do (half-sent requests, pipelined work, bytes no SDK sends)."""
 
 from __future__ import annotations
 
+import http.client
 import socket
 from collections.abc import Callable, Iterator
 from email.utils import formatdate
@@ -55,3 +56,21 @@ def connect(emulator: LocalEmulator) -> Iterator[Callable[[], socket.socket]]:
     yield open_one
     for sock in opened:
         sock.close()
+
+
+def exchange(sock: socket.socket, data: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send one request on `sock`; its (status, headers, body)."""
+    sock.sendall(data)
+    response = http.client.HTTPResponse(sock)
+    response.begin()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+
+@pytest.fixture
+def send(request_bytes: RequestBytes, connect) -> Callable[..., tuple[int, dict[str, str], bytes]]:
+    """`send(verb, path, body, headers)` on a fresh connection: (status, headers, body)."""
+
+    def one(verb: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None):
+        return exchange(connect(), request_bytes(verb, path, body, headers))
+
+    return one

@@ -1,0 +1,167 @@
+"""No 500 for bad input, and nothing written when a request is refused: strict JSON (the
+service's 128-level nesting limit), headers checked before any write, batches all or
+nothing."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+
+import pytest
+from azure.cosmos import ContainerProxy
+from azure.cosmos.exceptions import CosmosResourceNotFoundError
+
+from bench.emulator.jsonin import MAX_NESTING_DEPTH
+
+
+def _nested(arrays: int) -> str:
+    return "[" * arrays + "1" + "]" * arrays
+
+
+def _document(item_id: str, value: str) -> bytes:
+    return f'{{"id": "{item_id}", "pk": "p", "v": {value}}}'.encode()
+
+
+DOCS = {"x-ms-documentdb-partitionkey": '["p"]', "content-type": "application/json"}
+BAD_VALUES = {
+    "nan": "NaN",
+    "infinity": "-Infinity",
+    "overflow": "1e400",
+    "lone-surrogate": '"\\ud800"',
+    "surrogate-key": '{"\\udc00": 1}',
+    "nested-1000": _nested(1000),
+    "nested-129": _nested(MAX_NESTING_DEPTH),  # inside the document object: 129 levels
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_VALUES))
+def test_a_document_the_service_rejects_is_a_400_and_not_stored(
+    container: ContainerProxy, send, name: str
+):
+    status, _, body = send(
+        "POST", container.container_link + "/docs", _document(name, BAD_VALUES[name]), DOCS
+    )
+    assert status == 400, body
+    with pytest.raises(CosmosResourceNotFoundError):
+        container.read_item(name, partition_key="p")
+
+
+def test_a_document_at_the_nesting_limit_is_stored_and_queryable(container: ContainerProxy, send):
+    status, _, body = send(
+        "POST", container.container_link + "/docs", _document("deep", _nested(MAX_NESTING_DEPTH - 1)), DOCS
+    )
+    assert status == 201, body
+    found = container.query_items(
+        "SELECT DISTINCT VALUE c.v FROM c ORDER BY c.id", partition_key="p"
+    )
+    assert len(list(found)) == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"x-ms-documentdb-partitionkey": _nested(1000)},
+        {"x-ms-documentdb-partitionkey": '["\\ud800"]'},
+    ],
+    ids=["nested-key", "surrogate-key"],
+)
+def test_a_bad_partition_key_header_is_a_400(container: ContainerProxy, send, headers):
+    status, _, body = send("GET", container.container_link + "/docs/x", b"", headers)
+    assert status == 400, body
+
+
+@pytest.mark.parametrize("value", [_nested(1000), "NaN", '"\\udfff"'])
+def test_bad_query_parameters_are_a_400(container: ContainerProxy, send, value: str):
+    query = (
+        '{"query": "SELECT * FROM c WHERE c.v = @v", '
+        f'"parameters": [{{"name": "@v", "value": {value}}}]}}'
+    )
+    status, _, body = send(
+        "POST",
+        container.container_link + "/docs",
+        query.encode(),
+        {**DOCS, "x-ms-documentdb-isquery": "true", "content-type": "application/query+json"},
+    )
+    assert status == 400, body
+
+
+def test_a_non_ascii_signature_is_a_401(container: ContainerProxy, request_bytes, connect):
+    from .conftest import exchange
+
+    data = request_bytes("GET", container.container_link)
+    data = data.replace(b"sig%3D", "sig%3D\u00e9".encode(), 1)
+    status, _, _ = exchange(connect(), data)
+    assert status == 401
+
+
+def test_an_activity_id_that_cannot_be_echoed_is_refused_before_the_write(
+    container: ContainerProxy, request_bytes, connect
+):
+    from .conftest import exchange
+
+    data = request_bytes(
+        "POST",
+        container.container_link + "/docs",
+        _document("echo", "1"),
+        {**DOCS, "x-ms-activity-id": "\udcff"},  # the raw byte 0xff on the wire
+    )
+    status, headers, _ = exchange(connect(), data)
+    assert status == 400
+    assert headers["x-ms-activity-id"].isascii()
+    with pytest.raises(CosmosResourceNotFoundError):
+        container.read_item("echo", partition_key="p")
+
+
+def test_an_indexing_policy_with_a_wrong_type_is_a_400(database, send, new_name):
+    body = json.dumps(
+        {
+            "id": new_name("policy"),
+            "partitionKey": {"paths": ["/pk"], "kind": "Hash"},
+            "indexingPolicy": {"includedPaths": 5},
+        }
+    ).encode()
+    status, _, answer = send("POST", database.database_link + "/colls", body)
+    assert status == 400, answer
+    assert b"includedPaths" in answer
+
+
+def test_a_batch_failing_on_bad_input_commits_nothing(container: ContainerProxy, send):
+    operations = (
+        b'[{"operationType": "Create", "resourceBody": {"id": "first", "pk": "p"}},'
+        b' {"operationType": "Create",'
+        b' "resourceBody": {"id": "second", "pk": "p", "s": "\\ud800"}}]'
+    )
+    headers = {**DOCS, "x-ms-cosmos-is-batch-request": "True", "x-ms-cosmos-batch-atomic": "True"}
+    status, _, body = send("POST", container.container_link + "/docs", operations, headers)
+    assert status == 400, body
+    with pytest.raises(CosmosResourceNotFoundError):
+        container.read_item("first", partition_key="p")
+
+
+def test_concurrent_batches_are_each_all_or_nothing(container: ContainerProxy):
+    failures: list[BaseException] = []
+
+    def writer(number: int) -> None:
+        generator = random.Random(number)
+        for batch in range(15):
+            key = f"w{number}-{batch}"
+            operations = [
+                ("create", ({"id": f"{key}-{i}", "pk": key, "n": generator.random()},))
+                for i in range(3)
+            ]
+            try:
+                container.execute_item_batch(operations, partition_key=key)
+            except BaseException as error:
+                failures.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    stored = list(
+        container.query_items("SELECT VALUE c.id FROM c", enable_cross_partition_query=True)
+    )
+    assert len(stored) == 10 * 15 * 3
