@@ -49,7 +49,10 @@ def test_a_document_the_service_rejects_is_a_400_and_not_stored(
 
 def test_a_document_at_the_nesting_limit_is_stored_and_queryable(container: ContainerProxy, send):
     status, _, body = send(
-        "POST", container.container_link + "/docs", _document("deep", _nested(MAX_NESTING_DEPTH - 1)), DOCS
+        "POST",
+        container.container_link + "/docs",
+        _document("deep", _nested(MAX_NESTING_DEPTH - 1)),
+        DOCS,
     )
     assert status == 201, body
     found = container.query_items(

@@ -126,7 +126,7 @@ def _entries(policy: Mapping[str, Any], name: str) -> list[Any]:
     if not isinstance(entries, list):
         raise CosmosError(
             400,
-            f"The indexing policy's '{name}' must be a list of {{\"path\": \"/...\"}} "
+            f'The indexing policy\'s \'{name}\' must be a list of {{"path": "/..."}} '
             f"entries, not {json.dumps(entries)[:80]}.",
         )
     return entries
