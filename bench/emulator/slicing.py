@@ -69,8 +69,21 @@ class SlicedExecution(greenlet):
             await asyncio.sleep(0)
 
 
+_CHECK_EVERY = 64  # rows between two looks at the clock: a row costs microseconds
+_ticks = 0
+
+
 def checkpoint() -> None:
-    """Pause the running execution when its slice is spent; a no-op outside one."""
+    """Called per row: pause the running execution when its slice is spent (looking at
+    the clock every `_CHECK_EVERY` calls); a no-op outside one."""
+    global _ticks
+    _ticks += 1
+    if _ticks % _CHECK_EVERY == 0:
+        after_step()
+
+
+def after_step() -> None:
+    """Called after a costly step (a regex match): pause now if the slice is spent."""
     current = greenlet.getcurrent()
     if type(current) is SlicedExecution and time.perf_counter() >= current.slice_ends:
         current.parent.switch()

@@ -31,7 +31,7 @@ from bench.emulator.query.values import (
     to_json_text,
     type_rank,
 )
-from bench.emulator.slicing import STEP_SECONDS, step_timeout, too_slow
+from bench.emulator.slicing import STEP_SECONDS, after_step, step_timeout, too_slow
 
 
 @dataclass(frozen=True)
@@ -200,11 +200,13 @@ def _regex_match(text: Any, pattern: Any, modifiers: Any = "") -> Any:
     # `regex` (not `re`): it avoids most catastrophic backtracking and takes a timeout, so
     # one pathological pattern cannot hold the emulator for minutes.
     try:
-        return regex.search(pattern, text, flags, timeout=step_timeout()) is not None
+        found = regex.search(pattern, text, flags, timeout=step_timeout())
     except regex.error:
         return UNDEFINED
     except TimeoutError:
         raise too_slow(f"REGEXMATCH took over {STEP_SECONDS * 1000:.0f} ms on one value") from None
+    after_step()
+    return found is not None
 
 
 # -- arrays ----------------------------------------------------------------
