@@ -71,6 +71,7 @@ class CompiledQuery:
     top: Compiled | None
     offset: Compiled | None
     limit: Compiled | None
+    aggregate_args: list[Compiled]  # each aggregate's argument, evaluated once per row
 
     def rows(self, base: Row) -> Iterator[Row]:
         """The rows one base row yields through FROM and JOIN (before WHERE)."""
@@ -138,17 +139,24 @@ class CompiledQuery:
         return list(itertools.islice(values, skip or 0, stop))
 
     def _groups(self, rows: Iterable[Row], empty_base: Row) -> list[Row]:
-        groups: dict[tuple, list[Row]] = {}
-        keys = self.group_by
+        """One unit per group: its first row, and under GROUP each aggregate's argument
+        values. Not the rows themselves: a million rows of a JOIN cross product held at
+        once cost seconds of garbage collection that would stall every other request."""
+        groups: dict[tuple, tuple[Row, list[list[Any]]]] = {}
+        keys, arguments = self.group_by, self.aggregate_args
         for row in rows:
             key = tuple(hashable_key(k(row)) for k in keys)
-            groups.setdefault(key, []).append(row)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = (row, [[] for _ in arguments])
+            for values, argument in zip(group[1], arguments, strict=True):
+                values.append(argument(row))
         if not groups and not keys:
-            groups[()] = []
+            groups[()] = (empty_base, [[] for _ in arguments])
         units = []
-        for members in groups.values():
-            unit = dict(members[0]) if members else dict(empty_base)
-            unit[GROUP] = members
+        for first, values in groups.values():
+            unit = dict(first)
+            unit[GROUP] = values
             units.append(unit)
         return units
 
@@ -217,9 +225,17 @@ class Compiler:
 
     def __init__(self) -> None:
         self.parameters: set[str] = set()
+        self._aggregate_args: list[list[Compiled]] = []  # per query being compiled (nesting)
 
     # -- queries ---------------------------------------------------------
     def query(self, node: ast.Query, outer_scope: frozenset[str]) -> CompiledQuery:
+        self._aggregate_args.append([])
+        try:
+            return self._query(node, outer_scope)
+        finally:
+            self._aggregate_args.pop()
+
+    def _query(self, node: ast.Query, outer_scope: frozenset[str]) -> CompiledQuery:
         scope = outer_scope
         source_alias = None
         source = None
@@ -262,6 +278,7 @@ class Compiler:
             top,
             offset,
             limit,
+            self._aggregate_args[-1],
         )
 
     def _projection(self, node: ast.Query, scope: frozenset[str], aggregate: bool):
@@ -479,7 +496,10 @@ class Compiler:
         self._check_arity(node, 1, 1)
         argument = self.expr(node.args[0], scope, False)
         reduce = AGGREGATES[node.name]
-        return lambda row: reduce(argument(member) for member in row[GROUP])
+        arguments = self._aggregate_args[-1]
+        position = len(arguments)
+        arguments.append(argument)
+        return lambda row: reduce(row[GROUP][position])
 
     @staticmethod
     def _check_arity(node: ast.Call, low: int, high: int) -> None:
