@@ -57,8 +57,7 @@ def _cents_through(charge: float, position: int, total: int) -> float:
     """The charge of items [0, position), rounded to the cent: pages take differences of
     these, so each page's charge is whole cents (what its header shows) and they add up
     to the rounded total exactly."""
-    share = charge if total == 0 or position >= total else charge * position / total
-    return round(share, 2)
+    return round(charge if position >= total else charge * position / total, 2)
 
 
 class Snapshots:
@@ -93,9 +92,12 @@ class Snapshots:
                 end = position
                 break
         total = len(items)
-        charge = _cents_through(snapshot.charge, end, total) - _cents_through(
-            snapshot.charge, start, total
-        )
+        if total == 0:
+            charge = round(snapshot.charge, 2)
+        else:
+            charge = _cents_through(snapshot.charge, end, total) - _cents_through(
+                snapshot.charge, start, total
+            )
         continuation = None
         if end < total:
             if token is None:
