@@ -39,9 +39,7 @@ SEEDS = {"regex": (1000, "a" * 14 + "!"), "like": (5, "a" * 60), "join": (1, "")
 def _seed(container: ContainerProxy, kind: str) -> None:
     count, text = SEEDS[kind]
     for number in range(count):
-        container.create_item(
-            {"id": f"doc-{number}", "pk": "p", "s": text, "tags": list(range(9))}
-        )
+        container.create_item({"id": f"doc-{number}", "pk": "p", "s": text, "tags": list(range(9))})
     container.create_item({"id": "target", "pk": "p", "n": 1})
 
 
