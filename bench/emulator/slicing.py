@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from greenlet import GreenletExit, greenlet
 
@@ -31,6 +31,7 @@ PAGE_SECONDS = 5.0  # the service: "a query page runs at most 5 s"
 STEP_SECONDS = 0.025  # one indivisible step (a regex match) may take this long
 MAX_EXECUTION_SECONDS = 60.0  # work across all pages before the query is abandoned
 PARKED_TTL_SECONDS = 300.0
+T = TypeVar("T")
 
 
 def too_slow(what: str) -> CosmosError:
@@ -80,6 +81,13 @@ def checkpoint() -> None:
     _ticks += 1
     if _ticks % _CHECK_EVERY == 0:
         after_step()
+
+
+def paced(items: Iterable[T]) -> Iterator[T]:
+    """`items`, with a `checkpoint()` before each."""
+    for item in items:
+        checkpoint()
+        yield item
 
 
 def after_step() -> None:

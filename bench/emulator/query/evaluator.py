@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 from bench.emulator.query import ast
 from bench.emulator.query.aggregates import AGGREGATES
@@ -27,7 +27,7 @@ from bench.emulator.query.functions import FUNCTIONS
 from bench.emulator.query.like import LikePattern
 from bench.emulator.query.operators import BINARY, UNARY, between, in_list
 from bench.emulator.query.values import UNDEFINED, hashable_key, is_number, sort_key
-from bench.emulator.slicing import checkpoint
+from bench.emulator.slicing import checkpoint, paced
 
 CTX = "\x00ctx"
 ROOT = "\x00root"
@@ -35,7 +35,6 @@ GROUP = "\x00group"
 SUBQUERY_RESULTS = "\x00subquery-results"  # a FROM subquery's results, computed beforehand
 
 Row = dict[str, Any]
-T = TypeVar("T")
 Compiled = Callable[[Row], Any]
 
 
@@ -96,8 +95,8 @@ class CompiledQuery:
         """The rows of the outermost query, one container document at a time."""
         if self.source_is_container and not self.joins:
             alias = self.source_alias
-            return ({CTX: context, ROOT: d, alias: d} for d in _paced(documents))  # type: ignore[misc]
-        return (row for d in _paced(documents) for row in self.rows({CTX: context, ROOT: d}))
+            return ({CTX: context, ROOT: d, alias: d} for d in paced(documents))  # type: ignore[misc]
+        return (row for d in paced(documents) for row in self.rows({CTX: context, ROOT: d}))
 
     def _joined(self, row: Row, position: int) -> Iterator[Row]:
         if position == len(self.joins):
@@ -132,7 +131,7 @@ class CompiledQuery:
             take = top if take is None else min(take, top)
         if self.order_by and not presorted:
             units = self._sorted(units)
-        values = (v for v in map(self.projection, _paced(units)) if v is not UNDEFINED)
+        values = (v for v in map(self.projection, paced(units)) if v is not UNDEFINED)
         if self.distinct:
             values = _unique(values)
         stop = None if take is None else (skip or 0) + take
@@ -167,13 +166,6 @@ class CompiledQuery:
             descending = self.order_by[position][1]
             keyed.sort(key=lambda pair, p=position: pair[0][p], reverse=descending)
         return [unit for _, unit in keyed]
-
-
-def _paced(items: Iterable[T]) -> Iterator[T]:
-    """`items`, pausing the sliced execution (if any) when its time slice is spent."""
-    for item in items:
-        checkpoint()
-        yield item
 
 
 def _count(expr: Compiled | None, row: Row, clause: str) -> int | None:

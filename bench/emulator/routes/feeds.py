@@ -16,7 +16,7 @@ from bench.emulator.partitions import PhysicalPartition
 from bench.emulator.replies import Reply, dumps, feed_body
 from bench.emulator.routes.common import metadata_reply
 from bench.emulator.routes.items import PARTITION_KEY
-from bench.emulator.slicing import SlicedExecution
+from bench.emulator.slicing import SlicedExecution, paced
 from bench.emulator.storage import Container
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ def _execute(
     if call.flag("x-ms-cosmos-populateindexmetrics"):
         headers["x-ms-cosmos-index-utilization"] = engine.index_metrics_header(result.metrics)
     charge = costs.query_charge(result.metrics, strong=call.strong)
-    items = [dumps(document) for document in result.documents]
+    items = [dumps(document) for document in paced(result.documents)]
     return Snapshot(items, charge, headers)
 
 
