@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 import select
+from typing import BinaryIO
 
 import pytest
 from azure.cosmos import ContainerProxy, CosmosClient
@@ -138,3 +139,35 @@ def test_a_query_that_cannot_make_progress_fails_with_408(
         list(container.query_items(CROSS_PRODUCT, partition_key="p"))
     assert raised.value.status_code == 408
     assert "cannot make progress" in raised.value.message
+
+
+def test_pipelined_replies_keep_request_order(container: ContainerProxy, request_bytes, connect):
+    """A slow query, then a point read, on one connection: the read waits its turn there
+    (HTTP/1.1 answers in order), even though the server is free to work on it."""
+    container.create_item({"id": "tags", "pk": "p", "tags": list(range(10))})
+    container.create_item({"id": "target", "pk": "p"})
+    key = {"x-ms-documentdb-partitionkey": '["p"]'}
+    query = request_bytes(
+        "POST",
+        container.container_link + "/docs",
+        b'{"query": "' + _cross_product(5).encode() + b'"}',
+        {**key, "x-ms-documentdb-isquery": "true", "content-type": "application/query+json"},
+    )
+    read = request_bytes("GET", container.container_link + "/docs/target", b"", key)
+    sock = connect()
+    sock.sendall(query + read)
+    stream = sock.makefile("rb")  # one buffer for both replies
+    replies = [_read_reply(stream), _read_reply(stream)]
+    assert replies[0][0] == 200 and b'"_count"' in replies[0][1]
+    assert replies[1][0] == 200 and b'"id":"target"' in replies[1][1]
+
+
+def _read_reply(stream: BinaryIO) -> tuple[int, bytes]:
+    """One HTTP/1.1 reply (status, body) from a stream that may hold several."""
+    status = int(stream.readline().split()[1])
+    length = 0
+    while (line := stream.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    return status, stream.read(length)
