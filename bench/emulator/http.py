@@ -109,6 +109,10 @@ class HttpProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._connections.discard(self)
         self._transport = None
+        for answer, _ in self._pending:  # nobody is left to read them: stop the work
+            if isinstance(answer, asyncio.Future):
+                answer.cancel()
+        self._pending.clear()
         self._deadline = None
         if self._timer is not None:
             self._timer.cancel()
