@@ -47,6 +47,7 @@ class SlicedExecution(greenlet):
     def __init__(self, work: Callable[[], Any]) -> None:
         super().__init__(work)
         self.slice_ends = 0.0
+        self.result: Any = None  # what the work returned, once it is done
         self.worked = 0.0  # seconds of work so far, across pages
         self.last_used = time.monotonic()
 
