@@ -7,10 +7,9 @@ operation's status and 424 for every other operation.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from bench.emulator import costs, documents
+from bench.emulator import costs, documents, jsonin
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.partitions import PhysicalPartition
@@ -26,10 +25,7 @@ OPERATION_TYPES = ("Create", "Upsert", "Read", "Delete", "Replace", "Patch")
 def parse(body: bytes) -> list[dict[str, Any]]:
     if len(body) > MAX_BATCH_BYTES:
         raise CosmosError(413, f"The batch request is larger than {MAX_BATCH_BYTES} bytes.")
-    try:
-        operations = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise CosmosError(400, f"The batch payload is invalid JSON: {error}.") from None
+    operations = jsonin.loads(body, "The batch payload")
     if not isinstance(operations, list):
         raise CosmosError(400, "The batch payload must be a JSON list of operations.")
     if not operations:
@@ -158,6 +154,9 @@ def run(at: Placement, operations: list[dict[str, Any]], call: Call) -> Reply:
             failed = [_result(424, 0.0) for _ in operations]
             failed[position] = _result(error.status, charge, substatus=error.substatus)
             return Reply(207, b"[" + b",".join(failed) + b"]", {}, total + charge)
+        except BaseException:
+            undo.rollback()  # any failure at all: all or nothing
+            raise
         total += outcome.charge
         results.append(_result(outcome.status, outcome.charge, outcome.etag, outcome.body))
     if undo.saved:

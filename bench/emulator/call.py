@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bench.emulator import jsonin
 from bench.emulator.consistency import ConsistencyLevel
 from bench.emulator.errors import CosmosError
 
@@ -32,10 +32,7 @@ class Call:
         return value is not None and value.lower() == "true"
 
     def json(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise CosmosError(400, f"The request payload is invalid JSON: {error}.") from None
+        return jsonin.loads(self.body, "The request payload")
 
     def json_object(self) -> dict[str, Any]:
         value = self.json()

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bench.emulator import costs, resources
+from bench.emulator import costs, jsonin, resources
 from bench.emulator.costs import WriteKind
 from bench.emulator.errors import CosmosError
 from bench.emulator.partition_keys import check_matches
@@ -43,10 +43,7 @@ def parse_document(raw: bytes) -> dict[str, Any]:
     an SDK that escapes non-ASCII as \\uXXXX can exceed it with an item stored smaller."""
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise CosmosError(413, "Request size is too large.")
-    try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise CosmosError(400, f"The request payload is invalid JSON: {error}.") from None
+    document = jsonin.loads(raw, "The request payload")
     check_resource_id(document)
     return document
 

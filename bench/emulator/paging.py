@@ -3,8 +3,8 @@ snapshot of encoded items, and served page by page behind an opaque continuation
 
 No item is lost or repeated across pages even if the container changes
 meanwhile. A snapshot expires when unused for `TTL_SECONDS`. The execution's
-charge is spread over the pages in proportion to the items each carries, so
-the pages always sum to it.
+charge is spread over the pages in proportion to the items each carries, in
+whole cents, so the pages' headers always sum to it (rounded) to the cent.
 """
 
 from __future__ import annotations
@@ -53,6 +53,13 @@ def page_size(header: str | None) -> int:
     return size
 
 
+def _cents_through(charge: float, position: int, total: int) -> float:
+    """The charge of items [0, position), rounded to the cent: pages take differences of
+    these, so each page's charge is whole cents (what its header shows) and they add up
+    to the rounded total exactly."""
+    return round(charge if position >= total else charge * position / total, 2)
+
+
 class Snapshots:
     """Open snapshots by token; one per paged execution."""
 
@@ -85,7 +92,12 @@ class Snapshots:
                 end = position
                 break
         total = len(items)
-        charge = snapshot.charge if total == 0 else snapshot.charge * (end - start) / total
+        if total == 0:
+            charge = round(snapshot.charge, 2)
+        else:
+            charge = _cents_through(snapshot.charge, end, total) - _cents_through(
+                snapshot.charge, start, total
+            )
         continuation = None
         if end < total:
             if token is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
+from bench.emulator import jsonin
 from bench.emulator.epk import UNDEFINED, effective_partition_key
 from bench.emulator.errors import CosmosError
 
@@ -171,8 +172,8 @@ def parse_header(value: str) -> LogicalKey:
     """Parse `x-ms-documentdb-partitionkey` (a JSON array; `{}` means "no value").
     Cached by the exact header text: a hot key is parsed once."""
     try:
-        parsed = json.loads(value)
-    except ValueError:
+        parsed = jsonin.loads(value, "The partition key header")
+    except CosmosError:
         parsed = None
     if not isinstance(parsed, list) or len(parsed) > MAX_HIERARCHY_DEPTH:
         raise CosmosError(

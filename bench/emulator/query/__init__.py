@@ -35,6 +35,7 @@ from bench.emulator.query.metrics import QueryMetrics, index_metrics_header, que
 from bench.emulator.query.parser import parse
 from bench.emulator.query.planner import Plan, check_order_by, plan_query
 from bench.emulator.query.values import UNDEFINED, to_json_text
+from bench.emulator.slicing import paced
 
 __all__ = [
     "PartitionIndex",
@@ -104,7 +105,7 @@ def execute(
         raise query_error(f"The query could not be evaluated over these values: {error}.") from None
     finished = time.perf_counter()
     metrics.output_document_count = len(documents)
-    metrics.output_document_size = sum(len(to_json_text(d).encode()) for d in documents)
+    metrics.output_document_size = sum(len(to_json_text(d).encode()) for d in paced(documents))
     written = time.perf_counter()
     timings = metrics.timings_ms
     timings["queryCompileTimeInMs"] = (compiled_at - started) * 1000

@@ -69,7 +69,8 @@ class DocumentLoader:
             metrics.index_hit_document_count += len(hits if scope is None else hits & scope)
         candidates = hits if scope is None else scope if hits is None else hits & scope
         if candidates is None:
-            keys: Any = stored.keys()
+            # A list, not the live keys: a sliced execution pauses while writes go on.
+            keys: Any = list(stored)
             scanning = True
         elif len(candidates) * 8 > len(stored):
             keys = [key for key in stored if key in candidates]

@@ -3,19 +3,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bench.emulator import costs
 from bench.emulator import query as engine
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
-from bench.emulator.paging import Snapshot, page_size
+from bench.emulator.paging import Page, Snapshot, page_size
 from bench.emulator.partition_keys import LogicalKey, parse_header
 from bench.emulator.partitions import PhysicalPartition
 from bench.emulator.replies import Reply, dumps, feed_body
 from bench.emulator.routes.common import metadata_reply
 from bench.emulator.routes.items import PARTITION_KEY
+from bench.emulator.slicing import SlicedExecution, paced
 from bench.emulator.storage import Container
 
 if TYPE_CHECKING:
@@ -81,22 +82,46 @@ def _paged(
     gateway: Gateway, call: Call, container: Container, execute: Callable[[], Snapshot]
 ) -> Reply:
     """Serve the page the continuation points at, or `execute()` and serve its first page."""
-    size = page_size(call.header("x-ms-max-item-count"))
     continuation = call.header(CONTINUATION)
-    if continuation:
-        snapshot, page = gateway.snapshots.next_page(continuation, size)
-    else:
-        snapshot = execute()
-        page = gateway.snapshots.first_page(snapshot, size)
+    if not continuation:
+        return _first_page(gateway, call, container, execute())
+    size = page_size(call.header("x-ms-max-item-count"))
+    _, page = gateway.snapshots.next_page(continuation, size)
+    return _page_reply(container, page, {})
+
+
+async def _sliced(
+    gateway: Gateway, call: Call, container: Container, execute: Callable[[], Snapshot]
+) -> Reply:
+    """`_paged` for queries: the execution runs in slices (see `bench.emulator.slicing`);
+    when the page budget runs out first, the page is empty, carries no charge (the whole
+    charge goes with the result's pages) and continues the execution."""
+    continuation = call.header(CONTINUATION)
+    execution = gateway.parked.take(continuation) if continuation else None
+    if continuation and execution is None:
+        return _paged(gateway, call, container, execute)
+    if execution is None:
+        execution = SlicedExecution(execute)
+    if not await execution.run_page():
+        headers = {CONTINUATION: gateway.parked.park(execution)}
+        return Reply(200, feed_body(container.rid, "Documents", []), headers, 0.0)
+    return _first_page(gateway, call, container, execution.result)
+
+
+def _first_page(gateway: Gateway, call: Call, container: Container, snapshot: Snapshot) -> Reply:
+    page = gateway.snapshots.first_page(snapshot, page_size(call.header("x-ms-max-item-count")))
     # The execution's metrics go with its first page only: the work happened once, and clients
     # (like the service's) add up the metrics of every page they receive.
-    headers = {} if continuation else dict(snapshot.headers)
+    return _page_reply(container, page, dict(snapshot.headers))
+
+
+def _page_reply(container: Container, page: Page, headers: dict[str, str]) -> Reply:
     if page.continuation:
         headers[CONTINUATION] = page.continuation
     return Reply(200, feed_body(container.rid, "Documents", page.items), headers, page.charge)
 
 
-def query(gateway: Gateway, call: Call) -> Reply:
+def query(gateway: Gateway, call: Call) -> Awaitable[Reply]:
     container = gateway.account.container(call.segments[1], call.segments[3])
     spec = call.json_object()
     text, parameters = spec.get("query"), spec.get("parameters")
@@ -106,15 +131,15 @@ def query(gateway: Gateway, call: Call) -> Reply:
         raise CosmosError(400, "The query 'parameters' must be a list of {name, value}.")
     partitions, prefix, sources = _scope(call, container)
 
-    def work() -> Reply:
-        return _paged(
+    def work() -> Awaitable[Reply]:
+        return _sliced(
             gateway,
             call,
             container,
             lambda: _execute(call, container, text, parameters, sources, prefix),
         )
 
-    return gateway.on_partitions(call, container, partitions, "Query", work)
+    return gateway.on_partitions_sliced(call, container, partitions, "Query", work)
 
 
 def _execute(
@@ -143,7 +168,7 @@ def _execute(
     if call.flag("x-ms-cosmos-populateindexmetrics"):
         headers["x-ms-cosmos-index-utilization"] = engine.index_metrics_header(result.metrics)
     charge = costs.query_charge(result.metrics, strong=call.strong)
-    items = [dumps(document) for document in result.documents]
+    items = [dumps(document) for document in paced(result.documents)]
     return Snapshot(items, charge, headers)
 
 
