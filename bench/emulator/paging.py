@@ -2,7 +2,9 @@
 snapshot of encoded items, and served page by page behind an opaque continuation.
 
 No item is lost or repeated across pages even if the container changes
-meanwhile. A snapshot expires when unused for `TTL_SECONDS`. The execution's
+meanwhile. A snapshot expires when unused for `TTL_SECONDS`, not when its last
+page is served: like the service's, a continuation can be resumed again after
+the query was drained. The execution's
 charge is spread over the pages in proportion to the items each carries, so
 the pages always sum to it.
 """
@@ -91,8 +93,6 @@ class Snapshots:
             if token is None:
                 token = self._store(snapshot)
             continuation = f"{token}:{end}"
-        elif token is not None:
-            self._open.pop(token, None)
         return Page(items[start:end], charge, continuation)
 
     def _store(self, snapshot: Snapshot) -> str:

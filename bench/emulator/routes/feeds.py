@@ -1,8 +1,18 @@
-"""Feeds: SQL queries (evaluated whole by `bench.emulator.query`, then paged), read feeds
-(`read_all_items`), and the partition key ranges the SDK routes by."""
+"""Feeds: SQL queries, read feeds (`read_all_items`), and the partition key ranges the SDK
+routes by.
+
+Queries follow the service's request flow: a query scoped to one physical partition
+(partition key header, partition key range id, a filter pinning keys of one partition,
+or a single-partition container) is evaluated here and paged. Any other query gets
+400/1004 with the query plan in `additionalErrorInfo`; the SDK then asks for the plan
+(`query_plan`), reads `/pkranges` and sends the plan's rewritten query once per
+partition key range, merging on the client. So a fan-out costs the plan request plus
+one charged request (or more, when paged) per range, as on the service.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +35,13 @@ PARTITION_KEY_RANGE_ID = "x-ms-documentdb-partitionkeyrangeid"
 START_EPK = "x-ms-start-epk"
 END_EPK = "x-ms-end-epk"
 CONTINUATION = "x-ms-continuation"
+SUPPORTED_QUERY_FEATURES = "x-ms-cosmos-supported-query-features"
+NOT_SERVABLE = (
+    "The provided cross partition query can not be directly served by the gateway. This is a "
+    "first chance (internal) exception that all newer clients will know how to handle "
+    "gracefully. This exception is traced, but unless you see it bubble up as an exception "
+    "(which only happens on older SDK clients), then you can safely ignore this message."
+)
 
 
 class _EpkSlice:
@@ -91,6 +108,7 @@ def _paged(
     # The execution's metrics go with its first page only: the work happened once, and clients
     # (like the service's) add up the metrics of every page they receive.
     headers = {} if continuation else dict(snapshot.headers)
+    headers["x-ms-item-count"] = str(len(page.items))
     if page.continuation:
         headers[CONTINUATION] = page.continuation
     return Reply(200, feed_body(container.rid, "Documents", page.items), headers, page.charge)
@@ -98,13 +116,29 @@ def _paged(
 
 def query(gateway: Gateway, call: Call) -> Reply:
     container = gateway.account.container(call.segments[1], call.segments[3])
-    spec = call.json_object()
-    text, parameters = spec.get("query"), spec.get("parameters")
-    if not isinstance(text, str):
-        raise CosmosError(400, "The query body must have a string 'query'.")
-    if parameters is not None and not isinstance(parameters, list):
-        raise CosmosError(400, "The query 'parameters' must be a list of {name, value}.")
+    text, parameters = _query_spec(call)
     partitions, prefix, sources = _scope(call, container)
+    if len(partitions) > 1 and prefix is None and call.header(PARTITION_KEY_RANGE_ID) is None:
+        plan = engine.fan_out_plan(text, parameters, container.partition_key.paths)
+        if plan.per_range:
+            ranges = _pinned_ranges(container, plan)
+            pinned = {container.partitions.for_epk(r["min"]).id for r in ranges}
+            if len(pinned) != 1:
+                # The gateway answers without reading a partition: no charge, no throttling.
+                gateway.ledger.record(
+                    container=container.name_link,
+                    partition="",
+                    operation="Query",
+                    request_charge=0.0,
+                    status=400,
+                )
+                raise CosmosError(
+                    400,
+                    NOT_SERVABLE,
+                    substatus=1004,
+                    additional_info=json.dumps(plan.body(ranges)),
+                )
+            partitions = sources = [container.partitions.by_id[pinned.pop()]]
 
     def work() -> Reply:
         return _paged(
@@ -115,6 +149,41 @@ def query(gateway: Gateway, call: Call) -> Reply:
         )
 
     return gateway.on_partitions(call, container, partitions, "Query", work)
+
+
+def query_plan(gateway: Gateway, call: Call) -> Reply:
+    """The plan the SDK asks for after a 1004 (served by the gateway: no charge)."""
+    container = gateway.account.container(call.segments[1], call.segments[3])
+    text, parameters = _query_spec(call)
+    plan = engine.fan_out_plan(text, parameters, container.partition_key.paths)
+    plan.check_supported(call.header(SUPPORTED_QUERY_FEATURES))
+    body = plan.body(_pinned_ranges(container, plan))
+    gateway.ledger.record(
+        container=container.name_link,
+        partition="",
+        operation="QueryPlan",
+        request_charge=0.0,
+        status=200,
+    )
+    return Reply(200, dumps(body), {}, 0.0)
+
+
+def _query_spec(call: Call) -> tuple[str, Any]:
+    spec = call.json_object()
+    text, parameters = spec.get("query"), spec.get("parameters")
+    if not isinstance(text, str):
+        raise CosmosError(400, "The query body must have a string 'query'.")
+    if parameters is not None and not isinstance(parameters, list):
+        raise CosmosError(400, "The query 'parameters' must be a list of {name, value}.")
+    return text, parameters
+
+
+def _pinned_ranges(container: Container, plan: engine.PartitionedPlan) -> list[dict[str, Any]]:
+    """Point ranges (one EPK each) of the partition keys the filter pins; empty if none."""
+    if plan.pinned_keys is None:
+        return []
+    epks = sorted({container.partition_key.epk(LogicalKey.of([v])) for v in plan.pinned_keys})
+    return [{"min": e, "max": e, "isMinInclusive": True, "isMaxInclusive": True} for e in epks]
 
 
 def _execute(
@@ -144,14 +213,6 @@ def _execute(
     charge = costs.query_charge(result.metrics, strong=call.strong)
     items = [dumps(document) for document in result.documents]
     return Snapshot(items, charge, headers)
-
-
-def query_plan(gateway: Gateway, call: Call) -> Reply:
-    raise CosmosError(
-        400,
-        "This emulator evaluates queries whole in the gateway and does not serve query plans; "
-        "send the query itself.",
-    )
 
 
 def read_feed(gateway: Gateway, call: Call) -> Reply:
