@@ -107,21 +107,21 @@ def partitioned_plan(
     if node.order_by:
         features.add("MultipleOrderBy" if len(node.order_by) > 1 else "OrderBy")
     # Every range must return its first offset + limit results; the SDK skips and cuts.
-    per_range = node
+    each_range = node
     if offset is not None and limit is not None:
-        per_range = replace(node, offset=ast.Literal(0), limit=ast.Literal(offset + limit))
+        each_range = replace(node, offset=ast.Literal(0), limit=ast.Literal(offset + limit))
     aggregated = any(contains_aggregate(item.expr) for item in select.items)
     if node.group_by:
         features.add("GroupBy")
-        _group_by(per_range, info)
+        _group_by(each_range, info)
     elif aggregated:
         features.add("Aggregate")
-        _aggregates(per_range, info)
+        _aggregates(each_range, info)
     elif node.order_by:
-        info["rewrittenQuery"] = _order_by_query(per_range)
-    elif per_range is not node:
+        info["rewrittenQuery"] = _order_by_query(each_range)
+    elif each_range is not node:
         info["rewrittenQuery"] = (
-            select_text(select) + " " + " ".join(clauses_after_select(per_range))
+            select_text(select) + " " + " ".join(clauses_after_select(each_range))
         )
     pinned = pinned_key_values(node, parameters, key_paths[0]) if len(key_paths) == 1 else None
     return PartitionedPlan(info, frozenset(features), per_range, pinned)
