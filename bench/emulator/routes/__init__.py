@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
-from bench.emulator.routes import account, containers, databases, feeds, items, offers
+from bench.emulator.routes import account, conflicts, containers, databases, feeds, items, offers
 
 if TYPE_CHECKING:
     from bench.emulator.gateway import Handler
@@ -23,6 +23,8 @@ _CONTAINER = {"GET": containers.read, "PUT": containers.replace, "DELETE": conta
 _ITEM = {"GET": items.read, "PUT": items.replace, "PATCH": items.patch, "DELETE": items.delete}
 _PARTITION_KEY_RANGES = {"GET": feeds.partition_key_ranges}
 _PARTITION_DELETE = {"POST": items.delete_partition}
+_CONFLICTS = {"GET": conflicts.list_all, "POST": conflicts.list_all}
+_CONFLICT = {"GET": conflicts.missing, "DELETE": conflicts.missing}
 _NOTHING: dict[str, Handler] = {}
 
 
@@ -57,6 +59,8 @@ def _table(segments: list[str]) -> dict[str, Handler]:
     kind = segments[4]
     if kind == "docs" and depth == 6:
         return _ITEM
+    if kind == "conflicts":
+        return {5: _CONFLICTS, 6: _CONFLICT}.get(depth, _NOTHING)
     if kind == "pkranges" and depth == 5:
         return _PARTITION_KEY_RANGES
     if segments[4:] == ["operations", "partitionkeydelete"]:

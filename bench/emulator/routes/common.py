@@ -58,7 +58,13 @@ def metadata_reply(
     return Reply(status, body, headers, METADATA_CHARGE)
 
 
-def feed_reply(gateway: Gateway, operation: str, key: str, resources: list[dict]) -> Reply:
+def feed_reply(
+    gateway: Gateway, operation: str, key: str, resources: list[dict], *, container: str = ""
+) -> Reply:
     return metadata_reply(
-        gateway, operation, 200, {"_rid": "", key: resources, "_count": len(resources)}
+        gateway,
+        operation,
+        200,
+        {"_rid": "", key: resources, "_count": len(resources)},
+        container=container,
     )

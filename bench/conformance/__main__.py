@@ -1,0 +1,5 @@
+import sys
+
+from bench.conformance.command import main
+
+sys.exit(main())
