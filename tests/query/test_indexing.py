@@ -45,6 +45,8 @@ def policy(included: list[str], excluded: list[str], **extra) -> dict:
         # `?` is more precise than `*` at the same depth.
         (["/name/?"], ["/name/*"], [("name",)], [("name", "x")]),
         (['/"odd key"/?'], ["/*"], [("odd key",)], [("name",)]),
+        # The first API version's root path `/` (still in the SDK's tests) is the whole document.
+        (["/"], ["/address/*"], [("name",), ("tags", "[]")], [("address", "city")]),
     ],
 )
 def test_policy_paths_decide_what_is_indexed(included, excluded, indexed, not_indexed) -> None:
