@@ -33,6 +33,7 @@ class Wire:
             {
                 "plan": request.headers.get(PLAN_HEADER) is not None,
                 "range": request.headers.get(RANGE_HEADER),
+                "served_by": answer.headers.get(RANGE_HEADER),
                 "docs": "/docs" in request.url,
                 "status": answer.status_code,
                 "substatus": answer.headers.get("x-ms-substatus"),
@@ -101,14 +102,39 @@ def test_a_filter_pinning_one_partition_key_is_served_directly(
     assert [(s["status"], s["plan"]) for s in wire.docs()] == [(200, False)]
 
 
-def test_keys_on_several_partitions_fan_out_to_their_ranges_only(
+def test_a_query_needing_no_merge_is_served_one_partition_after_another(
     fanout: ContainerProxy, wire: Wire
 ) -> None:
-    keys = ["p0", "p1", "p2", "p3", "p4", "p5", "p6"]
-    text = "SELECT VALUE c.n FROM c WHERE c.pk IN (" + ", ".join(f"'{k}'" for k in keys) + ")"
+    assert sorted(_run(wire, fanout, "SELECT VALUE c.n FROM c", max_item_count=50)) == list(
+        range(40)
+    )
+    pages = wire.docs()
+    # No 1004 and no plan: the gateway serves it, one request per partition, in range order.
+    assert [(p["status"], p["plan"], p["range"]) for p in pages] == [(200, False, None)] * RANGES
+    assert [p["served_by"] for p in pages] == [str(i) for i in range(RANGES)]
+    assert all(p["charge"] >= 2.3 for p in pages)
+
+
+def test_keys_on_several_partitions_are_served_from_their_partitions_only(
+    fanout: ContainerProxy, wire: Wire
+) -> None:
+    text = "SELECT VALUE c.n FROM c WHERE c.pk IN ('p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6')"
     assert sorted(_run(wire, fanout, text)) == list(range(40))
-    ranges = [s for s in wire.docs() if s["range"] is not None]
-    assert 1 < len(ranges) <= RANGES
+    served = [p["served_by"] for p in wire.docs()]
+    assert 1 < len(served) <= RANGES and len(set(served)) == len(served)
+
+
+def test_a_gateway_served_continuation_resumes_on_the_right_partition(
+    fanout: ContainerProxy,
+) -> None:
+    query = "SELECT VALUE c.n FROM c"
+    pager = fanout.query_items(query, enable_cross_partition_query=True, max_item_count=3)
+    pages = pager.by_page()
+    next(pages)
+    token = pages.continuation_token
+    second = list(next(pages))
+    again = fanout.query_items(query, enable_cross_partition_query=True, max_item_count=3)
+    assert list(next(again.by_page(token))) == second
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,13 @@ class PartitionedPlan:
     # Partition key values the filter pins (single-path keys only): the ranges to query.
     pinned_keys: list[Any] | None = None
 
+    @property
+    def needs_client_merge(self) -> bool:
+        """Whether the ranges' results must be merged by the client (ORDER BY, aggregates,
+        DISTINCT, TOP, OFFSET/LIMIT, GROUP BY): such queries are what the gateway answers with
+        1004. Others it serves across partitions itself, one partition after another."""
+        return bool(self.features)
+
     def body(self, query_ranges: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """The plan document the service returns (and puts in a 1004's additionalErrorInfo);
         `query_ranges` empty means the whole key space."""

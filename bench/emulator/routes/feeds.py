@@ -1,13 +1,16 @@
 """Feeds: SQL queries, read feeds (`read_all_items`), and the partition key ranges the SDK
 routes by.
 
-Queries follow the service's request flow: a query scoped to one physical partition
+Queries follow the service's request flow. A query scoped to one physical partition
 (partition key header, partition key range id, a filter pinning keys of one partition,
-or a single-partition container) is evaluated here and paged. Any other query gets
-400/1004 with the query plan in `additionalErrorInfo`; the SDK then asks for the plan
-(`query_plan`), reads `/pkranges` and sends the plan's rewritten query once per
-partition key range, merging on the client. So a fan-out costs the plan request plus
-one charged request (or more, when paged) per range, as on the service.
+or a single-partition container) is evaluated there and paged. A query over several
+partitions that needs no merging is served by the gateway one partition after another,
+each page one request on one partition. One that needs merging (ORDER BY, aggregates,
+DISTINCT, TOP, OFFSET/LIMIT, GROUP BY) gets 400/1004 with the query plan in
+`additionalErrorInfo`; the SDK then asks for the plan (`query_plan`), reads `/pkranges`
+and sends the plan's rewritten query once per partition key range, merging on the
+client. Either way a query pays one charged request (or more, when paged) per partition,
+as on the service.
 """
 
 from __future__ import annotations
@@ -95,11 +98,14 @@ def _scope(
 
 
 def _paged(
-    gateway: Gateway, call: Call, container: Container, execute: Callable[[], Snapshot]
+    gateway: Gateway,
+    call: Call,
+    container: Container,
+    execute: Callable[[], Snapshot],
+    continuation: str | None,
 ) -> Reply:
     """Serve the page the continuation points at, or `execute()` and serve its first page."""
     size = page_size(call.header("x-ms-max-item-count"))
-    continuation = call.header(CONTINUATION)
     if continuation:
         snapshot, page = gateway.snapshots.next_page(continuation, size)
     else:
@@ -122,23 +128,15 @@ def query(gateway: Gateway, call: Call) -> Reply:
         plan = engine.fan_out_plan(text, parameters, container.partition_key.paths)
         if plan.per_range:
             ranges = _pinned_ranges(container, plan)
-            pinned = {container.partitions.for_epk(r["min"]).id for r in ranges}
-            if len(pinned) != 1:
-                # The gateway answers without reading a partition: no charge, no throttling.
-                gateway.ledger.record(
-                    container=container.name_link,
-                    partition="",
-                    operation="Query",
-                    request_charge=0.0,
-                    status=400,
+            if ranges:
+                pinned = {container.partitions.for_epk(r["min"]).id for r in ranges}
+                partitions = sources = [p for p in partitions if p.id in pinned]
+            if len(partitions) > 1 and plan.needs_client_merge:
+                _not_servable(gateway, container, plan.body(ranges))
+            if len(partitions) > 1:
+                return _one_partition_after_another(
+                    gateway, call, container, partitions, text, parameters
                 )
-                raise CosmosError(
-                    400,
-                    NOT_SERVABLE,
-                    substatus=1004,
-                    additional_info=json.dumps(plan.body(ranges)),
-                )
-            partitions = sources = [container.partitions.by_id[pinned.pop()]]
 
     def work() -> Reply:
         return _paged(
@@ -146,9 +144,64 @@ def query(gateway: Gateway, call: Call) -> Reply:
             call,
             container,
             lambda: _execute(call, container, text, parameters, sources, prefix),
+            call.header(CONTINUATION),
         )
 
     return gateway.on_partitions(call, container, partitions, "Query", work)
+
+
+def _not_servable(gateway: Gateway, container: Container, plan: Mapping[str, Any]) -> None:
+    """400/1004 with the plan: the gateway answers without reading a partition (no charge,
+    no throttling); the SDK then fans the query out itself."""
+    gateway.ledger.record(
+        container=container.name_link,
+        partition="",
+        operation="Query",
+        request_charge=0.0,
+        status=400,
+    )
+    raise CosmosError(400, NOT_SERVABLE, substatus=1004, additional_info=json.dumps(plan))
+
+
+def _one_partition_after_another(
+    gateway: Gateway,
+    call: Call,
+    container: Container,
+    partitions: Sequence[PhysicalPartition],
+    text: str,
+    parameters: Any,
+) -> Reply:
+    """A query that needs no merging, served by the gateway across partitions as the service
+    serves it: each page is one request on one partition, in range order; the continuation
+    `<range id>|<that partition's continuation>` says where the next page starts (an
+    exhausted partition hands over to the next one, so some pages are empty)."""
+    token = call.header(CONTINUATION) or ""
+    range_id, _, inner = token.partition("|") if token else (partitions[0].id, "", "")
+    position = next((i for i, p in enumerate(partitions) if p.id == range_id), None)
+    if position is None:
+        raise CosmosError(
+            410,
+            f"Partition key range {range_id} is gone (split); refresh the routing map.",
+            substatus=1002,
+        )
+    partition = partitions[position]
+
+    def work() -> Reply:
+        reply = _paged(
+            gateway,
+            call,
+            container,
+            lambda: _execute(call, container, text, parameters, [partition], None),
+            inner or None,
+        )
+        following = reply.headers.pop(CONTINUATION, None)
+        if following is not None:
+            reply.headers[CONTINUATION] = f"{partition.id}|{following}"
+        elif position + 1 < len(partitions):
+            reply.headers[CONTINUATION] = f"{partitions[position + 1].id}|"
+        return reply
+
+    return gateway.on_partitions(call, container, [partition], "Query", work)
 
 
 def query_plan(gateway: Gateway, call: Call) -> Reply:
@@ -223,7 +276,11 @@ def read_feed(gateway: Gateway, call: Call) -> Reply:
 
     def work() -> Reply:
         return _paged(
-            gateway, call, container, lambda: _read_all(container, sources, prefix, call.now)
+            gateway,
+            call,
+            container,
+            lambda: _read_all(container, sources, prefix, call.now),
+            call.header(CONTINUATION),
         )
 
     return gateway.on_partitions(call, container, partitions, "ReadFeed", work)
