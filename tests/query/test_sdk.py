@@ -172,7 +172,9 @@ def test_index_metrics_name_the_used_and_the_missing_index(items: ContainerProxy
     )
     assert [d["id"] for d in result] == ["a1"]
     utilization = items.client_connection.last_response_headers["x-ms-cosmos-index-utilization"]
-    assert [e["IndexSpec"] for e in utilization["UtilizedSingleIndexes"]] == ["/name/?"]
+    used = [(e["FilterExpression"], e["IndexSpec"]) for e in utilization["UtilizedSingleIndexes"]]
+    # The partition key's index serves the scope; the service names no filter for it.
+    assert used == [('(ROOT.name = "Alice")', "/name/?"), ("", "/pk/?")]
     assert [e["IndexSpec"] for e in utilization["PotentialSingleIndexes"]] == ["/score/?"]
 
 

@@ -64,6 +64,8 @@ class DocumentLoader:
         started = time.perf_counter()
         hits = self._lookup(index, self.plan.lookups, record=True)
         scope = self._lookup(index, self.scope_lookups, record=False)
+        if scope is not None:  # the service reports the partition key's index as used
+            _note(self.metrics.utilized_indexes, self.scope_lookups)
         self._add_time("indexLookupTimeInMs", started)
         if hits is not None:
             metrics.index_hit_document_count += len(hits if scope is None else hits & scope)

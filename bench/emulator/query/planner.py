@@ -146,7 +146,7 @@ def partition_key_lookups(
                 path,
                 "eq",
                 (compiler.expr(ast.Literal(value), frozenset()),),
-                text=f"(ROOT{_path_text(path)} = {_constant_text(value)})",
+                text="",  # the service names no filter for the partition-key scope
             )
         )
     return lookups
