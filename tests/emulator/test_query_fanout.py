@@ -175,6 +175,20 @@ def test_group_by_is_refused_to_an_sdk_that_does_not_declare_it(
     assert "GroupBy" in raised.value.message
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["SELECT COUNT(1) FROM c", "SELECT COUNT(1) + 5 FROM c", "SELECT COUNT(1) + SUM(c) FROM c"],
+)
+def test_non_value_aggregates_across_partitions_are_refused_by_the_sdk(
+    fanout: ContainerProxy, wire: Wire, query: str
+) -> None:
+    """The plan lists the aggregates with hasSelectValue false; the SDK raises its 400."""
+    with pytest.raises(exceptions.CosmosHttpResponseError) as raised:
+        _run(wire, fanout, query)
+    assert raised.value.status_code == 400
+    assert "VALUE <AggregateFunc>" in raised.value.message
+
+
 def _plan(raw: Any, container: ContainerProxy, query: str, features: str) -> Any:
     return raw(
         "POST",

@@ -17,7 +17,7 @@ Rewrites, as the service writes them:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
 from bench.emulator.errors import CosmosError
@@ -195,7 +195,8 @@ def _aggregates(node: ast.Query, info: dict[str, Any]) -> None:
     if not select.value:
         # `SELECT COUNT(1) FROM c`: the SDK refuses these across partitions ("only supports
         # 'VALUE <AggregateFunc>'"); the plan lists what it found so the SDK can say so.
-        info["aggregates"] = [_AGGREGATE_NAMES[c.name] for c in calls if c is not None]
+        found = [call for item in select.items for call in _aggregate_calls(item.expr)]
+        info["aggregates"] = [_AGGREGATE_NAMES[call.name] for call in found]
         info["rewrittenQuery"] = " ".join([select_text(select), *clauses_after_select(node)])
         return
     call = calls[0]
@@ -239,6 +240,24 @@ def _bare_aggregate(expr: ast.Expr) -> ast.Call | None:
     if isinstance(expr, ast.Call) and not expr.udf and expr.name in AGGREGATES:
         return expr
     return None
+
+
+def _aggregate_calls(node: Any) -> list[ast.Call]:
+    """Aggregate calls in an expression, outside subqueries (`COUNT(1) + SUM(c.x)`: two)."""
+    if _bare_aggregate(node) is not None:
+        return [node]
+    if isinstance(node, ast.Exists | ast.ArraySubquery | ast.ScalarSubquery):
+        return []
+    children: list[Any] = []
+    if is_dataclass(node):
+        for child in (getattr(node, f.name) for f in fields(node)):
+            children.extend(child if isinstance(child, tuple) else [child])
+    return [
+        call
+        for child in children
+        if isinstance(child, ast.Expr | tuple)
+        for call in _aggregate_calls(child[1] if isinstance(child, tuple) else child)
+    ]
 
 
 def _partial(call: ast.Call) -> str:
