@@ -153,6 +153,7 @@ def test_a_gateway_served_continuation_resumes_on_the_right_partition(
         ("SELECT VALUE AVG(c.n) FROM c", [19.5]),
         ("SELECT VALUE MIN(c.n) FROM c", [0]),
         ("SELECT VALUE MAX(c.n) FROM c", [39]),
+        ("SELECT VALUE SUM(c.n) FROM c WHERE c.n < 4 ORDER BY c.n", [6]),
     ],
 )
 def test_the_sdk_merges_the_ranges_like_one_evaluation(

@@ -122,8 +122,13 @@ def partitioned_plan(
         features.add("GroupBy")
         _group_by(each_range, info)
     elif aggregated:
+        # One row per range: an ORDER BY has nothing to order, so neither the plan nor the
+        # rewrite keeps it (the SDK would otherwise merge on orderByItems).
         features.add("Aggregate")
-        _aggregates(each_range, info)
+        features.discard("OrderBy")
+        features.discard("MultipleOrderBy")
+        info["orderBy"], info["orderByExpressions"] = [], []
+        _aggregates(replace(each_range, order_by=()), info)
     elif node.order_by:
         info["rewrittenQuery"] = _order_by_query(each_range)
     elif each_range is not node:
