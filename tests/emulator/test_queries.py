@@ -130,3 +130,24 @@ def test_expired_continuation_is_a_clear_400(container: ContainerProxy, raw) -> 
         },
     )
     assert answer.status == 400 and "restart the query" in answer.json()["message"]
+
+
+def test_only_the_most_recently_drained_snapshots_stay_resumable(monkeypatch) -> None:
+    """Drained queries stay resumable, but finished ones cannot pile up under load."""
+    from bench.emulator import paging
+    from bench.emulator.errors import CosmosError
+
+    monkeypatch.setattr(paging, "DRAINED_KEPT", 2)
+    snapshots = paging.Snapshots()
+    tokens = []
+    for _ in range(3):
+        first = snapshots.first_page(paging.Snapshot([b"1", b"2"], 2.0), 1)
+        tokens.append(first.continuation)
+        assert snapshots.next_page(first.continuation, 1)[1].continuation is None  # drained
+    for token in tokens[1:]:
+        assert snapshots.next_page(token, 1)[1].items == [b"2"]
+    try:
+        snapshots.next_page(tokens[0], 1)
+        raise AssertionError("the oldest drained snapshot was kept")
+    except CosmosError as error:
+        assert error.status == 400
