@@ -148,6 +148,9 @@ def _run(prepared: _Prepared, execution: _Execution) -> list[Any]:
         execution.partition_key_prefix,
         execution.visible,
     )
+    counted = loader.count_from_index(partitions)
+    if counted is not None:
+        return [counted]
     ordered = loader.ordered_documents(compiled, partitions)
     documents = loader.documents(partitions) if ordered is None else ordered
     rows = compiled.filtered(compiled.document_rows(documents, base[CTX]))
