@@ -279,3 +279,22 @@ def test_async_fan_out_follows_the_same_flow(emulator: LocalEmulator, fanout: Co
     assert (docs[0]["status"], docs[0]["substatus"]) == (400, "1004")
     assert docs[1]["plan"]
     assert sorted(s["range"] for s in docs[2:]) == [str(i) for i in range(RANGES)]
+
+
+def test_a_query_needing_a_merge_gets_1004_even_on_one_partition(
+    emulator: LocalEmulator, container: ContainerProxy
+) -> None:
+    """As the service: the gateway leaves ORDER BY without a partition key to the SDK (which
+    then caches the routing map), whatever the partition count."""
+    for n in range(3):
+        container.create_item({"id": str(n), "pk": f"p{n}", "n": n})
+    wire = Wire()
+    client = CosmosClient(emulator.endpoint, emulator.key, raw_response_hook=wire)
+    database = client.get_database_client(container.container_link.split("/")[1])
+    mine = database.get_container_client(container.id)
+    query = "SELECT VALUE c.n FROM c ORDER BY c.n DESC"
+    assert list(mine.query_items(query, enable_cross_partition_query=True)) == [2, 1, 0]
+    first, plan, only = wire.docs()
+    assert (first["status"], first["substatus"]) == (400, "1004")
+    assert plan["plan"] and only["range"] == "0"
+    assert list(mine.query_items("SELECT VALUE c.n FROM c WHERE c.pk = 'p1' ORDER BY c.n")) == [1]

@@ -1,13 +1,13 @@
 """Feeds: SQL queries, read feeds (`read_all_items`), and the partition key ranges the SDK
 routes by.
 
-Queries follow the service's request flow. A query scoped to one physical partition
-(partition key header, partition key range id, a filter pinning keys of one partition,
-or a single-partition container) is evaluated there and paged. A query over several
-partitions that needs no merging is served by the gateway one partition after another,
-each page one request on one partition. One that needs merging (ORDER BY, aggregates,
-DISTINCT, TOP, OFFSET/LIMIT, GROUP BY) gets 400/1004 with the query plan in
-`additionalErrorInfo`; the SDK then asks for the plan (`query_plan`), reads `/pkranges`
+Queries follow the service's request flow. A query scoped to one logical partition
+(partition key header, partition key range id, a filter pinning one key value) is
+evaluated on its physical partition and paged. Any other query that needs no merging is
+served by the gateway one partition after another, each page one request on one
+partition. One that needs merging (ORDER BY, aggregates, DISTINCT, TOP, OFFSET/LIMIT,
+GROUP BY) gets 400/1004 with the query plan in `additionalErrorInfo`, even on a
+one-partition container; the SDK then asks for the plan (`query_plan`), reads `/pkranges`
 and sends the plan's rewritten query once per partition key range, merging on the
 client. Either way a query pays one charged request (or more, when paged) per partition,
 as on the service.
@@ -124,14 +124,16 @@ def query(gateway: Gateway, call: Call) -> Reply:
     container = gateway.account.container(call.segments[1], call.segments[3])
     text, parameters = _query_spec(call)
     partitions, prefix, sources = _scope(call, container)
-    if len(partitions) > 1 and prefix is None and call.header(PARTITION_KEY_RANGE_ID) is None:
+    if prefix is None and call.header(PARTITION_KEY_RANGE_ID) is None:
         plan = engine.fan_out_plan(text, parameters, container.partition_key.paths)
         if plan.per_range:
             ranges = _pinned_ranges(container, plan)
             if ranges:
                 pinned = {container.partitions.for_epk(r["min"]).id for r in ranges}
                 partitions = sources = [p for p in partitions if p.id in pinned]
-            if len(partitions) > 1 and plan.needs_client_merge:
+            # Only a filter pinning one key value routes like a partition key; otherwise the
+            # gateway leaves merging to the SDK, however many partitions the container has.
+            if plan.needs_client_merge and len(ranges) != 1:
                 _not_servable(gateway, container, plan.body(ranges))
             if len(partitions) > 1:
                 return _one_partition_after_another(
