@@ -1,8 +1,8 @@
 """The service's plan for running one query over several partition key ranges.
 
-The gateway does not merge results across physical partitions: it answers such
-a query with 400/1004 and this plan, and the SDK then sends `rewrittenQuery` to
-every partition key range and merges the pages itself (ORDER BY, aggregates,
+The gateway does not merge results across partitions: it answers a query that
+needs merging with 400/1004 and this plan, and the SDK then sends `rewrittenQuery`
+to every partition key range and merges the pages itself (ORDER BY, aggregates,
 DISTINCT, OFFSET/LIMIT, TOP; GROUP BY for SDKs that declare it). The plan's
 shape is the service's `partitionedQueryExecutionInfoVersion` 2 document.
 
@@ -25,7 +25,7 @@ from bench.emulator.query import ast
 from bench.emulator.query.aggregates import AGGREGATES
 from bench.emulator.query.errors import INVALID_QUERY, query_error
 from bench.emulator.query.evaluator import contains_aggregate
-from bench.emulator.query.planner import _conjuncts
+from bench.emulator.query.planner import conjuncts
 from bench.emulator.query.sqltext import clauses_after_select, expr_text, select_text
 
 PLAN_VERSION = 2
@@ -297,7 +297,7 @@ def pinned_key_values(
         return None
     bound = {p.get("name"): p.get("value") for p in parameters or [] if isinstance(p, Mapping)}
     target = _key_expr(source.alias, key_path)
-    for conjunct in _conjuncts(node.where):
+    for conjunct in conjuncts(node.where):
         if isinstance(conjunct, ast.Binary) and conjunct.op == "=":
             for side, other in ((conjunct.left, conjunct.right), (conjunct.right, conjunct.left)):
                 if side == target and (value := _constant(other, bound)) is not _NO_VALUE:

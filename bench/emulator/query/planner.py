@@ -109,7 +109,7 @@ def plan_query(node: ast.Query, compiler: Compiler) -> Plan:
     alias_paths = _alias_paths(node)
     plan = Plan(order_by=bool(node.order_by))
     if node.where is not None:
-        for conjunct in _conjuncts(node.where):
+        for conjunct in conjuncts(node.where):
             lookup = _lookup(conjunct, alias_paths, compiler)
             if lookup is not None:
                 plan.lookups.append(lookup)
@@ -140,9 +140,9 @@ def _counts_from_index(node: ast.Query, plan: Plan) -> bool:
         and call.args[0].value is not UNDEFINED
     ):
         return False
-    conjuncts = _conjuncts(node.where) if node.where is not None else []
+    terms = conjuncts(node.where) if node.where is not None else []
     options = [o for lookup in plan.lookups for o in lookup_options(lookup)]
-    return len(plan.lookups) == len(conjuncts) and all(ARRAY_ITEM not in o.path for o in options)
+    return len(plan.lookups) == len(terms) and all(ARRAY_ITEM not in o.path for o in options)
 
 
 def lookup_options(lookup: Lookup | AnyOf) -> tuple[Lookup, ...]:
@@ -222,9 +222,10 @@ def _doc_path(expr: ast.Expr, alias_paths: dict[str, Path]) -> Path | None:
     return None
 
 
-def _conjuncts(expr: ast.Expr) -> list[ast.Expr]:
+def conjuncts(expr: ast.Expr) -> list[ast.Expr]:
+    """The terms of a top-level AND chain."""
     if isinstance(expr, ast.Binary) and expr.op == "AND":
-        return _conjuncts(expr.left) + _conjuncts(expr.right)
+        return conjuncts(expr.left) + conjuncts(expr.right)
     return [expr]
 
 
