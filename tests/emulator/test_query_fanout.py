@@ -148,6 +148,9 @@ def test_a_gateway_served_continuation_resumes_on_the_right_partition(
         ("SELECT TOP 5 VALUE c.n FROM c ORDER BY c.n", [0, 1, 2, 3, 4]),
         ("SELECT VALUE c.n FROM c ORDER BY c.n OFFSET 10 LIMIT 3", [10, 11, 12]),
         ("SELECT DISTINCT VALUE c.g FROM c ORDER BY c.g", [0, 1, 2]),
+        # Runs of equal values in ORDER BY order: a range cannot stop after OFFSET + LIMIT rows.
+        ("SELECT DISTINCT VALUE FLOOR(c.n / 10) FROM c ORDER BY c.n OFFSET 1 LIMIT 2", [1, 2]),
+        ("SELECT DISTINCT TOP 2 VALUE c.g FROM c ORDER BY c.g DESC", [2, 1]),
         ("SELECT VALUE COUNT(1) FROM c WHERE c.n >= 10", [30]),
         ("SELECT VALUE SUM(c.n) FROM c", [780]),
         ("SELECT VALUE AVG(c.n) FROM c", [19.5]),

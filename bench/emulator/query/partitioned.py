@@ -113,9 +113,13 @@ def partitioned_plan(
         features.add("OffsetAndLimit")
     if node.order_by:
         features.add("MultipleOrderBy" if len(node.order_by) > 1 else "OrderBy")
-    # Every range must return its first offset + limit results; the SDK skips and cuts.
+    # Every range must return its first offset + limit results; the SDK skips and cuts. With
+    # DISTINCT and ORDER BY a range's rows are distinct on their sort keys, not on what the
+    # SDK deduplicates, so no count can be cut early: the SDK applies TOP/OFFSET/LIMIT.
     each_range = node
-    if offset is not None and limit is not None:
+    if select.distinct and node.order_by:
+        each_range = replace(node, select=replace(select, top=None), offset=None, limit=None)
+    elif offset is not None and limit is not None:
         each_range = replace(node, offset=ast.Literal(0), limit=ast.Literal(offset + limit))
     aggregated = any(contains_aggregate(item.expr) for item in select.items)
     if node.group_by:
