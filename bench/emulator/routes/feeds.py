@@ -1,16 +1,16 @@
 """Feeds: SQL queries, read feeds (`read_all_items`), and the partition key ranges the SDK
 routes by.
 
-Queries follow the service's request flow. A query scoped to one logical partition
-(partition key header, partition key range id, a filter pinning one key value) is
-evaluated on its physical partition and paged. Any other query that needs no merging is
-served by the gateway one partition after another, each page one request on one
-partition. One that needs merging (ORDER BY, aggregates, DISTINCT, TOP, OFFSET/LIMIT,
-GROUP BY) gets 400/1004 with the query plan in `additionalErrorInfo`, even on a
-one-partition container; the SDK then asks for the plan (`query_plan`), reads `/pkranges`
-and sends the plan's rewritten query once per partition key range, merging on the
-client. Either way a query pays one charged request (or more, when paged) per partition,
-as on the service.
+Queries follow the service's request flow. A query with a partition key (or partition
+key range id) is evaluated on its physical partition and paged. Without one, a query that
+needs no merging is served by the gateway one partition after another (only the
+partitions of the key values its filter pins), each page one request on one partition.
+One that needs merging (ORDER BY, aggregates, DISTINCT, TOP, OFFSET/LIMIT, GROUP BY) gets
+400/1004 with the query plan in `additionalErrorInfo`, even on a one-partition container
+or when its filter pins one key value (the plan's `queryRanges` then name that key);
+the SDK then asks for the plan (`query_plan`), reads `/pkranges` and sends the plan's
+rewritten query once per partition key range, merging on the client. Either way a query
+pays one charged request (or more, when paged) per partition, as on the service.
 """
 
 from __future__ import annotations
@@ -131,9 +131,9 @@ def query(gateway: Gateway, call: Call) -> Reply:
             if ranges:
                 pinned = {container.partitions.for_epk(r["min"]).id for r in ranges}
                 partitions = sources = [p for p in partitions if p.id in pinned]
-            # Only a filter pinning one key value routes like a partition key; otherwise the
-            # gateway leaves merging to the SDK, however many partitions the container has.
-            if plan.needs_client_merge and len(ranges) != 1:
+            # Without a partition key the gateway leaves merging to the SDK, however many
+            # partitions the container has and even when the filter pins one key value.
+            if plan.needs_client_merge:
                 _not_servable(gateway, container, plan.body(ranges))
             if len(partitions) > 1:
                 return _one_partition_after_another(
