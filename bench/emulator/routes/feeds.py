@@ -174,19 +174,21 @@ def _one_partition_after_another(
     parameters: Any,
 ) -> Reply:
     """A query that needs no merging, served by the gateway across partitions as the service
-    serves it: each page is one request on one partition, in range order; the continuation
-    `<range id>|<that partition's continuation>` says where the next page starts (an
-    exhausted partition hands over to the next one, so some pages are empty)."""
-    token = call.header(CONTINUATION) or ""
-    range_id, _, inner = token.partition("|") if token else (partitions[0].id, "", "")
-    position = next((i for i, p in enumerate(partitions) if p.id == range_id), None)
-    if position is None:
-        raise CosmosError(
-            410,
-            f"Partition key range {range_id} is gone (split); refresh the routing map.",
-            substatus=1002,
-        )
-    partition = partitions[position]
+    serves it: each page is one request on one partition, in EPK order. The continuation
+    `<low>:<high>|<page token>` names the EPK range being read (so it survives a split) and
+    where in it the next page starts; an exhausted range hands over to the next partition,
+    so some pages are empty."""
+    token = call.header(CONTINUATION)
+    if token:
+        bounds, separator, inner = token.partition("|")
+        low, _, high = bounds.partition(":")
+        if not separator or not high:
+            raise CosmosError(400, f"The continuation token {token!r} is invalid.")
+    else:
+        low, high, inner = partitions[0].min_inclusive, partitions[0].max_exclusive, ""
+    partition = container.partitions.for_epk(low)
+    if not inner:  # a fresh execution reads the partition there now (after a split: a child)
+        high = partition.max_exclusive
 
     def work() -> Reply:
         reply = _paged(
@@ -197,10 +199,11 @@ def _one_partition_after_another(
             inner or None,
         )
         following = reply.headers.pop(CONTINUATION, None)
+        after = next((p for p in partitions if p.min_inclusive >= high), None)
         if following is not None:
-            reply.headers[CONTINUATION] = f"{partition.id}|{following}"
-        elif position + 1 < len(partitions):
-            reply.headers[CONTINUATION] = f"{partitions[position + 1].id}|"
+            reply.headers[CONTINUATION] = f"{low}:{high}|{following}"
+        elif after is not None:
+            reply.headers[CONTINUATION] = f"{after.min_inclusive}:{after.max_exclusive}|"
         return reply
 
     return gateway.on_partitions(call, container, [partition], "Query", work)
