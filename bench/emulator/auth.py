@@ -5,7 +5,9 @@ key scheme is the service's: HMAC-SHA256 over
 `verb\\nresourceType\\nresourceLink\\nx-ms-date\\n\\n` (all lower case except the
 link), base64, sent URL-encoded as `type=master&ver=1.0&sig=...`. Entra ID
 tokens (`type=aad&ver=1.0&sig=<jwt>`) are accepted only when they verify
-against the local issuer key the emulator was started with (see `aad.py`).
+against the local issuer key the emulator was started with (see `aad.py`);
+resource tokens (`type=resource&...`) are judged per request by
+`resource_tokens.py`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import unquote
 
 from bench.emulator.errors import CosmosError
+from bench.emulator.resource_tokens import ResourceTokens
 
 # The service accepts requests dated up to 15 minutes away from its clock.
 MAX_CLOCK_SKEW_SECONDS = 15 * 60
@@ -95,6 +98,7 @@ class Authenticator:
         except binascii.Error:
             raise ValueError("the account key must be base64") from None
         self._token_verifier = token_verifier
+        self.resource_tokens = ResourceTokens(self._secret)
         self._dates: dict[str, float] = {}  # x-ms-date string -> epoch seconds
 
     def authenticate(
@@ -107,8 +111,11 @@ class Authenticator:
         date: str | None,
         scheme: str,
         hostname: str,
-    ) -> None:
-        """Raise a 401 CosmosError unless the request is signed or carries a valid token."""
+    ) -> str | None:
+        """Raise a 401 CosmosError unless the request is signed or carries a valid token.
+
+        A resource token is returned unchecked: what it grants depends on the account's
+        permissions and the request's target, which `ResourceTokens.authorize` judges."""
         if not authorization:
             raise unauthorized(
                 "Required Header authorization is missing. "
@@ -124,14 +131,16 @@ class Authenticator:
         else:
             fields = _parse_authorization(unquote(authorization))
             kind, signature = fields.get("type"), fields.get("sig")
-        if not signature or kind not in ("master", "aad"):
+        if not signature or kind not in ("master", "aad", "resource"):
             raise unauthorized(
                 "The authorization header is malformed: expected "
-                "'type=master|aad&ver=1.0&sig=<signature>' (URL-encoded)."
+                "'type=master|aad|resource&ver=1.0&sig=<signature>' (URL-encoded)."
             )
+        if kind == "resource":
+            return signature
         if kind == "aad":
             self._check_token(signature, scheme, hostname)
-            return
+            return None
         if not date:
             raise unauthorized("Required Header x-ms-date is missing.")
         self._check_date(date)
@@ -145,6 +154,7 @@ class Authenticator:
                 "used or the expected payload is not built as per the protocol. For more info: "
                 f"{SIGNATURE_HELP}. Server used the following payload to sign: {payload!r}"
             )
+        return None
 
     def _check_token(self, token: str, scheme: str, hostname: str) -> None:
         if self._token_verifier is None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bench.emulator.consistency import ConsistencyLevel
 from bench.emulator.errors import CosmosError
 
 
@@ -19,6 +20,7 @@ class Call:
     scheme: str
     host: str  # the Host header, as the client sent it
     now: float
+    consistency: ConsistencyLevel = ConsistencyLevel.SESSION  # the level this request runs at
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
@@ -42,5 +44,5 @@ class Call:
 
     @property
     def strong(self) -> bool:
-        level = self.headers.get("x-ms-consistency-level")
-        return level is not None and level.lower() in ("strong", "boundedstaleness")
+        """Strong and Bounded Staleness reads and queries read two replicas (2x)."""
+        return self.consistency.reads_two_replicas

@@ -51,6 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "to 3000 RU/s (opt-in on the service too)",
     )
     parser.add_argument(
+        "--consistency",
+        default="Session",
+        metavar="LEVEL",
+        help="the account's default consistency: Strong, BoundedStaleness, Session, "
+        "ConsistentPrefix or Eventual (default: %(default)s); requests may only relax it, and "
+        "Strong and BoundedStaleness reads and queries cost 2x",
+    )
+    parser.add_argument(
         "--aad-issuer-key",
         type=Path,
         default=None,
@@ -79,6 +87,12 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         raise RubenchError(f"--partitions {args.partitions} is invalid: use 1 to 1000.")
     if not 0 <= args.port <= 65535:
         raise RubenchError(f"--port {args.port} is invalid: use 0 to 65535.")
+    from bench.emulator.consistency import parse_level
+
+    try:
+        consistency = parse_level(args.consistency)
+    except ValueError as error:
+        raise RubenchError(f"--consistency: {error}") from None
     issuer_key = None
     if args.aad_issuer_key is not None:
         try:
@@ -97,6 +111,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         partitions=args.partitions,
         aad_issuer_public_key=issuer_key,
         burst_capacity=args.burst_capacity,
+        consistency=consistency,
     )
 
 
@@ -115,7 +130,10 @@ def run(args: argparse.Namespace) -> int:
         raise RubenchError("--key is invalid: an account key is base64 text.") from None
 
     def announce(endpoint: str) -> None:
-        print(f"Cosmos DB emulator ready ({config.scheme})", flush=True)
+        print(
+            f"Cosmos DB emulator ready ({config.scheme}, {config.consistency} consistency)",
+            flush=True,
+        )
         print(f"  endpoint: {endpoint}", flush=True)
         # The well-known key is public; any other key is a secret and stays off the console.
         shown = config.key if config.key == WELL_KNOWN_KEY else "(the key you gave; not shown)"

@@ -8,7 +8,7 @@ sum of the headers a client saw equals the sum the ledger recorded.
 
     >>> read_charge(1024), read_charge(100 * 1024)
     (1.0, 10.0)
-    >>> write_charge(WriteKind.CREATE, 1024, indexed_paths=0)
+    >>> write_charge(WriteKind.CREATE, 1024, index_terms=0)
     5.5
 """
 
@@ -49,7 +49,9 @@ class CostCoefficients:
     # request-units.md, consistency-levels.md; writes cost the same at every level.
     two_replica_factor: float = 2.0
 
-    # --- creates: WRITE_BASE + WRITE_PER_KB * KB + WRITE_PER_INDEXED_PATH * paths ---
+    # --- writes: factor * (WRITE_BASE + WRITE_PER_KB * KB) + WRITE_PER_INDEXED_PATH * terms,
+    # terms = index terms written or removed: all of them for a create or delete, only those
+    # that change (removed + added) for a replace, upsert of an existing item or patch ---
     # Insert of 1 KB without indexing ~5.5 RU [Doc] optimize-cost-reads-writes.md, and
     # ~6.5 KB without indexing 7.05 RU [Emp] dp-420-cosmos-db-dev issue 29: the line through both.
     write_base: float = 5.22
@@ -57,11 +59,13 @@ class CostCoefficients:
     # ~6.5 KB item: ~150 indexed leaf paths 48.38 RU vs none 7.05 [Emp] dp-420 issue 29
     # -> (48.38 - 7.05) / 150; also fits nosql/model-partition-example.md creates (5.71 / 7.05).
     write_per_indexed_path: float = 0.27
-    # Replace ~2x insert [Doc] optimize-cost-reads-writes.md; measured 1.6-1.9x [Emp]
-    # (create 6.29 vs upsert-existing 10.29; create 5.71 vs update 10.67): 1.8 holds all within 15%.
-    replace_factor: float = 1.8
+    # Replace pays the base and size terms again: ~2x insert [Doc] optimize-cost-reads-writes.md,
+    # measured 1.6-1.9x [Emp] (create 6.29 vs upsert-existing 10.29; create 5.71 vs update
+    # 10.67), all on small items where few terms exist; index work only for the terms that
+    # change (shared notes, corrected). 1.9 holds those figures within 15%.
+    replace_factor: float = 1.9
     # Patch: "no significant reduction" vs replace [Doc] partial-document-update FAQ.
-    patch_factor: float = 1.8
+    patch_factor: float = 1.9
     # Delete = create of the same item: 5.71 / 5.71 [Emp] capacity-planner walk-through.
     delete_factor: float = 1.0
 
@@ -87,6 +91,14 @@ class CostCoefficients:
     # instead of 8.86 [Doc] troubleshoot-query-performance.md -> (44.28 - 8.86) / 100 documents.
     query_per_sorted_document: float = 0.355
 
+    # --- change feed (latest version): CHANGE_FEED_BASE + a point read of each item returned ---
+    # Not in Microsoft's docs (MicrosoftDocs/azure-docs issue 99609 asks for it). A Cosmos DB
+    # PM in MicrosoftDocs/azure-docs issue 50040: "The initial call to read the change feed is
+    # about 2 RU ... Then each read out of change feed is a 1 RU point read" [Emp]: a page with
+    # one 1 KB item is 1 + 1 = 2 RU, each further item a point read (read_base/read_per_kb).
+    # A poll that finds nothing (304) is charged the base alone, the minimum read charge [Est].
+    change_feed_base: float = 1.0
+
     # --- failures ---
     # 400, 412 and 449 are still charged [Doc] nosql/troubleshoot-request-rate-too-large.md;
     # the amount is not published: the minimum read charge. 429 costs nothing. [Est]
@@ -108,13 +120,6 @@ def read_charge(size_bytes: int, *, strong: bool = False) -> float:
     return _rounded(one_replica * (c.two_replica_factor if strong else 1.0))
 
 
-def _create_cost(size_bytes: int, indexed_paths: int) -> float:
-    c = COEFFICIENTS
-    return (
-        c.write_base + c.write_per_kb * size_bytes / _KB + c.write_per_indexed_path * indexed_paths
-    )
-
-
 def _write_factor(kind: WriteKind) -> float:
     c = COEFFICIENTS
     if kind in (WriteKind.REPLACE, WriteKind.UPSERT_REPLACE):
@@ -126,14 +131,18 @@ def _write_factor(kind: WriteKind) -> float:
     return 1.0
 
 
-def write_charge(kind: WriteKind, size_bytes: int, indexed_paths: int) -> float:
-    """A write of a document of `size_bytes` whose index holds `indexed_paths` terms.
+def write_charge(kind: WriteKind, size_bytes: int, index_terms: int) -> float:
+    """A write of a document of `size_bytes` that writes or removes `index_terms` index terms.
 
-    For a delete pass the removed document's size and terms; for replace, upsert
-    of an existing item and patch, the new document's. The consistency level
-    does not change write charges.
+    A create passes every term of the new document, a delete every term of the
+    removed one; replace, upsert of an existing item and patch pass only the
+    terms that changed (removed + added) with the new document's size: they pay
+    the base and size terms again, but not for the index entries they keep.
+    The consistency level does not change write charges.
     """
-    return _rounded(_write_factor(kind) * _create_cost(size_bytes, indexed_paths))
+    c = COEFFICIENTS
+    document = c.write_base + c.write_per_kb * size_bytes / _KB
+    return _rounded(_write_factor(kind) * document + c.write_per_indexed_path * index_terms)
 
 
 def query_charge(metrics: QueryMetrics, *, strong: bool = False) -> float:
@@ -154,6 +163,13 @@ def query_charge(metrics: QueryMetrics, *, strong: bool = False) -> float:
         + (c.query_per_sorted_document * loaded if metrics.in_memory_sort else 0.0)
     )
     return _rounded(one_replica * (c.two_replica_factor if strong else 1.0))
+
+
+def change_feed_charge(item_sizes: Iterable[int]) -> float:
+    """A change feed page returning items of `item_sizes` bytes (none: a 304 poll). Not
+    doubled at Strong: no published figure says change feed reads cost more there [Est]."""
+    c = COEFFICIENTS
+    return _rounded(c.change_feed_base + sum(read_charge(size) for size in item_sizes))
 
 
 def failed_request_charge(status: int) -> float:

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import unquote
 
-from bench.emulator import costs
+from bench.emulator import consistency, costs
 from bench.emulator.auth import Authenticator
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
@@ -45,10 +45,17 @@ def resource_type_and_link(segments: Sequence[str]) -> tuple[str, str]:
 class Gateway:
     """Owns the account state; every method runs on the server's event loop."""
 
-    def __init__(self, account: Account, authenticator: Authenticator, ledger: Ledger) -> None:
+    def __init__(
+        self,
+        account: Account,
+        authenticator: Authenticator,
+        ledger: Ledger,
+        default_consistency: consistency.ConsistencyLevel = consistency.ConsistencyLevel.SESSION,
+    ) -> None:
         self.account = account
         self.authenticator = authenticator
         self.ledger = ledger
+        self.default_consistency = default_consistency
         self.snapshots = Snapshots()
 
     def handle(
@@ -68,7 +75,7 @@ class Gateway:
             if "%" in path:
                 segments = [unquote(s) for s in segments]
             resource_type, link = resource_type_and_link(segments)
-            self.authenticator.authenticate(
+            resource_token = self.authenticator.authenticate(
                 verb=verb,
                 resource_type=resource_type,
                 resource_link=link,
@@ -77,7 +84,17 @@ class Gateway:
                 scheme=scheme,
                 hostname=host.rsplit(":", 1)[0] if not host.endswith("]") else host,
             )
-            call = Call(verb, segments, headers, body, scheme, host, time.time())
+            # The account read is how clients learn the default: it answers whatever they ask.
+            level = (
+                consistency.effective_level(
+                    self.default_consistency, headers.get(consistency.HEADER)
+                )
+                if segments
+                else self.default_consistency
+            )
+            call = Call(verb, segments, headers, body, scheme, host, time.time(), level)
+            if resource_token is not None:
+                self.authenticator.resource_tokens.authorize(resource_token, self.account, call)
             reply = route(call)(self, call)
         except CosmosError as error:
             reply = error_reply(error)

@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from bench.emulator.auth import master_key_header
 from bench.emulator.config import WELL_KNOWN_KEY, EmulatorConfig
+from bench.emulator.consistency import ConsistencyLevel, parse_level
 
 READY_PREFIX = "  endpoint: "
 KEY_ENVIRONMENT_VARIABLE = "RUBENCH_EMULATOR_KEY"
@@ -51,7 +52,9 @@ class LocalEmulator:
         aad_issuer_public_key: bytes | None = None,
         host: str = "127.0.0.1",
         burst_capacity: bool = False,
+        consistency: ConsistencyLevel | str = ConsistencyLevel.SESSION,
     ) -> None:
+        """`consistency`: the account's default level (a `ConsistencyLevel` or its name)."""
         self.config = EmulatorConfig(
             host=host,
             port=port,
@@ -60,6 +63,7 @@ class LocalEmulator:
             partitions=partitions,
             aad_issuer_public_key=aad_issuer_public_key,
             burst_capacity=burst_capacity,
+            consistency=parse_level(consistency),
         )
         self.in_process = in_process
         self.endpoint = ""
@@ -112,6 +116,8 @@ class LocalEmulator:
             command += ["--partitions", str(config.partitions)]
         if config.burst_capacity:
             command.append("--burst-capacity")
+        if config.consistency is not ConsistencyLevel.SESSION:
+            command += ["--consistency", config.consistency.value]
         if config.aad_issuer_public_key is not None:
             handle, self._issuer_file = tempfile.mkstemp(prefix="rubench-issuer-", suffix=".pem")
             with os.fdopen(handle, "wb") as stream:

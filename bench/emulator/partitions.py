@@ -11,6 +11,7 @@ import bisect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from bench.emulator.change_log import ChangeLog
 from bench.emulator.epk import MAX_EPK, MIN_EPK
 from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.throughput import PartitionBudget
@@ -73,22 +74,27 @@ class PhysicalPartition:
         self.index = index
         self.budget = budget
         self.lsn = 1
+        self.changes = ChangeLog()  # each live item's latest LSN: the change feed
 
     @property
     def session_token(self) -> str:
         return f"{self.id}:-1#{self.lsn}"
 
     def put(self, key: Any, document: dict, encoded: bytes, epk: str) -> int:
-        """Store (or overwrite) a document; returns the index terms written."""
+        """Store (or overwrite) a document; returns the index terms written or removed
+        (all of a new document's; only those that differ when overwriting)."""
         old = self.documents.get(key)
-        if old is not None:
-            self.index.remove(key, old)
         self.documents[key] = document
         self.encoded[key] = encoded
         self.epks[key] = epk
         self.lsn += 1
-        terms = self.terms[key] = self.index.insert(key, document)
-        return terms
+        self.changes.record(key, self.lsn)
+        if old is None:
+            changed = self.terms[key] = self.index.insert(key, document)
+            return changed
+        change = self.index.replace(key, old, document)
+        self.terms[key] = change.total
+        return change.changed
 
     def delete(self, key: Any) -> dict | None:
         document = self.documents.pop(key, None)
@@ -97,6 +103,7 @@ class PhysicalPartition:
             del self.epks[key]
             del self.terms[key]
             self.index.remove(key, document)
+            self.changes.forget(key)
             self.lsn += 1
         return document
 
@@ -197,6 +204,10 @@ class PartitionMap:
             child.encoded[key] = parent.encoded[key]
             child.epks[key] = epk
             child.terms[key] = child.index.insert(key, document)
+        # Children continue the parent's LSNs, so a change feed continuation (an LSN) issued
+        # by the parent resumes on each child without losing or repeating a change.
+        for lsn, key in parent.changes.since(0):
+            (children[0] if parent.epks[key] < middle else children[1]).changes.record(key, lsn)
         position = self.partitions.index(parent)
         self.partitions[position : position + 1] = children
         self._reindex()

@@ -24,6 +24,7 @@ def build_gateway(config: EmulatorConfig) -> Gateway:
         Account(config.partitions, burst=config.burst_capacity),
         Authenticator(config.key, verifier),
         Ledger(),
+        config.consistency,
     )
 
 

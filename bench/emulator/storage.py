@@ -11,10 +11,11 @@ import heapq
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.emulator import resources
 from bench.emulator.errors import CosmosError
+from bench.emulator.indexing_policy import complete_indexing_policy
 from bench.emulator.partition_keys import LogicalKey, PartitionKeyDefinition
 from bench.emulator.partitions import PartitionMap, PhysicalPartition
 from bench.emulator.query.indexing import PartitionIndex
@@ -27,12 +28,9 @@ from bench.emulator.throughput import (
     per_partition_rus,
 )
 
-DEFAULT_INDEXING_POLICY: dict[str, Any] = {
-    "indexingMode": "consistent",
-    "automatic": True,
-    "includedPaths": [{"path": "/*"}],
-    "excludedPaths": [{"path": '/"_etag"/?'}],
-}
+if TYPE_CHECKING:
+    from bench.emulator.users import User
+
 DEFAULT_CONFLICT_RESOLUTION: dict[str, Any] = {
     "mode": "LastWriterWins",
     "conflictResolutionPath": "/_ts",
@@ -55,9 +53,15 @@ class Offer:
         content: dict[str, Any]
         if self.throughput.autoscale_max_rus is not None:
             top = self.throughput.autoscale_max_rus
+            autopilot: dict[str, Any] = {"maxThroughput": top}
+            increment = self.throughput.autoscale_increment_percent
+            if increment is not None:
+                autopilot["autoUpgradePolicy"] = {
+                    "throughputPolicy": {"incrementPercent": increment}
+                }
             content = {
                 "offerThroughput": max(400, top // 10),
-                "offerAutopilotSettings": {"maxThroughput": top},
+                "offerAutopilotSettings": autopilot,
             }
         else:
             content = {"offerThroughput": self.throughput.manual_rus}
@@ -107,7 +111,7 @@ class Container:
     # -- definition -------------------------------------------------------------------------
     def _validated(self, body: dict[str, Any]) -> dict[str, Any]:
         properties = {k: v for k, v in body.items() if not k.startswith("_")}
-        properties.setdefault("indexingPolicy", DEFAULT_INDEXING_POLICY)
+        properties["indexingPolicy"] = complete_indexing_policy(properties.get("indexingPolicy"))
         properties["partitionKey"] = self.partition_key.to_body()
         properties.setdefault("conflictResolutionPolicy", DEFAULT_CONFLICT_RESOLUTION)
         ttl = properties.get("defaultTtl")
@@ -117,8 +121,6 @@ class Container:
                 f"The defaultTtl {ttl!r} is invalid: use -1 (on, no default), a positive number "
                 "of seconds, or omit it (off).",
             )
-        if not isinstance(properties["indexingPolicy"], Mapping):
-            raise CosmosError(400, "The container's 'indexingPolicy' must be an object.")
         return properties
 
     @property
@@ -263,6 +265,7 @@ class Database:
         self.burst = burst
         self.pool = SharedThroughputPool(throughput, burst=burst) if throughput else None
         self.containers: dict[str, Container] = {}
+        self.users: dict[str, User] = {}
         self.etag = resources.new_etag()
         self.ts = resources.now_ts()
 

@@ -12,6 +12,8 @@ directories or logs::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +24,7 @@ from bench.errors import RubenchError
 OFFICIAL_EMULATOR = "https://localhost:8081"
 KEY_VARIABLE = "COSMOS_KEY"
 KIND_VARIABLE = "RUBENCH_TARGET_KIND"
+CONSISTENCY_VARIABLE = "RUBENCH_TARGET_CONSISTENCY"
 POOL_CONNECTIONS = 256
 
 
@@ -37,6 +40,7 @@ class Target:
     endpoint: str
     key: str | None = field(default=None, repr=False)  # None: Microsoft Entra ID
     key_source: str = ""  # where the key came from, for error messages: COSMOS_KEY, ...
+    consistency: str = ""  # the account's default level when rubench set it (local), else ""
 
     @property
     def host(self) -> str:
@@ -51,11 +55,16 @@ class Target:
 
     def metadata(self) -> dict[str, str]:
         """What run.json records about the target: never the key."""
-        return {"kind": self.kind, "host": self.host, "auth": "key" if self.key else "entra"}
+        recorded = {"kind": self.kind, "host": self.host, "auth": "key" if self.key else "entra"}
+        if self.consistency:
+            recorded["consistency"] = self.consistency
+        return recorded
 
     def child_environment(self) -> dict[str, str]:
         """Environment variables that hand this target to a Locust process."""
         env = {KIND_VARIABLE: self.kind}
+        if self.consistency:
+            env[CONSISTENCY_VARIABLE] = self.consistency
         if self.key:
             env[KEY_VARIABLE] = self.key
         return env
@@ -65,6 +74,7 @@ def resolve_target(spec: str) -> Target:
     """`emulator` or an https/http endpoint (`local` is started by the run itself)."""
     if spec == "emulator":
         if os.environ.get(KEY_VARIABLE):
+            check_account_key(os.environ[KEY_VARIABLE])
             return Target("emulator", OFFICIAL_EMULATOR, os.environ[KEY_VARIABLE], KEY_VARIABLE)
         return Target("emulator", OFFICIAL_EMULATOR, well_known_key(), "the well-known key")
     parsed = urlparse(spec)
@@ -74,10 +84,26 @@ def resolve_target(spec: str) -> Target:
             "https://myaccount.documents.azure.com:443/"
         )
     key, source = os.environ.get(KEY_VARIABLE), KEY_VARIABLE
+    if key:
+        check_account_key(key)
     kind = os.environ.get(KIND_VARIABLE) or _kind_of(parsed.hostname or "")
     if not key and kind in ("local", "emulator"):
         key, source = well_known_key(), "the well-known key"
-    return Target(kind, spec.rstrip("/"), key, source if key else "")
+    consistency = os.environ.get(CONSISTENCY_VARIABLE, "")
+    return Target(kind, spec.rstrip("/"), key, source if key else "", consistency)
+
+
+def check_account_key(key: str) -> None:
+    """An account key is base64 (the SDK signs every request with its decoded bytes and
+    would fail on the first one with a traceback); the message never shows the key."""
+    try:
+        base64.b64decode(key.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise RubenchError(
+            f"{KEY_VARIABLE} is not an account key: expected base64 text (the primary or "
+            "secondary key from the portal or `az cosmosdb keys list`), or unset it to sign "
+            "in with Microsoft Entra ID"
+        ) from None
 
 
 def _kind_of(hostname: str) -> str:

@@ -153,6 +153,8 @@ def describe_run(run: Run) -> list[tuple[str, str]]:
         ("warm-up left out", duration(run.warmup_s)),
         ("users", users),
         ("target", endpoint),
+        # Reads and queries cost 2x at Strong/BoundedStaleness; known when rubench set it (local).
+        ("account consistency", str(target.get("consistency") or "unknown")),
         ("container", f"{container.get('database', '?')}/{container.get('container', '?')}"),
         ("partition key", f"{', '.join(key.get('paths') or []) or '?'} ({key.get('kind', '?')})"),
         ("indexing policy", _indexing_policy(container.get("indexing_policy"))),

@@ -41,15 +41,26 @@ def test_cli_prints_endpoint_and_key_and_stops_on_ctrl_c() -> None:
     assert "Emulator stopped." in output
 
 
-def test_cli_rejects_bad_partitions_with_a_clear_message() -> None:
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--partitions", "0"], "--partitions 0 is invalid: use 1 to 1000"),
+        (
+            ["--consistency", "Linearizable"],
+            "--consistency: unknown consistency level 'Linearizable': use one of Strong, "
+            "BoundedStaleness, Session, ConsistentPrefix, Eventual",
+        ),
+    ],
+)
+def test_cli_rejects_bad_options_with_a_clear_message(arguments: list[str], message: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "emulator", "--partitions", "0"],
+        [sys.executable, "-m", "bench", "emulator", *arguments],
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert result.returncode == 2
-    assert "--partitions 0 is invalid: use 1 to 1000" in result.stderr
+    assert message in result.stderr
 
 
 def test_sync_sdk_round_trip(any_emulator: LocalEmulator, new_name: Callable[[str], str]) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.emulator.costs import read_charge
 from bench.rundata import load_requests
 
 WORKLOADS = Path(__file__).parents[2] / "workloads"
@@ -98,6 +99,47 @@ def test_wrong_key(tmp_path, emulator):
     line = one_line_error(result)
     assert "rejected the credentials (401 Unauthorized); check COSMOS_KEY" in line
     assert "d3Jvbmcga2V5" not in result.stderr + result.stdout
+
+
+def test_run_on_a_strong_local_account_records_reads_at_twice_the_charge(tmp_path):
+    workload = tmp_path / "reads.toml"
+    workload.write_text(
+        'name = "reads"\n[container]\ncontainer = "reads"\n[documents]\ncount = 20\n'
+        '[operations.r]\nkind = "read"\n'
+    )
+    out = tmp_path / "run"
+    result = rubench(
+        "run", "--workload", str(workload), "--target", "local", "--consistency", "Strong",
+        "--duration", "3s", "--users", "2", "--out", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    reads = load_requests(out).query("kind == 'read' and outcome == 'ok'")
+    assert len(reads) > 0
+    for ru, size in zip(reads["ru"], reads["bytes"], strict=True):
+        assert ru == pytest.approx(2 * read_charge(size), abs=0.01)
+    assert json.loads((out / "run.json").read_text())["target"]["consistency"] == "Strong"
+    ledger = json.loads((out / "partitions.json").read_text())
+    assert ledger["operations"]["Read"]["request_charge"] == pytest.approx(
+        reads["ru"].sum(), abs=0.05
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("emulator", "--consistency Strong needs --target local"),
+        ("local", "--consistency: unknown consistency level 'Strongest'"),
+    ],
+)
+def test_consistency_is_checked_before_anything_runs(tmp_path, target, expected):
+    level = "Strong" if target == "emulator" else "Strongest"
+    smoke = str(WORKLOADS / "smoke.toml")
+    result = rubench(
+        "run", "--workload", smoke, "--target", target, "--consistency", level,
+        "--out", str(tmp_path / "run"),
+    )  # fmt: skip
+    assert expected in one_line_error(result)
+    assert not (tmp_path / "run").exists()
 
 
 def test_ctrl_c_keeps_what_was_done(tmp_path):

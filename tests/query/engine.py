@@ -22,9 +22,9 @@ class MemoryPartition:
         stored = json.loads(json.dumps(document))
         key = (json.dumps(stored.get("pk")), stored["id"])
         old = self.documents.get(key)
-        if old is not None:
-            self.index.remove(key, old)
         self.documents[key] = stored
+        if old is not None:
+            return self.index.replace(key, old, stored).changed
         return self.index.insert(key, stored)
 
     def delete(self, document_id: str, pk: Any) -> None:

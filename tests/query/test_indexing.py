@@ -6,7 +6,7 @@ import pytest
 
 from bench.emulator.errors import CosmosError
 from bench.emulator.query import PartitionIndex, execute
-from bench.emulator.query.indexing import parse_path
+from bench.emulator.query.indexing import IndexChange, parse_path
 
 from .engine import MemoryPartition, partitions_of, run
 
@@ -79,6 +79,22 @@ def test_insert_counts_indexed_user_terms_only() -> None:
     assert fewer.insert("k", DOCUMENT) == 3
     assert PartitionIndex({"indexingMode": "none"}, ["/pk"]).insert("k", DOCUMENT) == 0
     assert PartitionIndex({"automatic": False}, ["/pk"]).insert("k", DOCUMENT) == 0
+
+
+def test_replace_rewrites_only_the_terms_that_change() -> None:
+    index = PartitionIndex(policy(["/*"], ["/address/*"]), ["/pk"])
+    index.insert("k", DOCUMENT)
+    edited = {**DOCUMENT, "name": "m", "tags": ["a", "b", "c"], "address": {"city": "y"}}
+    # name: one removed, one added; one more array element; the excluded city is no term.
+    assert index.replace("k", DOCUMENT, edited) == IndexChange(changed=3, total=6)
+    assert index.lookup_equal(("name",), "n") == set()
+    assert index.lookup_equal(("name",), "m") == {"k"}
+    assert index.lookup_equal(("tags", "[]"), "c") == {"k"}
+    assert index.lookup_equal(("tags", "[]"), "a") == {"k"}
+    # Only system properties differ (a new _etag and _ts): nothing charged changes.
+    restamped = {**edited, "_ts": 2}
+    assert index.replace("k", edited, restamped) == IndexChange(changed=0, total=6)
+    assert index.lookup_equal(("_ts",), 2) == {"k"} and index.lookup_equal(("_ts",), 1) == set()
 
 
 def test_removed_and_replaced_documents_leave_the_index() -> None:

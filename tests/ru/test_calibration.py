@@ -26,6 +26,7 @@ from bench.emulator.costs import (
     COEFFICIENTS,
     WriteKind,
     batch_charge,
+    change_feed_charge,
     failed_request_charge,
     query_charge,
     read_charge,
@@ -60,8 +61,16 @@ def create(document: Mapping[str, Any], policy: Mapping[str, Any] = DEFAULT_POLI
     return write_charge(WriteKind.CREATE, stored_size(document), indexed_terms(document, policy))
 
 
-def write(kind: WriteKind, document: Mapping[str, Any]) -> float:
-    return write_charge(kind, stored_size(document), indexed_terms(document))
+def delete(document: Mapping[str, Any]) -> float:
+    return write_charge(WriteKind.DELETE, stored_size(document), indexed_terms(document))
+
+
+def rewrite(kind: WriteKind, before: Mapping[str, Any], after: Mapping[str, Any]) -> float:
+    """Replace, upsert of an existing item or patch: charged for the terms that change."""
+    index = PartitionIndex(DEFAULT_POLICY, ["/id"])
+    index.insert("key", {**before, **SYSTEM})
+    changed = index.replace("key", {**before, **SYSTEM}, {**after, **SYSTEM}).changed
+    return write_charge(kind, stored_size(after), changed)
 
 
 def sized(length: int) -> str:
@@ -70,6 +79,7 @@ def sized(length: int) -> str:
 
 # Item shapes from nosql/model-partition-example.md; content sizes are not published.
 USER = {"id": GUID, "username": "jeffw"}
+RENAMED_USER = {**USER, "username": "jeff.w"}  # updates change one property (assumed)
 LIKE = {
     "id": GUID,
     "type": "like",
@@ -80,6 +90,11 @@ LIKE = {
 COMMENT_CONTENT_BYTES = 2048  # assumed: the dummy comments' length is not published
 COMMENT = {**LIKE, "type": "comment", "content": sized(COMMENT_CONTENT_BYTES)}
 POST = {**COMMENT, "type": "post", "title": "A post title"}
+# V2 of the same example denormalizes a username and two counters into posts, a username
+# into comments and likes; a stored procedure increments a counter when one is added.
+POST_V2 = {**POST, "userUsername": "jeffw", "commentCount": 12, "likeCount": 40}
+COMMENT_V2 = {**COMMENT, "userUsername": "jeffw"}
+LIKE_V2 = {**LIKE, "userUsername": "jeffw"}
 THREE_PROPS = {"id": GUID, "name": "widget", "category": "tools"}
 # dp-420 issue 29: a ~6.5 KB product with ~150 leaf paths.
 PRODUCT = {
@@ -146,10 +161,17 @@ def figures() -> list[Figure]:
         "hold both; it follows troubleshoot-query-performance. Bound: within 65%."
     )
     read_1kb = read_charge(KB)
-    replace_ratio = write(WriteKind.REPLACE, USER) / write(WriteKind.CREATE, USER)
+    replace_ratio = rewrite(WriteKind.REPLACE, USER, RENAMED_USER) / create(USER)
+    read_post = read_charge(stored_size(POST_V2))
+    sproc = (
+        "one stored-procedure request runs a read, a replace and a create; the service charges "
+        "once for what the model charges per operation (base terms), and the content size is "
+        "assumed. Bound: within 40%."
+    )
     doc = "optimize-cost-reads-writes.md"
     mpe = "nosql/model-partition-example.md"
     tqp = "nosql/troubleshoot-query-performance.md"
+    change_feed = "azure-docs issue 50040 (PM comment)"
     return [
         Figure("point read 1 KB", doc, 1.0, read_1kb),
         Figure("point read 100 KB", doc, 10.0, read_charge(100 * KB)),
@@ -158,7 +180,7 @@ def figures() -> list[Figure]:
             "insert 1 KB, no indexing",
             doc,
             5.5,
-            write_charge(WriteKind.CREATE, KB, indexed_paths=0),
+            write_charge(WriteKind.CREATE, KB, index_terms=0),
         ),
         Figure("replace / insert (ratio)", doc, 2.0, replace_ratio),
         Figure(
@@ -173,12 +195,37 @@ def figures() -> list[Figure]:
             "upsert of existing, 3 props",
             "tf-azure-cosmosdb README",
             10.29,
-            write(WriteKind.UPSERT_REPLACE, THREE_PROPS),
+            rewrite(WriteKind.UPSERT_REPLACE, THREE_PROPS, THREE_PROPS),  # the same item again
         ),
         Figure("sample item create (user shape)", "capacity planner", 5.71, create(USER)),
         Figure("sample item read", "capacity planner", 1.00, read_charge(stored_size(USER))),
-        Figure("sample item update", "capacity planner", 10.67, write(WriteKind.REPLACE, USER)),
-        Figure("sample item delete", "capacity planner", 5.71, write(WriteKind.DELETE, USER)),
+        Figure(
+            "sample item update (one property)",
+            "capacity planner",
+            10.67,
+            rewrite(WriteKind.REPLACE, USER, RENAMED_USER),
+        ),
+        Figure("sample item delete", "capacity planner", 5.71, delete(USER)),
+        Figure(
+            "V2 comment via sproc: read + replace post, create",
+            mpe,
+            15.27,
+            read_post
+            + rewrite(WriteKind.REPLACE, POST_V2, {**POST_V2, "commentCount": 13})
+            + create(COMMENT_V2),
+            out_of_scope=sproc,
+            bound=0.4,
+        ),
+        Figure(
+            "V2 like via sproc: read + replace post, create",
+            mpe,
+            14.67,
+            read_post
+            + rewrite(WriteKind.REPLACE, POST_V2, {**POST_V2, "likeCount": 41})
+            + create(LIKE_V2),
+            out_of_scope=sproc,
+            bound=0.4,
+        ),
         Figure("~6.5 KB item, index all", "dp-420 issue 29", 48.38, create(PRODUCT)),
         Figure(
             "~6.5 KB item, 2 paths", "dp-420 issue 29", 8.38, create(PRODUCT, PRODUCT_TWO_PATHS)
@@ -188,7 +235,8 @@ def figures() -> list[Figure]:
             "patch / replace (ratio, 'no significant reduction')",
             "partial-document-update FAQ",
             1.0,
-            write(WriteKind.PATCH, USER) / write(WriteKind.REPLACE, USER),
+            rewrite(WriteKind.PATCH, USER, RENAMED_USER)
+            / rewrite(WriteKind.REPLACE, USER, RENAMED_USER),
         ),
         Figure(
             "query minimum", "devblog point reads vs queries", 2.3, query_charge(QueryMetrics())
@@ -252,6 +300,18 @@ def figures() -> list[Figure]:
             ),
             bound=0.65,
         ),
+        Figure(
+            "change feed, first read (one small item)",
+            change_feed,
+            2.0,
+            change_feed_charge([stored_size(USER)]),
+        ),
+        Figure(
+            "change feed, each further 1 KB item",
+            change_feed,
+            1.0,
+            change_feed_charge([KB, KB]) - change_feed_charge([KB]),
+        ),
     ]
 
 
@@ -279,8 +339,19 @@ def test_figure_within_bound(figure: Figure) -> None:
 
 
 def test_measured_replace_ratio_in_published_range() -> None:
-    ratio = write(WriteKind.REPLACE, USER) / write(WriteKind.CREATE, USER)
+    ratio = rewrite(WriteKind.REPLACE, USER, RENAMED_USER) / create(USER)
     assert 1.6 <= ratio <= 1.9
+
+
+def test_replace_of_a_rich_document_pays_for_the_terms_that_change() -> None:
+    """~150 terms, one property changed: the base and size terms again (about 2x) plus one
+    term removed and one added, not every term twice (shared notes, corrected)."""
+    edited = {**PRODUCT, "name": "Road bike, red"}
+    c = COEFFICIENTS
+    expected = c.replace_factor * create(edited, NO_INDEX) + 2 * c.write_per_indexed_path
+    assert rewrite(WriteKind.REPLACE, PRODUCT, edited) == pytest.approx(expected, abs=0.02)
+    assert rewrite(WriteKind.REPLACE, PRODUCT, edited) < create(PRODUCT) / 3
+    assert delete(PRODUCT) == create(PRODUCT)
 
 
 def test_strong_consistency_doubles_reads_and_queries() -> None:
@@ -296,7 +367,7 @@ def test_failed_requests_charged_as_the_service_does() -> None:
 
 
 def test_batch_charge_is_the_sum_of_its_operations() -> None:
-    operations = [create(USER), write(WriteKind.REPLACE, USER), read_charge(KB)]
+    operations = [create(USER), rewrite(WriteKind.REPLACE, USER, RENAMED_USER), read_charge(KB)]
     assert batch_charge(operations) == pytest.approx(sum(operations), abs=0.005)
 
 

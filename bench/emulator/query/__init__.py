@@ -43,6 +43,7 @@ __all__ = [
     "PartitionedPlan",
     "QueryMetrics",
     "QueryResult",
+    "check_syntax",
     "execute",
     "fan_out_plan",
     "index_metrics_header",
@@ -219,3 +220,15 @@ def _bind_parameters(
             code=UNRESOLVED_IDENTIFIER,
         )
     return bound
+
+
+def check_syntax(query: str) -> None:
+    """Parse `query` without running it: raises the CosmosError(400) the service answers a
+    syntax error with, so a client can reject a query that cannot parse before sending it.
+    Only syntax: what the emulator's engine does not implement may still run elsewhere."""
+    if not isinstance(query, str) or not query.strip():
+        raise CosmosError(400, "The query text is required and must be a non-empty string.")
+    try:
+        parse(query)
+    except RecursionError:
+        raise query_error("The query is too deeply nested.", code=INVALID_QUERY) from None

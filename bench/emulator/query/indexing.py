@@ -7,15 +7,17 @@ set of documents holding it; equality and IN look terms up, ranges walk the
 sorted distinct values of one path. Lookups may return a superset (a
 generalized array path); the evaluator re-checks the filter on every hit.
 
-The storage calls `insert`/`remove` on every write (a replace is
-remove-old + insert-new) and builds a new index when the container's
-indexing policy is replaced.
+The storage calls `insert`/`remove` on creates and deletes and `replace`
+when a document is written over (only the terms that differ change, which
+is also what the cost model charges), and builds a new index when the
+container's indexing policy is replaced.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -200,6 +202,14 @@ def _within(term: Term, low: Term, low_inc: bool, high: Term, high_inc: bool) ->
     return above and below
 
 
+@dataclass(frozen=True)
+class IndexChange:
+    """What re-indexing a document did: user terms removed + added, and the new total."""
+
+    changed: int
+    total: int
+
+
 class _PathNode:
     """One path of the documents seen so far: its child paths and, if indexed, its terms."""
 
@@ -210,6 +220,9 @@ class _PathNode:
         self.values = values
         self.counted = counted  # 1 for user properties, 0 for system ones (not charged)
         self.children: dict[str, _PathNode] = {}
+
+
+IndexEntry = tuple[_PathValues, Term, int]  # (the path's terms, the term, 1 if charged)
 
 
 class PartitionIndex:
@@ -237,20 +250,47 @@ class PartitionIndex:
         self._sizes.pop(key, None)
         if key not in self._positions:
             self._positions[key] = len(self._positions)
-        if not self.enabled:
-            return 0
-        return self._walk(self._root, document.items(), key, True)
+        written = 0
+        for values, term, counted in self._terms(document):
+            values.add(term, key)
+            written += counted
+        return written
 
     def remove(self, key: Any, document: Mapping[str, Any]) -> None:
         """Forget `document` (as it was stored) under `key`."""
         self._sizes.pop(key, None)
-        if self.enabled:
-            self._walk(self._root, document.items(), key, False)
+        for values, term, _ in self._terms(document):
+            values.discard(term, key)
 
-    def _walk(self, node: _PathNode, items: Iterable[tuple[str, Any]], key: Any, add: bool) -> int:
-        """Add or discard the terms under `node`; the write path of every document, kept tight:
-        path nodes are found by name in a trie, so no path tuple is built per value."""
-        written = 0
+    def replace(self, key: Any, old: Mapping[str, Any], new: Mapping[str, Any]) -> IndexChange:
+        """Re-index `key` from `old` to `new`, touching only the terms that differ: what
+        the service's index maintenance does on a replace, upsert or patch (and charges)."""
+        self._sizes.pop(key, None)
+        before, after = Counter(self._terms(old)), Counter(self._terms(new))
+        changed = 0
+        for (values, term, counted), count in (before - after).items():
+            if (values, term, counted) not in after:
+                values.discard(term, key)
+            changed += counted * count
+        for (values, term, counted), count in (after - before).items():
+            values.add(term, key)
+            changed += counted * count
+        total = sum(counted * count for (_, _, counted), count in after.items())
+        return IndexChange(changed=changed, total=total)
+
+    def _terms(self, document: Mapping[str, Any]) -> list[IndexEntry]:
+        """Every index term of `document`: one per scalar at an indexed path, each array
+        element its own term."""
+        entries: list[IndexEntry] = []
+        if self.enabled:
+            self._collect(self._root, document.items(), entries)
+        return entries
+
+    def _collect(
+        self, node: _PathNode, items: Iterable[tuple[str, Any]], entries: list[IndexEntry]
+    ) -> None:
+        """The write path of every document, kept tight: path nodes are found by name in a
+        trie, so no path tuple is built per value."""
         children = node.children
         for name, value in items:
             child = children.get(name)
@@ -258,13 +298,13 @@ class PartitionIndex:
                 child = children[name] = self._new_node(node, name)
             kind = type(value)
             if kind is dict:
-                written += self._walk(child, value.items(), key, add)
+                self._collect(child, value.items(), entries)
                 continue
             if kind is list:
                 element = child.children.get(ARRAY_ITEM)
                 if element is None:
                     element = child.children[ARRAY_ITEM] = self._new_node(child, ARRAY_ITEM)
-                written += self._walk(child, [(ARRAY_ITEM, item) for item in value], key, add)
+                self._collect(child, [(ARRAY_ITEM, item) for item in value], entries)
                 continue
             values = child.values
             if values is None:
@@ -275,12 +315,7 @@ class PartitionIndex:
                 term = (RANK_NUMBER, value)
             else:
                 term = sort_key(value)
-            if add:
-                values.add(term, key)
-            else:
-                values.discard(term, key)
-            written += child.counted
-        return written
+            entries.append((values, term, child.counted))
 
     def _new_node(self, parent: _PathNode, name: str) -> _PathNode:
         path = (*parent.path, name)

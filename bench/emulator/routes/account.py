@@ -60,7 +60,7 @@ def read_account(gateway: Gateway, call: Call) -> Reply:
                 "minReplicaSetSize": 1,
                 "maxReplicasetSize": 4,
             },
-            "userConsistencyPolicy": {"defaultConsistencyLevel": "Session"},
+            "userConsistencyPolicy": {"defaultConsistencyLevel": gateway.default_consistency.value},
             "systemReplicationPolicy": {"minReplicaSetSize": 1, "maxReplicasetSize": 4},
             "readPolicy": {"primaryReadCoefficient": 1, "secondaryReadCoefficient": 1},
             "queryEngineConfiguration": _QUERY_ENGINE_CONFIGURATION,

@@ -275,8 +275,6 @@ def _execute(
 
 def read_feed(gateway: Gateway, call: Call) -> Reply:
     container = gateway.account.container(call.segments[1], call.segments[3])
-    if (call.header("a-im") or "").lower() == "incremental feed":
-        raise CosmosError(400, "The change feed is not supported by this emulator.")
     partitions, prefix, sources = _scope(call, container)
 
     def work() -> Reply:
