@@ -41,7 +41,7 @@ def test_the_issue_examples(tmp_path):
         latency_ms=12.0,
         ru=10.8,
         partitions=4,
-        attempts=6,  # the 1004, the plan request and one per partition
+        attempts=5,  # the 1004 and one per partition
         pk_range="0,1,2,3",
         timestamp=spread(2000),
     )
@@ -50,9 +50,9 @@ def test_the_issue_examples(tmp_path):
 
     assert "point_read: 1.00 RU, p99 4.10 ms" in found
     assert (
-        "query_by_price is cross-partition and touches 4 partitions in 6 requests per call "
-        "(one or more per partition, each charged about 2.5 RU or more, plus the 400/1004 and "
-        "the query plan when the SDK merges the results): 10.80 RU"
+        "query_by_price is cross-partition and touches 4 partitions in 5 requests per call "
+        "(one or more per partition, each charged about 2.5 RU or more, plus the 400/1004 "
+        "when the SDK merges the results): 10.80 RU"
     ) in found
     throttled = "Partition 2 throttled 12.0% of its requests (120 of 1,000): hot key 'cat-7'"
     assert throttled in found
