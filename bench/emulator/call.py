@@ -21,6 +21,7 @@ class Call:
     host: str  # the Host header, as the client sent it
     now: float
     consistency: ConsistencyLevel = ConsistencyLevel.SESSION  # the level this request runs at
+    by_rid: bool = False  # the path names resources by `_rid`, not by id
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)

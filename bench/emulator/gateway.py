@@ -9,6 +9,8 @@ are charged `failed_request_charge(status)` and change nothing.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -29,17 +31,34 @@ from bench.emulator.storage import Account, Container
 Handler = Callable[["Gateway", Call], Reply]
 
 
+def is_rid_based(segments: Sequence[str]) -> bool:
+    """Whether a path addresses resources by `_rid` (`dbs/<dbrid>/colls/<collrid>/docs/<docrid>`,
+    what the SDK sends for `read_item(item=doc)` and other `_self` links): the SDK's own rule
+    (`_base.IsNameBased`), a database segment that is base64 of 4 bytes."""
+    if len(segments) < 2 or segments[0] != "dbs" or len(segments[1]) != 8:
+        return False
+    try:
+        return len(base64.b64decode(segments[1].replace("-", "/"), validate=True)) == 4
+    except binascii.Error:
+        return False
+
+
 def resource_type_and_link(segments: Sequence[str]) -> tuple[str, str]:
-    """What the client signed: `(resourceType, resourceLink)` for a path (see the notes' table)."""
+    """What the client signed: `(resourceType, resourceLink)` for a path (see the notes' table).
+    A rid-based path signs only the last resource id, lower-cased."""
     if not segments:
         return "", ""
     if segments[0] == "offers":
         return "offers", segments[1].lower() if len(segments) > 1 else ""
     if len(segments) >= 2 and segments[-2] == "operations":
-        return "colls", "/".join(segments[:-2])
-    if len(segments) % 2 == 0:
-        return segments[-2], "/".join(segments)
-    return segments[-1], "/".join(segments[:-1])
+        resource_type, owner = "colls", segments[:-2]
+    elif len(segments) % 2 == 0:
+        resource_type, owner = segments[-2], segments
+    else:
+        resource_type, owner = segments[-1], segments[:-1]
+    if owner and is_rid_based(segments):
+        return resource_type, owner[-1].lower()
+    return resource_type, "/".join(owner)
 
 
 class Gateway:
@@ -92,7 +111,17 @@ class Gateway:
                 if segments
                 else self.default_consistency
             )
-            call = Call(verb, segments, headers, body, scheme, host, time.time(), level)
+            call = Call(
+                verb,
+                segments,
+                headers,
+                body,
+                scheme,
+                host,
+                time.time(),
+                consistency=level,
+                by_rid=is_rid_based(segments),
+            )
             if resource_token is not None:
                 self.authenticator.resource_tokens.authorize(resource_token, self.account, call)
             reply = route(call)(self, call)
@@ -177,6 +206,7 @@ class Gateway:
         headers["x-ms-content-path"] = container.rid
         if len(partitions) == 1:
             headers["x-ms-documentdb-partitionkeyrangeid"] = partitions[0].id
+            headers["lsn"] = headers["x-ms-lsn"] = str(partitions[0].lsn)
 
     def _with_partition_headers(
         self,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.emulator.errors import CosmosError
-from bench.emulator.query import ast
+from bench.emulator.query import ast, computed
 from bench.emulator.query.errors import INVALID_QUERY, UNRESOLVED_IDENTIFIER, query_error
 from bench.emulator.query.evaluator import (
     CTX,
@@ -67,7 +67,7 @@ class _Prepared:
     source_query: _Prepared | None  # `FROM (SELECT ... FROM c)`: run first, over the container
 
 
-_prepared: OrderedDict[str, _Prepared] = OrderedDict()
+_prepared: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], _Prepared] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -79,6 +79,7 @@ def execute(
     partition_key_paths: Sequence[str],
     partition_key_prefix: Sequence[Any] | None = None,
     visible: Callable[[Mapping[str, Any]], bool] | None = None,
+    computed_properties: Sequence[Mapping[str, Any]] = (),
 ) -> QueryResult:
     """Run `query` over `partitions` (already chosen by routing), whole; the caller pages it.
 
@@ -86,11 +87,12 @@ def execute(
     partition (or hierarchical sub-tree) whose key values start with it; an
     element `{}` stands for "no value" (documents without that path), as the
     SDK sends it. `visible`, when given, hides stored documents it rejects
-    (TTL-expired ones not yet swept). Raises CosmosError(400) for syntax and
+    (TTL-expired ones not yet swept). `computed_properties` are the container's
+    (`[{name, query}]`, see `computed.py`). Raises CosmosError(400) for syntax and
     semantic errors.
     """
     started = time.perf_counter()
-    prepared = _prepare(query)
+    prepared = _prepare(query, computed_properties)
     compiled_at = time.perf_counter()
     context = Context(_bind_parameters(parameters, frozenset(prepared.compiler.parameters)))
     base: Row = {CTX: context}
@@ -171,22 +173,25 @@ def fan_out_plan(
     return partitioned_plan(node, parameters, per_range=per_range, key_paths=key_paths)
 
 
-def _prepare(query: Any) -> _Prepared:
-    """Parse, compile and plan once per distinct query text (load tests repeat queries)."""
+def _prepare(query: Any, computed_properties: Sequence[Mapping[str, Any]] = ()) -> _Prepared:
+    """Parse, compile and plan once per distinct query text and computed properties
+    (load tests repeat queries)."""
     if not isinstance(query, str) or not query.strip():
         raise CosmosError(400, "The query text is required and must be a non-empty string.")
+    key = (query, tuple((p["name"], p["query"]) for p in computed_properties))
     with _cache_lock:
-        prepared = _prepared.get(query)
+        prepared = _prepared.get(key)
         if prepared is not None:
-            _prepared.move_to_end(query)
+            _prepared.move_to_end(key)
             return prepared
     compiler = Compiler()
     try:
-        prepared = _build(parse(query), compiler)
+        node = computed.substitute(parse(query), computed.validate(list(computed_properties)))
+        prepared = _build(node, compiler)
     except RecursionError:
         raise query_error("The query is too deeply nested.", code=INVALID_QUERY) from None
     with _cache_lock:
-        _prepared[query] = prepared
+        _prepared[key] = prepared
         if len(_prepared) > _CACHE_SIZE:
             _prepared.popitem(last=False)
     return prepared

@@ -257,11 +257,12 @@ def _execute(
         parameters,
         sources,
         partition_key_paths=list(container.partition_key.paths),
-        partition_key_prefix=list(prefix.components) if prefix else None,
+        partition_key_prefix=prefix.wire_components() if prefix else None,
         # TTL-expired items the sweeper has not removed yet are already gone for clients.
         visible=(lambda document: not container.is_expired(document, call.now))
         if container.default_ttl is not None
         else None,
+        computed_properties=container.computed_properties,
     )
     headers = {}
     if call.flag("x-ms-documentdb-populatequerymetrics"):
