@@ -33,6 +33,7 @@ from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.query.loader import DocumentLoader, PartitionSource
 from bench.emulator.query.metrics import QueryMetrics, index_metrics_header, query_metrics_header
 from bench.emulator.query.parser import parse
+from bench.emulator.query.partitioned import PartitionedPlan, partitioned_plan
 from bench.emulator.query.planner import Plan, check_order_by, plan_query
 from bench.emulator.query.values import UNDEFINED, to_json_text
 from bench.emulator.slicing import paced
@@ -40,10 +41,12 @@ from bench.emulator.slicing import paced
 __all__ = [
     "PartitionIndex",
     "PartitionSource",
+    "PartitionedPlan",
     "QueryMetrics",
     "QueryResult",
     "check_syntax",
     "execute",
+    "fan_out_plan",
     "index_metrics_header",
     "query_metrics_header",
 ]
@@ -149,12 +152,26 @@ def _run(prepared: _Prepared, execution: _Execution) -> list[Any]:
         execution.partition_key_prefix,
         execution.visible,
     )
+    counted = loader.count_from_index(partitions)
+    if counted is not None:
+        return [counted]
     ordered = loader.ordered_documents(compiled, partitions)
     documents = loader.documents(partitions) if ordered is None else ordered
     rows = compiled.filtered(compiled.document_rows(documents, base[CTX]))
     results = compiled.finish(rows, base, presorted=ordered is not None)
     loader.record_order_by(partitions)
     return results
+
+
+def fan_out_plan(
+    query: str, parameters: Sequence[Mapping[str, Any]] | None, key_paths: Sequence[str]
+) -> PartitionedPlan:
+    """The service's plan for running `query` range by range; raises CosmosError(400) if the
+    query is invalid, as the service's plan request does."""
+    prepared = _prepare(query)
+    node = prepared.compiled.node
+    per_range = node.source is not None and prepared.source_query is None
+    return partitioned_plan(node, parameters, per_range=per_range, key_paths=key_paths)
 
 
 def _prepare(query: Any, computed_properties: Sequence[Mapping[str, Any]] = ()) -> _Prepared:

@@ -61,6 +61,9 @@ def parse_path(text: Any, *, terminal: bool = True) -> PathPattern:
     """Parse `/a/"b c"/[]/?`; raises CosmosError(400) in the service's words if malformed."""
     if not isinstance(text, str) or not text.startswith("/"):
         raise _bad_path(text, 0)
+    if terminal and text == "/":
+        # The first API version's root path, still accepted: the whole document, as `/*`.
+        return PathPattern((), subtree=True)
     segments: list[str] = []
     pos = 1
     while pos <= len(text):
