@@ -16,6 +16,7 @@ import base64
 import binascii
 import hmac
 import time
+from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
 from urllib.parse import unquote
 
@@ -92,7 +93,20 @@ class TokenVerifier:
 class Authenticator:
     """Checks the `authorization` header of every request."""
 
-    def __init__(self, key: str, token_verifier: TokenVerifier | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        token_verifier: TokenVerifier | None = None,
+        account_hosts: Sequence[str] = ("127.0.0.1",),
+    ) -> None:
+        """`account_hosts`: the host names of the account endpoint, the only audiences
+        Entra ID tokens may name (never the request's own Host header, which the sender
+        chooses)."""
+        self._audiences = [
+            audience
+            for host in account_hosts
+            for audience in (f"https://{_bracketed(host)}", f"https://{_bracketed(host)}/")
+        ] + ["https://cosmos.azure.com"]
         try:
             self._secret = base64.b64decode(key, validate=True)
         except binascii.Error:
@@ -110,7 +124,6 @@ class Authenticator:
         authorization: str | None,
         date: str | None,
         scheme: str,
-        hostname: str,
     ) -> str | None:
         """Raise a 401 CosmosError unless the request is signed or carries a valid token.
 
@@ -139,7 +152,7 @@ class Authenticator:
         if kind == "resource":
             return signature
         if kind == "aad":
-            self._check_token(signature, scheme, hostname)
+            self._check_token(signature, scheme)
             return None
         if not date:
             raise unauthorized("Required Header x-ms-date is missing.")
@@ -148,7 +161,7 @@ class Authenticator:
         expected = base64.b64encode(
             hmac.digest(self._secret, payload.encode("utf-8"), "sha256")
         ).decode("ascii")
-        if not hmac.compare_digest(expected, signature):
+        if not signature.isascii() or not hmac.compare_digest(expected, signature):
             raise unauthorized(
                 "The input authorization token can't serve the request. The wrong key is being "
                 "used or the expected payload is not built as per the protocol. For more info: "
@@ -156,7 +169,7 @@ class Authenticator:
             )
         return None
 
-    def _check_token(self, token: str, scheme: str, hostname: str) -> None:
+    def _check_token(self, token: str, scheme: str) -> None:
         if self._token_verifier is None:
             raise unauthorized(
                 "Entra ID (AAD) tokens are not accepted: start the emulator with an issuer key "
@@ -164,12 +177,7 @@ class Authenticator:
             )
         if scheme != "https":
             raise unauthorized("Entra ID (AAD) tokens are accepted over https only.")
-        audiences = [
-            f"{scheme}://{hostname}",
-            f"{scheme}://{hostname}/",
-            "https://cosmos.azure.com",
-        ]
-        self._token_verifier.verify(token, audiences)
+        self._token_verifier.verify(token, self._audiences)
 
     def _check_date(self, date: str) -> None:
         sent = self._dates.get(date)
@@ -191,6 +199,21 @@ class Authenticator:
                 f"token and retry (token time: {date}, current server time: "
                 f"{time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime(now))})."
             )
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def account_hosts(listen_host: str) -> tuple[str, ...]:
+    """The names clients may use for an emulator listening on `listen_host`: loopback has
+    several (the SDK's scope is `https://<the host it was given>/.default`)."""
+    if listen_host in LOOPBACK_NAMES:
+        return LOOPBACK_NAMES
+    return (listen_host,)
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _parse_authorization(value: str) -> dict[str, str]:

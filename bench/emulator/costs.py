@@ -73,11 +73,13 @@ class CostCoefficients:
     # "at least 2.3 RU" [Doc] devblog "point reads versus queries".
     query_base: float = 2.3
     # One index seek/range scan; with query_base and one loaded 4.5 KB document this makes the
-    # indexed equality of nosql/troubleshoot-query-performance.md 2.98 RU [Doc]. [Est]
-    query_per_index_lookup: float = 0.6
-    # Each further physical partition: ~2.5 RU checked "even with no match" [Doc]
-    # nosql/how-to-query-container.md; 1.9 + that partition's own index lookup (0.6) = 2.5.
-    query_per_extra_partition: float = 1.9
+    # indexed equality of nosql/troubleshoot-query-performance.md 2.98 RU (2.86) [Doc], and a
+    # fan-out's range request with no match 2.8 RU, near "about 2.5 RU per physical partition
+    # checked" [Doc] nosql/how-to-query-container.md. [Est]
+    query_per_index_lookup: float = 0.5
+    # A request the gateway serves from several partitions at once (read feeds, hierarchical
+    # key prefixes): ~2.5 RU per further partition, 2.0 + its own index lookup (0.5). [Doc]
+    query_per_extra_partition: float = 2.0
     # Loading documents: full scan of 60,951 docs / 399,998,938 bytes = 4,059.95 RU [Doc]
     # troubleshoot-query-performance.md -> ~10 RU per MB, a little per document. [Est split]
     query_per_mb_loaded: float = 10.0

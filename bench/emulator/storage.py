@@ -18,6 +18,7 @@ from bench.emulator.errors import CosmosError
 from bench.emulator.indexing_policy import complete_indexing_policy
 from bench.emulator.partition_keys import LogicalKey, PartitionKeyDefinition
 from bench.emulator.partitions import PartitionMap, PhysicalPartition
+from bench.emulator.query import computed
 from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.throughput import (
     PartitionBudget,
@@ -121,11 +122,17 @@ class Container:
                 f"The defaultTtl {ttl!r} is invalid: use -1 (on, no default), a positive number "
                 "of seconds, or omit it (off).",
             )
+        computed.validate(properties.get("computedProperties"))
         return properties
 
     @property
     def default_ttl(self) -> int | None:
         return self.properties.get("defaultTtl")
+
+    @property
+    def computed_properties(self) -> list[dict[str, str]]:
+        """`[{name, query}]`: evaluated by queries, never stored (see `query/computed.py`)."""
+        return self.properties.get("computedProperties") or []
 
     @property
     def indexing_policy(self) -> Mapping[str, Any]:
@@ -310,7 +317,7 @@ class Account:
         return container
 
     def create_database(self, body: dict[str, Any], throughput: Throughput | None) -> Database:
-        check_resource_id(body)
+        check_resource_id(body, max_characters=MAX_NAME_CHARACTERS)
         if body["id"] in self.databases:
             raise CosmosError(409, f"Database '{body['id']}' already exists.")
         database = Database(body, throughput, self.burst)
@@ -329,10 +336,11 @@ class Account:
     def create_container(
         self, database: Database, body: dict[str, Any], throughput: Throughput | None
     ) -> Container:
-        check_resource_id(body)
+        check_resource_id(body, max_characters=MAX_NAME_CHARACTERS)
+        # Built (so validated) first: an invalid definition is 400 even when the id is taken.
+        container = Container(database, body, throughput, self.fixed_partition_count, self.burst)
         if body["id"] in database.containers:
             raise CosmosError(409, f"Container '{body['id']}' already exists in '{database.id}'.")
-        container = Container(database, body, throughput, self.fixed_partition_count, self.burst)
         if throughput is not None:
             self._add_offer(container.self_link, container.rid, throughput)
         database.containers[container.id] = container
@@ -380,11 +388,13 @@ class Account:
 
 
 INVALID_ID_CHARACTERS = ("/", "\\", "?", "#")
-MAX_ID_BYTES = 1023
+MAX_ID_BYTES = 1023  # items
+MAX_NAME_CHARACTERS = 254  # databases and containers ("less than '255' characters")
 
 
-def check_resource_id(body: Any) -> None:
-    """400 unless `body` is an object with a valid string `id` (the service's rules)."""
+def check_resource_id(body: Any, *, max_characters: int | None = None) -> None:
+    """400 unless `body` is an object with a valid string `id` (the service's rules: items
+    up to MAX_ID_BYTES bytes, databases and containers up to `max_characters`)."""
     if not isinstance(body, dict):
         raise CosmosError(400, "The request body must be a JSON object.")
     if "id" not in body:
@@ -393,15 +403,22 @@ def check_resource_id(body: Any) -> None:
             "The input content is invalid because the required properties - 'id; ' - are missing",
         )
     value = body["id"]
+    too_long = isinstance(value, str) and (
+        len(value) > max_characters
+        if max_characters is not None
+        else len(value.encode("utf-8")) > MAX_ID_BYTES
+    )
     if (
         not isinstance(value, str)
         or not value
         or any(c in value for c in INVALID_ID_CHARACTERS)
         or value.endswith(" ")
-        or len(value.encode("utf-8")) > MAX_ID_BYTES
+        or too_long
     ):
+        limit = (max_characters if max_characters is not None else MAX_ID_BYTES) + 1
         raise CosmosError(
             400,
             f"The input name {json.dumps(value)} is invalid. Ensure to provide a unique non-empty "
-            f"string less than '{MAX_ID_BYTES + 1}' characters, without '/', '\\\\', '?' or '#'.",
+            f"string less than '{limit}' characters. Names cannot contain '/', '\\\\', '?' or "
+            "'#', nor end with a space.",
         )

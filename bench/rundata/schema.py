@@ -57,6 +57,7 @@ ANALYSIS_COLUMNS = (
     "item_count",
     "pk_range",
     "partitions",
+    "attempts",
     "throttled",
     "retrieved_docs",
     "output_docs",

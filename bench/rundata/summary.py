@@ -17,7 +17,7 @@ summary.json (``"schema": 1``)::
          "throttle_rate" (calls that met a 429), "throttled_attempts",
          "final_throttle_rate" (calls that ended in a 429), "error_rate" (error + throttled),
          "errors_by_status": {"503": {"count", "rate"}}, "outcomes": {"ok": n, ...},
-         "partitions_touched": {"mean", "max"}, "items_mean", "bytes_mean",
+         "partitions_touched": {"mean", "max"}, "requests_per_call", "items_mean", "bytes_mean",
          "query": {"retrieved_docs_mean", "output_docs_mean", "index_hit_ratio_mean"}}},
      "totals": {the same figures over all operations, without "kind",
                 plus "peak_ru_per_s", "peak_requests_per_s" (busiest whole second)},
@@ -138,6 +138,7 @@ def group_stats(frame: pd.DataFrame, groups: Groups, duration_s: float) -> dict[
     ru = _column_figures(groups, frame["ru"].fillna(0.0), RU_QUANTILES)
     throttled = groups.slices(frame["throttled"].to_numpy())
     partitions = groups.slices(frame["partitions"].to_numpy())
+    attempts = groups.slices(frame["attempts"].to_numpy())
     items = [s.mean() if len(s) else None for s in groups.slices(frame["item_count"].to_numpy())]
     sizes = [s.mean() if len(s) else None for s in groups.slices(frame["bytes"].to_numpy())]
     query = {
@@ -191,6 +192,8 @@ def group_stats(frame: pd.DataFrame, groups: Groups, duration_s: float) -> dict[
             },
             "outcomes": outcomes,
             "partitions_touched": _partitions_touched(partitions[g]),
+            # HTTP requests per call: retries, query pages, a fan-out's 1004 and plan request
+            "requests_per_call": attempts[g].mean(),
             "items_mean": items[g],
             "bytes_mean": sizes[g],
             "query": {key: values[g] for key, values in query.items()},

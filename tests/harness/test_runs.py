@@ -56,7 +56,7 @@ def assert_ledger_matches(run_dir: Path, rows: pd.DataFrame) -> None:
     recorded = rows.groupby(rows["kind"].map(LEDGER_OPERATION))["ru"].sum()
     charged = ledger_by_operation(run_dir)
     for operation, ru in recorded.items():
-        assert ru == pytest.approx(charged[operation], abs=0.05), operation
+        assert ru == pytest.approx(charged[operation], abs=0.005), operation  # to the cent
     for operation in set(LEDGER_OPERATION.values()) - set(recorded.index):
         assert charged.get(operation, 0) == 0, operation
 
