@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import certifi
 
 from bench.harness.target import Connection
-from tests.harness.test_cli import WORKLOADS, one_line_error, rubench
+from .test_cli import WORKLOADS, one_line_error, rubench
 
 
 def seed_args(endpoint: str, *options: str) -> list[str]:

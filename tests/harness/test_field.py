@@ -122,7 +122,7 @@ def test_hand_started_master_and_workers_write_every_row_into_the_masters_direct
 
 def test_report_flags_a_run_directory_missing_rows(tmp_path, local_target):
     """A part lost after the run: the report says so, and `--strict` fails."""
-    from tests.harness.test_runs import run
+    from .test_runs import run
 
     workload = load_workload(workload_file(tmp_path, "lost_rows"))
     run_dir, rows = run(tmp_path, local_target, workload, duration_s=3)
@@ -179,7 +179,7 @@ def test_the_report_uses_the_containers_offer_not_the_workload_files(tmp_path, l
     from azure.cosmos import CosmosClient
 
     from bench.report import write_run_report
-    from tests.harness.test_runs import run
+    from .test_runs import run
 
     ensure_seeded(load_workload(workload_file(tmp_path, "offered", 10000)), local_target)
     says_400 = load_workload(workload_file(tmp_path / "other", "offered", 400, mkdir=True))
@@ -262,7 +262,7 @@ def test_web_ui_runs_record_each_start_stop_and_reset_as_a_phase(tmp_path, local
 
 def test_the_console_shows_a_live_line_and_the_tables_once(tmp_path, local_target):
     """Locust's table and the RU table every 2 s flooded a 15 s run with ~640 lines."""
-    from tests.harness.test_runs import run
+    from .test_runs import run
 
     workload = load_workload(workload_file(tmp_path, "quiet"))
     run_dir, _ = run(tmp_path, local_target, workload, duration_s=7)
@@ -281,7 +281,7 @@ def test_a_throughput_change_during_the_run_is_recorded_and_flagged(tmp_path, lo
     from azure.cosmos import CosmosClient
 
     from bench.report import write_run_report
-    from tests.harness.test_runs import run
+    from .test_runs import run
 
     workload = load_workload(workload_file(tmp_path, "rescaled"))
     ensure_seeded(workload, local_target, progress=False)
