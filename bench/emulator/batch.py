@@ -52,7 +52,7 @@ def parse(body: bytes) -> list[dict[str, Any]]:
     return operations
 
 
-class _Undo:
+class Undo:
     """What the batch overwrote, to restore on failure."""
 
     def __init__(self, partition: PhysicalPartition) -> None:
@@ -125,7 +125,7 @@ def _result(
 
 
 def run(at: Placement, operations: list[dict[str, Any]], call: Call) -> Reply:
-    undo = _Undo(at.partition)
+    undo = Undo(at.partition)
     results: list[bytes] = []
     total = 0.0
     for position, operation in enumerate(operations):

@@ -89,6 +89,13 @@ class CostCoefficients:
     # instead of 8.86 [Doc] troubleshoot-query-performance.md -> (44.28 - 8.86) / 100 documents.
     query_per_sorted_document: float = 0.355
 
+    # --- server-side scripts (stored procedures, triggers) ---
+    # Operations a script performs run in the database engine like a client's (atomic, one
+    # transaction [Doc] nosql/stored-procedures-triggers-udfs.md) and are charged here as the
+    # same client requests; the JavaScript execution's own charge is not published: the
+    # minimum read charge per execution. [Est]
+    script_execution: float = 1.0
+
     # --- failures ---
     # 400, 412 and 449 are still charged [Doc] nosql/troubleshoot-request-rate-too-large.md;
     # the amount is not published: the minimum read charge. 429 costs nothing. [Est]
@@ -158,6 +165,11 @@ def query_charge(metrics: QueryMetrics, *, strong: bool = False) -> float:
 def failed_request_charge(status: int) -> float:
     """What a failed request costs: the service charges 400, 412 and 449; 429 is free."""
     return COEFFICIENTS.failed_request if status in CHARGED_FAILURES else 0.0
+
+
+def script_charge(operations_charge: float) -> float:
+    """A stored procedure or trigger execution: its operations' charges plus the execution."""
+    return _rounded(operations_charge + COEFFICIENTS.script_execution)
 
 
 def batch_charge(operation_charges: Iterable[float]) -> float:

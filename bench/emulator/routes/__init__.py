@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING
 
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
-from bench.emulator.routes import account, conflicts, containers, databases, feeds, items, offers
+from bench.emulator.routes import (
+    account,
+    conflicts,
+    containers,
+    databases,
+    feeds,
+    items,
+    offers,
+    scripts,
+)
 
 if TYPE_CHECKING:
     from bench.emulator.gateway import Handler
@@ -25,6 +34,9 @@ _PARTITION_KEY_RANGES = {"GET": feeds.partition_key_ranges}
 _PARTITION_DELETE = {"POST": items.delete_partition}
 _CONFLICTS = {"GET": conflicts.list_all, "POST": conflicts.list_all}
 _CONFLICT = {"GET": conflicts.missing, "DELETE": conflicts.missing}
+_SCRIPTS = {"GET": scripts.list_all, "POST": scripts.create_or_query}
+_SCRIPT = {"GET": scripts.read, "PUT": scripts.replace, "DELETE": scripts.delete}
+_SPROC = {**_SCRIPT, "POST": scripts.execute}
 _NOTHING: dict[str, Handler] = {}
 
 
@@ -61,6 +73,8 @@ def _table(segments: list[str]) -> dict[str, Handler]:
         return _ITEM
     if kind == "conflicts":
         return {5: _CONFLICTS, 6: _CONFLICT}.get(depth, _NOTHING)
+    if kind in ("sprocs", "triggers", "udfs"):
+        return {5: _SCRIPTS, 6: _SPROC if kind == "sprocs" else _SCRIPT}.get(depth, _NOTHING)
     if kind == "pkranges" and depth == 5:
         return _PARTITION_KEY_RANGES
     if segments[4:] == ["operations", "partitionkeydelete"]:
