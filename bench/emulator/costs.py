@@ -167,9 +167,9 @@ def failed_request_charge(status: int) -> float:
     return COEFFICIENTS.failed_request if status in CHARGED_FAILURES else 0.0
 
 
-def script_charge(operations_charge: float) -> float:
-    """A stored procedure or trigger execution: its operations' charges plus the execution."""
-    return _rounded(operations_charge + COEFFICIENTS.script_execution)
+def script_charge(operations_charge: float, executions: int = 1) -> float:
+    """Script work: the charges of the operations it performed plus each script execution."""
+    return _rounded(operations_charge + executions * COEFFICIENTS.script_execution)
 
 
 def batch_charge(operation_charges: Iterable[float]) -> float:

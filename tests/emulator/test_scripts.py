@@ -149,3 +149,96 @@ def test_procedure_running_too_long_is_stopped_and_rolled_back(container: Contai
         container.scripts.execute_stored_procedure("forever", partition_key="p1")
     assert raised.value.status_code == 408
     assert list(container.query_items("SELECT * FROM c", partition_key="p1")) == []
+
+
+STAMP = """
+function stamp() {
+    var request = getContext().getRequest();
+    var item = request.getBody();
+    item.stamped = request.getOperationType();
+    request.setBody(item);
+}"""
+
+AUDIT_THEN_MAYBE_FAIL = """
+function audit() {
+    var c = getContext().getCollection();
+    var written = getContext().getResponse().getBody();
+    c.createDocument(c.getSelfLink(), {id: "audit-" + written.id, pk: written.pk}, {},
+        function (err) {
+            if (err) throw err;
+            if (written.fail) throw new Error("refused " + written.id);
+        });
+}"""
+
+
+def test_pre_trigger_rewrites_the_request_body(container: ContainerProxy) -> None:
+    container.scripts.create_trigger(
+        {"id": "stamp", "body": STAMP, "triggerType": "Pre", "triggerOperation": "All"}
+    )
+    created = container.create_item({"id": "a", "pk": "p1"}, pre_trigger_include="stamp")
+    assert created["stamped"] == "Create"
+    replaced = container.replace_item("a", {"id": "a", "pk": "p1"}, pre_trigger_include="stamp")
+    assert replaced["stamped"] == "Replace"
+    assert "stamped" not in container.upsert_item({"id": "b", "pk": "p1"})
+
+
+def test_post_trigger_shares_the_write_transaction(container: ContainerProxy) -> None:
+    container.scripts.create_trigger(
+        {
+            "id": "audit",
+            "body": AUDIT_THEN_MAYBE_FAIL,
+            "triggerType": "Post",
+            "triggerOperation": "Create",
+        }
+    )
+    container.create_item({"id": "ok", "pk": "p1"}, post_trigger_include="audit")
+    assert container.read_item("audit-ok", "p1")["pk"] == "p1"
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.create_item({"id": "bad", "pk": "p1", "fail": True}, post_trigger_include="audit")
+    assert "refused bad" in raised.value.message
+    ids = {d["id"] for d in container.query_items("SELECT c.id FROM c", partition_key="p1")}
+    assert ids == {"ok", "audit-ok"}
+
+
+def test_trigger_of_another_operation_or_type_is_refused(container: ContainerProxy) -> None:
+    container.scripts.create_trigger(
+        {
+            "id": "on-delete",
+            "body": "function () {}",
+            "triggerType": "Post",
+            "triggerOperation": "Delete",
+        }
+    )
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.create_item({"id": "a", "pk": "p1"}, post_trigger_include="on-delete")
+    assert raised.value.status_code == 400
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.create_item({"id": "a", "pk": "p1"}, pre_trigger_include="on-delete")
+    assert raised.value.status_code == 400
+    assert list(container.query_items("SELECT * FROM c", partition_key="p1")) == []
+
+
+def test_script_resources_crud_and_query(container: ContainerProxy) -> None:
+    scripts = container.scripts
+    scripts.create_stored_procedure({"id": "s", "body": "function () {}"})
+    scripts.create_trigger(
+        {"id": "t", "body": "function () {}", "triggerType": "Pre", "triggerOperation": "All"}
+    )
+    scripts.create_user_defined_function({"id": "u", "body": "function (x) { return x; }"})
+    with pytest.raises(errors.CosmosResourceExistsError):
+        scripts.create_stored_procedure({"id": "s", "body": "function () {}"})
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        scripts.create_trigger({"id": "bad", "body": "function () {}", "triggerType": "Sometimes"})
+    assert raised.value.status_code == 400 and "triggerType" in raised.value.message
+    assert [s["id"] for s in scripts.list_stored_procedures()] == ["s"]
+    found = scripts.query_triggers(
+        "SELECT * FROM r WHERE r.id = @id", parameters=[{"name": "@id", "value": "t"}]
+    )
+    assert [t["triggerType"] for t in found] == ["Pre"]
+    replaced = scripts.replace_user_defined_function(
+        "u", {"id": "u", "body": "function (x) { return 2 * x; }"}
+    )
+    assert scripts.get_user_defined_function("u")["body"] == replaced["body"]
+    scripts.delete_stored_procedure("s")
+    with pytest.raises(errors.CosmosResourceNotFoundError):
+        scripts.get_stored_procedure("s")

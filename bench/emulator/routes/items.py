@@ -14,6 +14,7 @@ from bench.emulator.errors import CosmosError
 from bench.emulator.partition_keys import LogicalKey, parse_header
 from bench.emulator.patch import PatchRequest
 from bench.emulator.replies import Reply
+from bench.emulator.scripts import triggers
 from bench.emulator.storage import Container, Placement
 
 if TYPE_CHECKING:
@@ -74,7 +75,16 @@ def create(gateway: Gateway, call: Call) -> Reply:
 
     def work() -> Reply:
         return _reply(
-            documents.create(at, document, upsert=upsert, if_match=if_match, now=call.now)
+            triggers.around(
+                call,
+                at,
+                "create",
+                document,
+                None,
+                lambda body: documents.create(
+                    at, body, upsert=upsert, if_match=if_match, now=call.now
+                ),
+            )
         )
 
     return _run(gateway, call, at, "Upsert" if upsert else "Create", work)
@@ -100,8 +110,15 @@ def replace(gateway: Gateway, call: Call) -> Reply:
 
     def work() -> Reply:
         return _reply(
-            documents.replace(
-                at, call.segments[5], document, if_match=call.header("if-match"), now=call.now
+            triggers.around(
+                call,
+                at,
+                "replace",
+                document,
+                call.segments[5],
+                lambda body: documents.replace(
+                    at, call.segments[5], body, if_match=call.header("if-match"), now=call.now
+                ),
             )
         )
 
@@ -127,7 +144,16 @@ def delete(gateway: Gateway, call: Call) -> Reply:
 
     def work() -> Reply:
         return _reply(
-            documents.delete(at, call.segments[5], if_match=call.header("if-match"), now=call.now)
+            triggers.around(
+                call,
+                at,
+                "delete",
+                None,
+                call.segments[5],
+                lambda _: documents.delete(
+                    at, call.segments[5], if_match=call.header("if-match"), now=call.now
+                ),
+            )
         )
 
     return _run(gateway, call, at, "Delete", work)
