@@ -242,3 +242,19 @@ def test_script_resources_crud_and_query(container: ContainerProxy) -> None:
     scripts.delete_stored_procedure("s")
     with pytest.raises(errors.CosmosResourceNotFoundError):
         scripts.get_stored_procedure("s")
+
+
+def test_udf_in_a_query(container: ContainerProxy) -> None:
+    for i in range(4):
+        container.create_item({"id": f"d{i}", "pk": f"p{i % 2}", "price": 10 * i})
+    container.scripts.create_user_defined_function(
+        {"id": "tax", "body": "function (price) { return price * 1.5; }"}
+    )
+    rows = container.query_items(
+        "SELECT c.id, udf.tax(c.price) AS gross FROM c WHERE udf.tax(c.price) > 20",
+        enable_cross_partition_query=True,
+    )
+    assert sorted((r["id"], r["gross"]) for r in rows) == [("d2", 30), ("d3", 45)]
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        list(container.query_items("SELECT udf.nope(c.price) FROM c", partition_key="p0"))
+    assert raised.value.status_code == 400 and "udf.nope" in raised.value.message

@@ -75,6 +75,7 @@ def execute(
     partition_key_paths: Sequence[str],
     partition_key_prefix: Sequence[Any] | None = None,
     visible: Callable[[Mapping[str, Any]], bool] | None = None,
+    udfs: Callable[[str, list[Any]], Any] | None = None,
 ) -> QueryResult:
     """Run `query` over `partitions` (already chosen by routing), whole; the caller pages it.
 
@@ -82,13 +83,14 @@ def execute(
     partition (or hierarchical sub-tree) whose key values start with it; an
     element `{}` stands for "no value" (documents without that path), as the
     SDK sends it. `visible`, when given, hides stored documents it rejects
-    (TTL-expired ones not yet swept). Raises CosmosError(400) for syntax and
+    (TTL-expired ones not yet swept). `udfs(name, args)`, when given, runs the
+    container's `udf.name(...)` calls. Raises CosmosError(400) for syntax and
     semantic errors.
     """
     started = time.perf_counter()
     prepared = _prepare(query)
     compiled_at = time.perf_counter()
-    context = Context(_bind_parameters(parameters, frozenset(prepared.compiler.parameters)))
+    context = Context(_bind_parameters(parameters, frozenset(prepared.compiler.parameters)), udfs)
     base: Row = {CTX: context}
     metrics = QueryMetrics(partitions_touched=len(partitions))
     try:

@@ -38,11 +38,25 @@ Compiled = Callable[[Row], Any]
 
 
 class Context:
-    """Per-execution state: the request's parameters and the query's fixed clock."""
+    """Per-execution state: the request's parameters, the query's fixed clock and the
+    container's user-defined functions (`udfs(name, args)`, None when it has none)."""
 
-    def __init__(self, parameters: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        parameters: dict[str, Any],
+        udfs: Callable[[str, list[Any]], Any] | None = None,
+    ) -> None:
         self.parameters = parameters
         self.clock: dict[str, Any] = {}
+        self.udfs = udfs
+
+    def call_udf(self, name: str, args: list[Any]) -> Any:
+        if self.udfs is None:
+            raise query_error(
+                f"The user-defined function 'udf.{name}' does not exist in this container.",
+                code=UNKNOWN_FUNCTION,
+            )
+        return self.udfs(name, args)
 
     def now(self, name: str) -> Any:
         if name not in self.clock:
@@ -428,12 +442,8 @@ class Compiler:
 
     def _call(self, node: ast.Call, scope: frozenset[str], aggregate: bool) -> Compiled:
         if node.udf:
-            raise query_error(
-                f"User-defined function 'udf.{node.name}' is not supported by this emulator.",
-                code=UNKNOWN_FUNCTION,
-                start=node.start,
-                end=node.end,
-            )
+            name, udf_args = node.name, [self.expr(a, scope, aggregate) for a in node.args]
+            return lambda row: row[CTX].call_udf(name, [a(row) for a in udf_args])
         if node.name in AGGREGATES:
             return self._aggregate(node, scope, aggregate)
         function = FUNCTIONS.get(node.name)

@@ -16,6 +16,7 @@ from bench.emulator.partitions import PhysicalPartition
 from bench.emulator.replies import Reply, dumps, feed_body
 from bench.emulator.routes.common import metadata_reply
 from bench.emulator.routes.items import PARTITION_KEY
+from bench.emulator.scripts import udfs
 from bench.emulator.storage import Container
 
 if TYPE_CHECKING:
@@ -135,6 +136,7 @@ def _execute(
         visible=(lambda document: not container.is_expired(document, call.now))
         if container.default_ttl is not None
         else None,
+        udfs=udfs.caller(container.scripts),
     )
     headers = {}
     if call.flag("x-ms-documentdb-populatequerymetrics"):

@@ -108,12 +108,13 @@ def run(
     return Execution(outcome.get("requestBody"), outcome.get("responseBody"), outcome["log"])
 
 
-def call_udf(source: str, args: Sequence[Any]) -> Any:
-    """One UDF call from a query: its return value (None for `undefined`)."""
+def call_udf(source: str, args: Sequence[Any]) -> dict[str, Any]:
+    """One UDF call from a query: `{"value": ...}`, without "value" when it returned
+    `undefined`."""
     context = _shared_context()
     deadline = time.monotonic() + TIME_LIMIT_SECONDS
     try:
-        return _call(context, "__udf", source, list(args), deadline=deadline).get("value")
+        return _call(context, "__udf", source, list(args), deadline=deadline)
     except CosmosError as error:
         raise CosmosError(400, f"The user-defined function failed: {error.message}") from None
 

@@ -15,6 +15,7 @@ from bench.emulator import costs, documents
 from bench.emulator import query as engine
 from bench.emulator.batch import Undo
 from bench.emulator.errors import CosmosError
+from bench.emulator.scripts import udfs
 from bench.emulator.storage import Placement, check_resource_id
 
 READ_ALL = "SELECT * FROM root"
@@ -101,6 +102,7 @@ class Host:
             visible=(lambda document: not container.is_expired(document, self.now))
             if container.default_ttl is not None
             else None,
+            udfs=udfs.caller(container.scripts),
         )
         self.charge += costs.query_charge(result.metrics, strong=self.strong)
         return result.documents

@@ -160,8 +160,10 @@ function __guard(work) {
 // responseBody, operationType}.
 function __start(setup) {
   __state = { log: [], failure: null, selfLink: setup.selfLink, altLink: setup.altLink,
-              acceptUntil: Date.now() + setup.acceptMs, requestBody: setup.requestBody,
-              responseBody: setup.responseBody, operationType: setup.operationType,
+              acceptUntil: Date.now() + setup.acceptMs,
+              requestBody: setup.requestBody === null ? undefined : setup.requestBody,
+              responseBody: setup.responseBody === null ? undefined : setup.responseBody,
+              operationType: setup.operationType,
               requests: [], callbacks: [] };
   return __guard(function () {
     var main = (0, eval)("(" + setup.source + ")");
