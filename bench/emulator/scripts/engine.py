@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources as package_files
 from typing import Any
 
-from py_mini_racer import JSEvalException, JSTimeoutException, MiniRacer
+from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException, MiniRacer
 
 from bench.emulator.errors import CosmosError
 
@@ -128,10 +128,23 @@ def _call(context: MiniRacer, function: str, *args: Any, deadline: float) -> dic
             return context.call(function, *args, timeout_sec=remaining)
         except JSTimeoutException:
             raise _timeout() from None
+        except JSOOMException:
+            _discard_context()
+            raise CosmosError(
+                400, f"The script used more than {MEMORY_LIMIT_BYTES // 2**20} MB of memory."
+            ) from None
         except JSEvalException as error:
             raise CosmosError(
                 400, f"Encountered exception while executing function: {error}"
             ) from None
+
+
+def _discard_context() -> None:
+    """A V8 isolate past its memory limit cannot run again: the next script gets a new one."""
+    global _context
+    if _context is not None:
+        _context.close()
+        _context = None
 
 
 def _timeout() -> CosmosError:

@@ -185,8 +185,9 @@ function __resume(answers) {
   });
 }
 
-// A UDF call inside a query: run `name` with `args`, synchronously.
+// A UDF call inside a query, synchronously; each body is compiled once.
+var __udfs = {};
 function __udf(source, args) {
-  var udf = (0, eval)("(" + source + ")");
+  var udf = __udfs[source] || (__udfs[source] = (0, eval)("(" + source + ")"));
   return { value: udf.apply(null, args) };
 }
