@@ -256,5 +256,5 @@ def test_udf_in_a_query(container: ContainerProxy) -> None:
     )
     assert sorted((r["id"], r["gross"]) for r in rows) == [("d2", 30), ("d3", 45)]
     with pytest.raises(errors.CosmosHttpResponseError) as raised:
-        list(container.query_items("SELECT udf.nope(c.price) FROM c", partition_key="p0"))
+        list(container.query_items("SELECT udf.nope(c.price) FROM c", partition_key="empty"))
     assert raised.value.status_code == 400 and "udf.nope" in raised.value.message

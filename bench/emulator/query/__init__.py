@@ -20,7 +20,12 @@ from typing import Any
 
 from bench.emulator.errors import CosmosError
 from bench.emulator.query import ast
-from bench.emulator.query.errors import INVALID_QUERY, UNRESOLVED_IDENTIFIER, query_error
+from bench.emulator.query.errors import (
+    INVALID_QUERY,
+    UNKNOWN_FUNCTION,
+    UNRESOLVED_IDENTIFIER,
+    query_error,
+)
 from bench.emulator.query.evaluator import (
     CTX,
     SUBQUERY_RESULTS,
@@ -75,7 +80,7 @@ def execute(
     partition_key_paths: Sequence[str],
     partition_key_prefix: Sequence[Any] | None = None,
     visible: Callable[[Mapping[str, Any]], bool] | None = None,
-    udfs: Callable[[str, list[Any]], Any] | None = None,
+    udfs: Mapping[str, Callable[[list[Any]], Any]] | None = None,
 ) -> QueryResult:
     """Run `query` over `partitions` (already chosen by routing), whole; the caller pages it.
 
@@ -83,13 +88,14 @@ def execute(
     partition (or hierarchical sub-tree) whose key values start with it; an
     element `{}` stands for "no value" (documents without that path), as the
     SDK sends it. `visible`, when given, hides stored documents it rejects
-    (TTL-expired ones not yet swept). `udfs(name, args)`, when given, runs the
-    container's `udf.name(...)` calls. Raises CosmosError(400) for syntax and
+    (TTL-expired ones not yet swept). `udfs` are the container's user-defined
+    functions by name, for `udf.name(...)`. Raises CosmosError(400) for syntax and
     semantic errors.
     """
     started = time.perf_counter()
     prepared = _prepare(query)
     compiled_at = time.perf_counter()
+    _check_udfs(prepared.compiler.udf_names, udfs or {})
     context = Context(_bind_parameters(parameters, frozenset(prepared.compiler.parameters)), udfs)
     base: Row = {CTX: context}
     metrics = QueryMetrics(partitions_touched=len(partitions))
@@ -182,6 +188,15 @@ def _build(node: ast.Query, compiler: Compiler) -> _Prepared:
         source_query = _build(node.source.expr.query, compiler)
     compiled = compiler.query(node, frozenset())
     return _Prepared(compiled, plan_query(node, compiler), compiler, source_query)
+
+
+def _check_udfs(used: set[str], defined: Mapping[str, Any]) -> None:
+    missing = sorted(used - defined.keys())
+    if missing:
+        raise query_error(
+            f"The user-defined function 'udf.{missing[0]}' does not exist in this container.",
+            code=UNKNOWN_FUNCTION,
+        )
 
 
 def _bind_parameters(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from bench.emulator.query import ast
@@ -39,24 +39,16 @@ Compiled = Callable[[Row], Any]
 
 class Context:
     """Per-execution state: the request's parameters, the query's fixed clock and the
-    container's user-defined functions (`udfs(name, args)`, None when it has none)."""
+    container's user-defined functions by name (each called with its argument list)."""
 
     def __init__(
         self,
         parameters: dict[str, Any],
-        udfs: Callable[[str, list[Any]], Any] | None = None,
+        udfs: Mapping[str, Callable[[list[Any]], Any]] | None = None,
     ) -> None:
         self.parameters = parameters
         self.clock: dict[str, Any] = {}
-        self.udfs = udfs
-
-    def call_udf(self, name: str, args: list[Any]) -> Any:
-        if self.udfs is None:
-            raise query_error(
-                f"The user-defined function 'udf.{name}' does not exist in this container.",
-                code=UNKNOWN_FUNCTION,
-            )
-        return self.udfs(name, args)
+        self.udfs = udfs or {}
 
     def now(self, name: str) -> Any:
         if name not in self.clock:
@@ -221,6 +213,7 @@ class Compiler:
 
     def __init__(self) -> None:
         self.parameters: set[str] = set()
+        self.udf_names: set[str] = set()  # `udf.name(...)` calls, checked per execution
 
     # -- queries ---------------------------------------------------------
     def query(self, node: ast.Query, outer_scope: frozenset[str]) -> CompiledQuery:
@@ -443,7 +436,8 @@ class Compiler:
     def _call(self, node: ast.Call, scope: frozenset[str], aggregate: bool) -> Compiled:
         if node.udf:
             name, udf_args = node.name, [self.expr(a, scope, aggregate) for a in node.args]
-            return lambda row: row[CTX].call_udf(name, [a(row) for a in udf_args])
+            self.udf_names.add(name)
+            return lambda row: row[CTX].udfs[name]([a(row) for a in udf_args])
         if node.name in AGGREGATES:
             return self._aggregate(node, scope, aggregate)
         function = FUNCTIONS.get(node.name)

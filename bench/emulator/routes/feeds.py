@@ -136,7 +136,7 @@ def _execute(
         visible=(lambda document: not container.is_expired(document, call.now))
         if container.default_ttl is not None
         else None,
-        udfs=udfs.caller(container.scripts),
+        udfs=udfs.by_name(container.scripts),
     )
     headers = {}
     if call.flag("x-ms-documentdb-populatequerymetrics"):

@@ -102,7 +102,7 @@ class Host:
             visible=(lambda document: not container.is_expired(document, self.now))
             if container.default_ttl is not None
             else None,
-            udfs=udfs.caller(container.scripts),
+            udfs=udfs.by_name(container.scripts),
         )
         self.charge += costs.query_charge(result.metrics, strong=self.strong)
         return result.documents
