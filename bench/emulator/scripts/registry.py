@@ -36,8 +36,8 @@ TRIGGER_OPERATIONS = ("all", "create", "update", "delete", "replace")
 
 
 def _validated(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
-    resources_body = {k: v for k, v in body.items() if not k.startswith("_")}
-    if not isinstance(resources_body.get("body"), str):
+    fields = {k: v for k, v in body.items() if not k.startswith("_")}
+    if not isinstance(fields.get("body"), str):
         raise CosmosError(
             400, f"The {kind.feed_key} resource '{body.get('id')}' needs a string 'body'."
         )
@@ -46,13 +46,13 @@ def _validated(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
             ("triggerType", TRIGGER_TYPES),
             ("triggerOperation", TRIGGER_OPERATIONS),
         ):
-            value = resources_body.get(name)
+            value = fields.get(name)
             if not isinstance(value, str) or value.lower() not in allowed:
                 raise CosmosError(
                     400,
                     f"The trigger '{body.get('id')}' has {name} {value!r}: use one of {allowed}.",
                 )
-    return resources_body
+    return fields
 
 
 class ScriptRegistry:
