@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from bench import __version__
-from bench.errors import RubenchError
+from bench.errors import RubenchError, Terminated
 
 SUBCOMMAND_MODULES = (
     "bench.emulator.command",
@@ -27,8 +29,16 @@ SUBCOMMAND_MODULES = (
 )
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """Bad flags get one line, like every other rubench error, not argparse's usage block;
+    subcommand parsers inherit this class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"rubench: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="rubench",
         description="Load testing and RU-cost benchmarking for Azure Cosmos DB for NoSQL.",
     )
@@ -41,8 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.handler(args) or 0)
+    except Terminated:
+        print("rubench: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except RubenchError as error:
         print(f"rubench: error: {error}", file=sys.stderr)
         return error.exit_code
@@ -53,6 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rubench: interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated("SIGTERM")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ loopback ports, so parallel test runs never collide:
 - `emulator`: process mode over http (the default `LocalEmulator`);
 - `tls_emulator`: process mode over https (`--tls`, self-signed certificate);
 - `inprocess_emulator`: in-process mode over http (the server in a thread);
-- `any_emulator`: parametrized over the three, for tests that must hold everywhere.
+- `any_emulator`: parametrized over the three, for tests that must hold everywhere;
+- `local_target`: `emulator` as a harness `Target`.
 
 `new_name(prefix)` gives a name unique in the session. `client` is a sync
 `CosmosClient` on `emulator`; `database` a fresh database
@@ -24,6 +25,7 @@ import pytest
 from azure.cosmos import ContainerProxy, CosmosClient, DatabaseProxy, PartitionKey
 
 from bench.emulator import LocalEmulator
+from bench.harness.target import Target
 
 _names = itertools.count()
 
@@ -57,6 +59,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def emulator() -> Iterator[LocalEmulator]:
     with LocalEmulator(port=0) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def local_target(emulator: LocalEmulator) -> Target:
+    """`emulator` as the harness reaches it (process mode, as Locust needs)."""
+    return Target("local", emulator.endpoint, emulator.key, "the local emulator")
 
 
 @pytest.fixture(scope="session")

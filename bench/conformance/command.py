@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         "files",
         nargs="*",
         metavar="FILE",
-        help="test files to run, e.g. test_crud or test_crud.py (default: the 48 listed ones)",
+        help="test files to run, e.g. test_crud or test_crud.py "
+        f"(default: the {len(runner.DEFAULT_FILES)} listed ones)",
     )
     parser.add_argument(
         "--jobs", type=int, default=1, help="files run at once (default: %(default)s)"

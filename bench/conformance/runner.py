@@ -43,6 +43,9 @@ PAIRED = (
     "test_read_items",
     "test_encoding",
     "test_resource_id",
+    "test_change_feed",
+    "test_change_feed_split",
+    "test_changefeed_partition_key_variation",
 )
 SINGLE = (
     "test_aggregate",
@@ -54,7 +57,6 @@ SINGLE = (
     "test_user_configs",
     "test_diagnostics",
     "test_content_length_encoding",
-    "test_change_feed",
 )
 DEFAULT_FILES = tuple(
     [f"{name}.py" for name in PAIRED]

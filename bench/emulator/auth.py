@@ -5,7 +5,9 @@ key scheme is the service's: HMAC-SHA256 over
 `verb\\nresourceType\\nresourceLink\\nx-ms-date\\n\\n` (all lower case except the
 link), base64, sent URL-encoded as `type=master&ver=1.0&sig=...`. Entra ID
 tokens (`type=aad&ver=1.0&sig=<jwt>`) are accepted only when they verify
-against the local issuer key the emulator was started with (see `aad.py`).
+against the local issuer key the emulator was started with (see `aad.py`);
+resource tokens (`type=resource&...`) are judged per request by
+`resource_tokens.py`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import base64
 import binascii
 import hmac
 import time
+from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
 from urllib.parse import unquote
 
 from bench.emulator.errors import CosmosError
+from bench.emulator.resource_tokens import ResourceTokens
 
 # The service accepts requests dated up to 15 minutes away from its clock.
 MAX_CLOCK_SKEW_SECONDS = 15 * 60
@@ -89,12 +93,26 @@ class TokenVerifier:
 class Authenticator:
     """Checks the `authorization` header of every request."""
 
-    def __init__(self, key: str, token_verifier: TokenVerifier | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        token_verifier: TokenVerifier | None = None,
+        account_hosts: Sequence[str] = ("127.0.0.1",),
+    ) -> None:
+        """`account_hosts`: the host names of the account endpoint, the only audiences
+        Entra ID tokens may name (never the request's own Host header, which the sender
+        chooses)."""
+        self._audiences = [
+            audience
+            for host in account_hosts
+            for audience in (f"https://{_bracketed(host)}", f"https://{_bracketed(host)}/")
+        ] + ["https://cosmos.azure.com"]
         try:
             self._secret = base64.b64decode(key, validate=True)
         except binascii.Error:
             raise ValueError("the account key must be base64") from None
         self._token_verifier = token_verifier
+        self.resource_tokens = ResourceTokens(self._secret)
         self._dates: dict[str, float] = {}  # x-ms-date string -> epoch seconds
 
     def authenticate(
@@ -106,9 +124,11 @@ class Authenticator:
         authorization: str | None,
         date: str | None,
         scheme: str,
-        hostname: str,
-    ) -> None:
-        """Raise a 401 CosmosError unless the request is signed or carries a valid token."""
+    ) -> str | None:
+        """Raise a 401 CosmosError unless the request is signed or carries a valid token.
+
+        A resource token is returned unchecked: what it grants depends on the account's
+        permissions and the request's target, which `ResourceTokens.authorize` judges."""
         if not authorization:
             raise unauthorized(
                 "Required Header authorization is missing. "
@@ -124,14 +144,16 @@ class Authenticator:
         else:
             fields = _parse_authorization(unquote(authorization))
             kind, signature = fields.get("type"), fields.get("sig")
-        if not signature or kind not in ("master", "aad"):
+        if not signature or kind not in ("master", "aad", "resource"):
             raise unauthorized(
                 "The authorization header is malformed: expected "
-                "'type=master|aad&ver=1.0&sig=<signature>' (URL-encoded)."
+                "'type=master|aad|resource&ver=1.0&sig=<signature>' (URL-encoded)."
             )
+        if kind == "resource":
+            return signature
         if kind == "aad":
-            self._check_token(signature, scheme, hostname)
-            return
+            self._check_token(signature, scheme)
+            return None
         if not date:
             raise unauthorized("Required Header x-ms-date is missing.")
         self._check_date(date)
@@ -139,14 +161,15 @@ class Authenticator:
         expected = base64.b64encode(
             hmac.digest(self._secret, payload.encode("utf-8"), "sha256")
         ).decode("ascii")
-        if not hmac.compare_digest(expected, signature):
+        if not signature.isascii() or not hmac.compare_digest(expected, signature):
             raise unauthorized(
                 "The input authorization token can't serve the request. The wrong key is being "
                 "used or the expected payload is not built as per the protocol. For more info: "
                 f"{SIGNATURE_HELP}. Server used the following payload to sign: {payload!r}"
             )
+        return None
 
-    def _check_token(self, token: str, scheme: str, hostname: str) -> None:
+    def _check_token(self, token: str, scheme: str) -> None:
         if self._token_verifier is None:
             raise unauthorized(
                 "Entra ID (AAD) tokens are not accepted: start the emulator with an issuer key "
@@ -154,12 +177,7 @@ class Authenticator:
             )
         if scheme != "https":
             raise unauthorized("Entra ID (AAD) tokens are accepted over https only.")
-        audiences = [
-            f"{scheme}://{hostname}",
-            f"{scheme}://{hostname}/",
-            "https://cosmos.azure.com",
-        ]
-        self._token_verifier.verify(token, audiences)
+        self._token_verifier.verify(token, self._audiences)
 
     def _check_date(self, date: str) -> None:
         sent = self._dates.get(date)
@@ -181,6 +199,21 @@ class Authenticator:
                 f"token and retry (token time: {date}, current server time: "
                 f"{time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime(now))})."
             )
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def account_hosts(listen_host: str) -> tuple[str, ...]:
+    """The names clients may use for an emulator listening on `listen_host`: loopback has
+    several (the SDK's scope is `https://<the host it was given>/.default`)."""
+    if listen_host in LOOPBACK_NAMES:
+        return LOOPBACK_NAMES
+    return (listen_host,)
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _parse_authorization(value: str) -> dict[str, str]:

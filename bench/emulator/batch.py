@@ -7,10 +7,9 @@ operation's status and 424 for every other operation.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from bench.emulator import costs, documents
+from bench.emulator import costs, documents, jsonin
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.partitions import PhysicalPartition
@@ -26,17 +25,16 @@ OPERATION_TYPES = ("Create", "Upsert", "Read", "Delete", "Replace", "Patch")
 def parse(body: bytes) -> list[dict[str, Any]]:
     if len(body) > MAX_BATCH_BYTES:
         raise CosmosError(413, f"The batch request is larger than {MAX_BATCH_BYTES} bytes.")
-    try:
-        operations = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise CosmosError(400, f"The batch payload is invalid JSON: {error}.") from None
-    if not isinstance(operations, list) or not operations:
-        raise CosmosError(400, "The batch payload must be a non-empty list of operations.")
+    operations = jsonin.loads(body, "The batch payload")
+    if not isinstance(operations, list):
+        raise CosmosError(400, "The batch payload must be a JSON list of operations.")
+    if not operations:
+        raise CosmosError(400, "Batch request has no operations.")
     if len(operations) > MAX_OPERATIONS:
         raise CosmosError(
             400,
-            f"Batch request has more operations than what is supported: at most {MAX_OPERATIONS}, "
-            f"got {len(operations)}.",
+            "Batch request has more operations than what is supported. "
+            f"At most {MAX_OPERATIONS} are allowed; this one has {len(operations)}.",
         )
     for position, operation in enumerate(operations):
         if not isinstance(operation, dict) or operation.get("operationType") not in OPERATION_TYPES:
@@ -75,14 +73,26 @@ class Undo:
 
 
 def _operation_id(operation: dict[str, Any]) -> str:
-    if operation["operationType"] in ("Create", "Upsert", "Replace"):
+    """The id of the item an operation acts on: the body's for Create/Upsert, the operation's
+    `id` otherwise (a Replace whose body carries another id renames the item)."""
+    kind = operation["operationType"]
+    if kind in ("Create", "Upsert", "Replace"):
         body = operation.get("resourceBody")
         check_resource_id(body)
-        return body["id"]
+        if kind != "Replace" or "id" not in operation:
+            return body["id"]
     item_id = operation.get("id")
     if not isinstance(item_id, str) or not item_id:
-        raise CosmosError(400, f"The batch {operation['operationType']} operation needs an 'id'.")
+        raise CosmosError(400, f"The batch {kind} operation needs an 'id'.")
     return item_id
+
+
+def _touched_ids(operation: dict[str, Any]) -> set[str]:
+    """Every item id an operation may write (a renaming Replace writes two)."""
+    ids = {_operation_id(operation)}
+    if operation["operationType"] == "Replace":
+        ids.add(operation["resourceBody"]["id"])
+    return ids
 
 
 def _run_one(at: Placement, operation: dict[str, Any], call: Call) -> documents.Outcome:
@@ -125,20 +135,30 @@ def _result(
 
 
 def run(at: Placement, operations: list[dict[str, Any]], call: Call) -> Reply:
+    """Apply `operations` in order, all or nothing. The batch commits as one transaction:
+    the partition's LSN moves by one if it wrote anything, not once per write."""
     undo = Undo(at.partition)
+    first_lsn = at.partition.lsn
     results: list[bytes] = []
     total = 0.0
     for position, operation in enumerate(operations):
         try:
             if operation["operationType"] != "Read":
-                undo.save(at.key(_operation_id(operation)))
+                for item_id in _touched_ids(operation):
+                    undo.save(at.key(item_id))
             outcome = _run_one(at, operation, call)
         except CosmosError as error:
             undo.rollback()
+            at.partition.lsn = first_lsn
             charge = costs.failed_request_charge(error.status)
             failed = [_result(424, 0.0) for _ in operations]
             failed[position] = _result(error.status, charge, substatus=error.substatus)
             return Reply(207, b"[" + b",".join(failed) + b"]", {}, total + charge)
+        except BaseException:
+            undo.rollback()  # any failure at all: all or nothing
+            raise
         total += outcome.charge
         results.append(_result(outcome.status, outcome.charge, outcome.etag, outcome.body))
+    if undo.saved:
+        at.partition.lsn = first_lsn + 1
     return Reply(200, b"[" + b",".join(results) + b"]", {}, total)

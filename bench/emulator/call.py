@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bench.emulator import jsonin
 from bench.emulator.consistency import ConsistencyLevel
 from bench.emulator.errors import CosmosError
 
@@ -21,6 +21,7 @@ class Call:
     host: str  # the Host header, as the client sent it
     now: float
     consistency: ConsistencyLevel = ConsistencyLevel.SESSION  # the level this request runs at
+    by_rid: bool = False  # the path names resources by `_rid`, not by id
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
@@ -31,10 +32,7 @@ class Call:
         return value is not None and value.lower() == "true"
 
     def json(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise CosmosError(400, f"The request payload is invalid JSON: {error}.") from None
+        return jsonin.loads(self.body, "The request payload")
 
     def json_object(self) -> dict[str, Any]:
         value = self.json()

@@ -73,11 +73,13 @@ class CostCoefficients:
     # "at least 2.3 RU" [Doc] devblog "point reads versus queries".
     query_base: float = 2.3
     # One index seek/range scan; with query_base and one loaded 4.5 KB document this makes the
-    # indexed equality of nosql/troubleshoot-query-performance.md 2.98 RU [Doc]. [Est]
-    query_per_index_lookup: float = 0.6
-    # Each further physical partition: ~2.5 RU checked "even with no match" [Doc]
-    # nosql/how-to-query-container.md; 1.9 + that partition's own index lookup (0.6) = 2.5.
-    query_per_extra_partition: float = 1.9
+    # indexed equality of nosql/troubleshoot-query-performance.md 2.98 RU (2.86) [Doc], and a
+    # fan-out's range request with no match 2.8 RU, near "about 2.5 RU per physical partition
+    # checked" [Doc] nosql/how-to-query-container.md. [Est]
+    query_per_index_lookup: float = 0.5
+    # A request the gateway serves from several partitions at once (read feeds, hierarchical
+    # key prefixes): ~2.5 RU per further partition, 2.0 + its own index lookup (0.5). [Doc]
+    query_per_extra_partition: float = 2.0
     # Loading documents: full scan of 60,951 docs / 399,998,938 bytes = 4,059.95 RU [Doc]
     # troubleshoot-query-performance.md -> ~10 RU per MB, a little per document. [Est split]
     query_per_mb_loaded: float = 10.0
@@ -88,6 +90,14 @@ class CostCoefficients:
     # ORDER BY not served by a composite index sorts in memory: the same page costs 44.28 RU
     # instead of 8.86 [Doc] troubleshoot-query-performance.md -> (44.28 - 8.86) / 100 documents.
     query_per_sorted_document: float = 0.355
+
+    # --- change feed (latest version): CHANGE_FEED_BASE + a point read of each item returned ---
+    # Not in Microsoft's docs (MicrosoftDocs/azure-docs issue 99609 asks for it). A Cosmos DB
+    # PM in MicrosoftDocs/azure-docs issue 50040: "The initial call to read the change feed is
+    # about 2 RU ... Then each read out of change feed is a 1 RU point read" [Emp]: a page with
+    # one 1 KB item is 1 + 1 = 2 RU, each further item a point read (read_base/read_per_kb).
+    # A poll that finds nothing (304) is charged the base alone, the minimum read charge [Est].
+    change_feed_base: float = 1.0
 
     # --- server-side scripts (stored procedures, triggers) ---
     # Operations a script performs run in the database engine like a client's (atomic, one
@@ -160,6 +170,13 @@ def query_charge(metrics: QueryMetrics, *, strong: bool = False) -> float:
         + (c.query_per_sorted_document * loaded if metrics.in_memory_sort else 0.0)
     )
     return _rounded(one_replica * (c.two_replica_factor if strong else 1.0))
+
+
+def change_feed_charge(item_sizes: Iterable[int]) -> float:
+    """A change feed page returning items of `item_sizes` bytes (none: a 304 poll). Not
+    doubled at Strong: no published figure says change feed reads cost more there [Est]."""
+    c = COEFFICIENTS
+    return _rounded(c.change_feed_base + sum(read_charge(size) for size in item_sizes))
 
 
 def failed_request_charge(status: int) -> float:

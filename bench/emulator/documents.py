@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bench.emulator import costs, resources
+from bench.emulator import costs, jsonin, resources
 from bench.emulator.costs import WriteKind
 from bench.emulator.errors import CosmosError
 from bench.emulator.partition_keys import check_matches
@@ -39,10 +39,11 @@ def encode(document: Mapping[str, Any]) -> bytes:
 
 
 def parse_document(raw: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise CosmosError(400, f"The request payload is invalid JSON: {error}.") from None
+    """The item a create/upsert/replace sent. The size limit holds for the body as sent:
+    an SDK that escapes non-ASCII as \\uXXXX can exceed it with an item stored smaller."""
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise CosmosError(413, "Request size is too large.")
+    document = jsonin.loads(raw, "The request payload")
     check_resource_id(document)
     return document
 
@@ -80,12 +81,21 @@ def check_if_match(current: Mapping[str, Any] | None, if_match: str | None) -> N
 
 
 def check_ttl(document: Mapping[str, Any]) -> None:
-    ttl = document.get("ttl")
-    if ttl is not None and (type(ttl) is not int or ttl == 0 or ttl < -1):
+    if "ttl" not in document:
+        return
+    ttl = document["ttl"]  # null is rejected too, as on the service
+    if type(ttl) is not int or ttl == 0 or ttl < -1:
         raise CosmosError(
             400,
             f"The 'ttl' {ttl!r} is invalid: use -1 (never expire) or a positive number of seconds.",
         )
+
+
+def check_writable(at: Placement, document: Mapping[str, Any]) -> None:
+    """What the service checks before it looks the item up (so these are 400, not 404/409):
+    the document's partition key agrees with the request's, its `ttl` is valid."""
+    check_matches(at.pk, at.container.partition_key.extract(document))
+    check_ttl(document)
 
 
 def _stamp(at: Placement, document: dict[str, Any], rid: str | None) -> bytes:
@@ -113,8 +123,7 @@ def write(
     status: int,
 ) -> Outcome:
     """Stamp, size-check and store `document` (replacing `previous` when given)."""
-    check_matches(at.pk, at.container.partition_key.extract(document))
-    check_ttl(document)
+    check_writable(at, document)
     encoded = _stamp(at, document, previous["_rid"] if previous is not None else None)
     key = at.key(document["id"])
     indexed = at.partition.put(key, document, encoded, at.epk)
@@ -126,10 +135,11 @@ def write(
 def create(
     at: Placement, document: dict[str, Any], *, upsert: bool, if_match: str | None, now: float
 ) -> Outcome:
+    check_writable(at, document)
     current = visible(at, at.key(document["id"]), now)
     if current is not None and not upsert:
         raise CosmosError(409, "Entity with the specified id already exists in the system.")
-    if upsert:
+    if upsert and current is not None:  # If-Match binds only an upsert that replaces
         check_if_match(current, if_match)
     if current is None:
         kind = WriteKind.UPSERT_CREATE if upsert else WriteKind.CREATE
@@ -151,13 +161,18 @@ def read(
 def replace(
     at: Placement, item_id: str, document: dict[str, Any], *, if_match: str | None, now: float
 ) -> Outcome:
-    if document["id"] != item_id:
-        raise CosmosError(
-            400,
-            f"The id '{document['id']}' in the body does not match the id '{item_id}' in the URL.",
-        )
+    """Replace item `item_id` with `document`; a different `id` in the body renames the item
+    (it keeps its `_rid`; 409 if the new id is taken), as on the service."""
+    check_writable(at, document)
     current = existing(at, item_id, if_match, now)
-    return write(at, document, previous=current, kind=WriteKind.REPLACE, status=200)
+    new_id = document["id"]
+    if new_id == item_id:
+        return write(at, document, previous=current, kind=WriteKind.REPLACE, status=200)
+    if visible(at, at.key(new_id), now) is not None:
+        raise CosmosError(409, "Entity with the specified id already exists in the system.")
+    outcome = write(at, document, previous=current, kind=WriteKind.REPLACE, status=200)
+    at.partition.delete(at.key(item_id))
+    return outcome
 
 
 def patch(

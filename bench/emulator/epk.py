@@ -193,8 +193,9 @@ def _epk_hash_v1(components: Sequence[Any]) -> str:
         for c in truncated
     )
     hash_value = float(murmurhash3_32(hashed))
-    # Lower-case hex, like the SDK: both sides compare these strings to the range boundaries.
-    return b"".join(_binary_encoding_v1(c) for c in [hash_value, *truncated]).hex()
+    # Upper-case hex, as in the SDK's routing ranges (`routing_range.Range` upper-cases every
+    # EPK, feed ranges included) and the range boundaries: the strings are compared.
+    return b"".join(_binary_encoding_v1(c) for c in [hash_value, *truncated]).hex().upper()
 
 
 def effective_partition_key(components: Sequence[Any], kind: str, version: int = 2) -> str:

@@ -30,16 +30,21 @@ class CosmosError(Exception):
         *,
         substatus: int = 0,
         headers: Mapping[str, str] | None = None,
+        additional_info: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.substatus = substatus
         self.message = message
         self.headers = dict(headers or {})
+        self.additional_info = additional_info  # JSON text, e.g. a 1004's query plan
 
     @property
     def code(self) -> str:
         return ERROR_CODES.get(self.status, "Error")
 
     def body(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        body = {"code": self.code, "message": self.message}
+        if self.additional_info is not None:
+            body["additionalErrorInfo"] = self.additional_info
+        return body

@@ -9,9 +9,11 @@ are charged `failed_request_charge(status)` and change nothing.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from urllib.parse import unquote
 
 from bench.emulator import consistency, costs
@@ -24,22 +26,40 @@ from bench.emulator.partitions import PhysicalPartition
 from bench.emulator.replies import JSON, Reply, dumps
 from bench.emulator.routes import route
 from bench.emulator.routes.common import METADATA_CHARGE
+from bench.emulator.slicing import ParkedExecutions
 from bench.emulator.storage import Account, Container
 
-Handler = Callable[["Gateway", Call], Reply]
+Handler = Callable[["Gateway", Call], Reply | Awaitable[Reply]]
+
+
+def is_rid_based(segments: Sequence[str]) -> bool:
+    """Whether a path addresses resources by `_rid` (`dbs/<dbrid>/colls/<collrid>/docs/<docrid>`,
+    what the SDK sends for `read_item(item=doc)` and other `_self` links): the SDK's own rule
+    (`_base.IsNameBased`), a database segment that is base64 of 4 bytes."""
+    if len(segments) < 2 or segments[0] != "dbs" or len(segments[1]) != 8:
+        return False
+    try:
+        return len(base64.b64decode(segments[1].replace("-", "/"), validate=True)) == 4
+    except binascii.Error:
+        return False
 
 
 def resource_type_and_link(segments: Sequence[str]) -> tuple[str, str]:
-    """What the client signed: `(resourceType, resourceLink)` for a path (see the notes' table)."""
+    """What the client signed: `(resourceType, resourceLink)` for a path (see the notes' table).
+    A rid-based path signs only the last resource id, lower-cased."""
     if not segments:
         return "", ""
     if segments[0] == "offers":
         return "offers", segments[1].lower() if len(segments) > 1 else ""
     if len(segments) >= 2 and segments[-2] == "operations":
-        return "colls", "/".join(segments[:-2])
-    if len(segments) % 2 == 0:
-        return segments[-2], "/".join(segments)
-    return segments[-1], "/".join(segments[:-1])
+        resource_type, owner = "colls", segments[:-2]
+    elif len(segments) % 2 == 0:
+        resource_type, owner = segments[-2], segments
+    else:
+        resource_type, owner = segments[-1], segments[:-1]
+    if owner and is_rid_based(segments):
+        return resource_type, owner[-1].lower()
+    return resource_type, "/".join(owner)
 
 
 class Gateway:
@@ -57,6 +77,7 @@ class Gateway:
         self.ledger = ledger
         self.default_consistency = default_consistency
         self.snapshots = Snapshots()
+        self.parked = ParkedExecutions()
 
     def handle(
         self,
@@ -66,23 +87,30 @@ class Gateway:
         body: bytes,
         scheme: str,
         host: str,
-    ) -> Reply:
-        """Answer one request; never raises (bad input becomes a service error reply)."""
+    ) -> Reply | Awaitable[Reply]:
+        """Answer one request, at once or (long work) as an awaitable; never raises (bad
+        input becomes a service error reply)."""
         activity_id = headers.get("x-ms-activity-id") or str(uuid.uuid4())
         try:
+            if not _echoable(activity_id):
+                activity_id = str(uuid.uuid4())
+                raise CosmosError(
+                    400,
+                    "The x-ms-activity-id header must be printable ASCII (a GUID); "
+                    "nothing was done.",
+                )
             path = raw_path.split("?", 1)[0]
             segments = [s for s in path.split("/") if s]
             if "%" in path:
                 segments = [unquote(s) for s in segments]
             resource_type, link = resource_type_and_link(segments)
-            self.authenticator.authenticate(
+            resource_token = self.authenticator.authenticate(
                 verb=verb,
                 resource_type=resource_type,
                 resource_link=link,
                 authorization=headers.get("authorization"),
                 date=headers.get("x-ms-date") or headers.get("date"),
                 scheme=scheme,
-                hostname=host.rsplit(":", 1)[0] if not host.endswith("]") else host,
             )
             # The account read is how clients learn the default: it answers whatever they ask.
             level = (
@@ -92,16 +120,33 @@ class Gateway:
                 if segments
                 else self.default_consistency
             )
-            call = Call(verb, segments, headers, body, scheme, host, time.time(), level)
-            reply = route(call)(self, call)
-        except CosmosError as error:
-            reply = error_reply(error)
-        except Exception as error:  # a bug, not bad input: say so without killing the server
-            reply = error_reply(CosmosError(500, f"Emulator internal error: {error!r}"))
-        headers_out = reply.headers
-        headers_out["x-ms-activity-id"] = activity_id
-        headers_out.setdefault("x-ms-request-charge", f"{reply.charge:.2f}")
-        return reply
+            call = Call(
+                verb,
+                segments,
+                headers,
+                body,
+                scheme,
+                host,
+                time.time(),
+                consistency=level,
+                by_rid=is_rid_based(segments),
+            )
+            if resource_token is not None:
+                self.authenticator.resource_tokens.authorize(resource_token, self.account, call)
+            answer = route(call)(self, call)
+        except Exception as error:
+            answer = _failure_reply(error)
+        if isinstance(answer, Reply):
+            return _stamped(answer, activity_id)
+        return self._finish_later(answer, activity_id)
+
+    async def _finish_later(self, pending: Awaitable[Reply], activity_id: str) -> Reply:
+        """Long work (queries) runs in slices; its reply is framed like any other."""
+        try:
+            reply = await pending
+        except Exception as error:
+            reply = _failure_reply(error)
+        return _stamped(reply, activity_id)
 
     # -- partition-scoped work ---------------------------------------------------------------
     def on_partitions(
@@ -113,6 +158,37 @@ class Gateway:
         work: Callable[[], Reply],
     ) -> Reply:
         """Admit on every partition, run `work`, then debit and record its charge."""
+        self._admit(call, container, partitions, operation)
+        try:
+            reply = work()
+        except CosmosError as error:
+            raise self._failed(call, container, partitions, operation, error) from None
+        return self._succeeded(call, container, partitions, operation, reply)
+
+    async def on_partitions_sliced(
+        self,
+        call: Call,
+        container: Container,
+        partitions: Sequence[PhysicalPartition],
+        operation: str,
+        work: Callable[[], Awaitable[Reply]],
+    ) -> Reply:
+        """`on_partitions` for work that yields to the event loop while it runs."""
+        self._admit(call, container, partitions, operation)
+        try:
+            reply = await work()
+        except CosmosError as error:
+            raise self._failed(call, container, partitions, operation, error) from None
+        return self._succeeded(call, container, partitions, operation, reply)
+
+    def _admit(
+        self,
+        call: Call,
+        container: Container,
+        partitions: Sequence[PhysicalPartition],
+        operation: str,
+    ) -> None:
+        """429 when any partition's budget for this second is spent."""
         name = container.name_link
         for partition in partitions:
             retry_ms = partition.budget.admit(call.now)
@@ -137,12 +213,29 @@ class Gateway:
                     partitions,
                     0.0,
                 )
-        try:
-            reply = work()
-        except CosmosError as error:
-            charge = costs.failed_request_charge(error.status)
-            self._charge(call, container, partitions, operation, charge, error.status)
-            raise self._with_partition_headers(error, container, partitions, charge) from None
+
+    def _failed(
+        self,
+        call: Call,
+        container: Container,
+        partitions: Sequence[PhysicalPartition],
+        operation: str,
+        error: CosmosError,
+    ) -> CosmosError:
+        charge = costs.failed_request_charge(error.status)
+        self._charge(call, container, partitions, operation, charge, error.status)
+        return self._with_partition_headers(error, container, partitions, charge)
+
+    def _succeeded(
+        self,
+        call: Call,
+        container: Container,
+        partitions: Sequence[PhysicalPartition],
+        operation: str,
+        reply: Reply,
+    ) -> Reply:
+        # The ledger records what the header shows, to the cent.
+        reply.charge = round(reply.charge, 2)
         self._charge(call, container, partitions, operation, reply.charge, reply.status)
         self._partition_headers(reply.headers, container, partitions)
         return reply
@@ -175,6 +268,7 @@ class Gateway:
         headers["x-ms-content-path"] = container.rid
         if len(partitions) == 1:
             headers["x-ms-documentdb-partitionkeyrangeid"] = partitions[0].id
+            headers["lsn"] = headers["x-ms-lsn"] = str(partitions[0].lsn)
 
     def _with_partition_headers(
         self,
@@ -195,6 +289,25 @@ class Gateway:
             request_charge=METADATA_CHARGE,
             status=status,
         )
+
+
+def _echoable(value: str) -> bool:
+    """Whether a header value can go back out as sent (printable ASCII)."""
+    return value.isascii() and value.isprintable()
+
+
+def _failure_reply(error: Exception) -> Reply:
+    if isinstance(error, CosmosError):
+        return error_reply(error)
+    # A bug, not bad input: say so without killing the server.
+    return error_reply(CosmosError(500, f"Emulator internal error: {error!r}"))
+
+
+def _stamped(reply: Reply, activity_id: str) -> Reply:
+    headers_out = reply.headers
+    headers_out["x-ms-activity-id"] = activity_id
+    headers_out.setdefault("x-ms-request-charge", f"{reply.charge:.2f}")
+    return reply
 
 
 def error_reply(error: CosmosError) -> Reply:

@@ -2,15 +2,19 @@
 snapshot of encoded items, and served page by page behind an opaque continuation.
 
 No item is lost or repeated across pages even if the container changes
-meanwhile. A snapshot expires when unused for `TTL_SECONDS`. The execution's
-charge is spread over the pages in proportion to the items each carries, so
-the pages always sum to it.
+meanwhile. A snapshot expires when unused for `TTL_SECONDS`, not when its last
+page is served: like the service's, a continuation can be resumed again after
+the query was drained (the `DRAINED_KEPT` most recently drained snapshots are
+kept, so finished queries do not pile up under load). The execution's charge
+is spread over the pages in proportion to the items each carries, in whole
+cents, so the pages' headers always sum to it (rounded) to the cent.
 """
 
 from __future__ import annotations
 
 import itertools
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from bench.emulator.errors import CosmosError
@@ -19,6 +23,7 @@ DEFAULT_PAGE_ITEMS = 100
 MAX_PAGE_BYTES = 4 * 1024 * 1024
 TTL_SECONDS = 300.0
 MAX_SNAPSHOTS = 10_000
+DRAINED_KEPT = 1_000
 
 
 @dataclass
@@ -53,11 +58,19 @@ def page_size(header: str | None) -> int:
     return size
 
 
+def _cents_through(charge: float, position: int, total: int) -> float:
+    """The charge of items [0, position), rounded to the cent: pages take differences of
+    these, so each page's charge is whole cents (what its header shows) and they add up
+    to the rounded total exactly."""
+    return round(charge if position >= total else charge * position / total, 2)
+
+
 class Snapshots:
     """Open snapshots by token; one per paged execution."""
 
     def __init__(self) -> None:
         self._open: dict[str, Snapshot] = {}
+        self._drained: OrderedDict[str, None] = OrderedDict()  # tokens, oldest first
         self._tokens = itertools.count(1)
 
     def first_page(self, snapshot: Snapshot, size: int) -> Page:
@@ -85,15 +98,27 @@ class Snapshots:
                 end = position
                 break
         total = len(items)
-        charge = snapshot.charge if total == 0 else snapshot.charge * (end - start) / total
+        if total == 0:
+            charge = round(snapshot.charge, 2)
+        else:
+            charge = _cents_through(snapshot.charge, end, total) - _cents_through(
+                snapshot.charge, start, total
+            )
         continuation = None
         if end < total:
             if token is None:
                 token = self._store(snapshot)
             continuation = f"{token}:{end}"
         elif token is not None:
-            self._open.pop(token, None)
+            self._keep_drained(token)
         return Page(items[start:end], charge, continuation)
+
+    def _keep_drained(self, token: str) -> None:
+        self._drained[token] = None
+        self._drained.move_to_end(token)
+        while len(self._drained) > DRAINED_KEPT:
+            oldest, _ = self._drained.popitem(last=False)
+            self._open.pop(oldest, None)
 
     def _store(self, snapshot: Snapshot) -> str:
         self._expire()

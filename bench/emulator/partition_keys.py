@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
+from bench.emulator import jsonin
 from bench.emulator.epk import UNDEFINED, effective_partition_key
 from bench.emulator.errors import CosmosError
 
@@ -30,6 +31,11 @@ class LogicalKey(NamedTuple):
     @classmethod
     def of(cls, components: Sequence[Any]) -> LogicalKey:
         return cls(tuple(components), canonical(components))
+
+    def wire_components(self) -> list[Any]:
+        """The components as the SDK writes them (`{}` for "no value"): what the query
+        engine takes as a partition-key scope."""
+        return [_normal(c) for c in self.components]
 
 
 @dataclass(frozen=True)
@@ -51,9 +57,15 @@ class PartitionKeyDefinition:
         if version not in (1, 2):
             raise CosmosError(400, f"partitionKey.version {version!r} is invalid: use 1 or 2.")
         limit = MAX_HIERARCHY_DEPTH if kind == "MultiHash" else 1
+        if isinstance(paths, list) and len(paths) > limit:
+            raise CosmosError(
+                400,
+                f"Too many partition key paths ({len(paths)}) specified: a {kind} key takes at "
+                f"most {limit}.",
+            )
         if (
             not isinstance(paths, list)
-            or not 1 <= len(paths) <= limit
+            or not paths
             or not all(isinstance(p, str) and p.startswith("/") and len(p) > 1 for p in paths)
         ):
             raise CosmosError(
@@ -63,6 +75,8 @@ class PartitionKeyDefinition:
             )
         if kind == "MultiHash" and version != 2:
             raise CosmosError(400, "Hierarchical (MultiHash) partition keys require version 2.")
+        for path in paths:
+            _path_segments(path)
         return cls(tuple(paths), kind, version)
 
     def to_body(self) -> dict[str, Any]:
@@ -105,7 +119,39 @@ def _components_of(canonical_key: str) -> list[Any]:
 
 
 def _path_segments(path: str) -> tuple[str, ...]:
-    return tuple(s[1:-1] if len(s) > 1 and s[0] == s[-1] == '"' else s for s in path[1:].split("/"))
+    """`/a/"b c"/'d/e'` -> `("a", "b c", "d/e")`: a segment in double or single quotes may hold
+    `/` (and its quote, escaped by a backslash), as the SDK and the service read paths."""
+    segments = []
+    position = 0
+    while position < len(path):
+        if path[position] != "/":
+            raise _bad_path(path)
+        position += 1
+        if position < len(path) and path[position] in "\"'":
+            quote = path[position]
+            end = path.find(quote, position + 1)
+            while end != -1 and path[end - 1] == "\\":
+                end = path.find(quote, end + 1)
+            if end == -1:
+                raise _bad_path(path)
+            segments.append(path[position + 1 : end])
+            position = end + 1
+        else:
+            end = path.find("/", position)
+            end = len(path) if end == -1 else end
+            segments.append(path[position:end])
+            position = end
+    if not segments or not all(segments):
+        raise _bad_path(path)
+    return tuple(segments)
+
+
+def _bad_path(path: str) -> CosmosError:
+    return CosmosError(
+        400,
+        f"The partition key path {path!r} is invalid: use '/name' segments; quote a segment with "
+        "\" or ' to include '/'.",
+    )
 
 
 def _normal(component: Any) -> Any:
@@ -126,8 +172,8 @@ def parse_header(value: str) -> LogicalKey:
     """Parse `x-ms-documentdb-partitionkey` (a JSON array; `{}` means "no value").
     Cached by the exact header text: a hot key is parsed once."""
     try:
-        parsed = json.loads(value)
-    except ValueError:
+        parsed = jsonin.loads(value, "The partition key header")
+    except CosmosError:
         parsed = None
     if not isinstance(parsed, list) or len(parsed) > MAX_HIERARCHY_DEPTH:
         raise CosmosError(
@@ -150,10 +196,15 @@ def parse_header(value: str) -> LogicalKey:
     return LogicalKey.of(components)
 
 
+# Sub-status of "wrong partition key" answers (the SDK's SubStatusCodes.PARTITION_KEY_MISMATCH).
+PARTITION_KEY_MISMATCH = 1001
+
+
 def check_matches(header: LogicalKey, document: LogicalKey) -> None:
     if header.canonical != document.canonical:
         raise CosmosError(
             400,
             "PartitionKey extracted from document doesn't match the one specified in the header. "
             f"Learn more: {WRONG_PK_HELP}",
+            substatus=PARTITION_KEY_MISMATCH,
         )

@@ -11,6 +11,7 @@ import bisect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from bench.emulator.change_log import ChangeLog
 from bench.emulator.epk import MAX_EPK, MIN_EPK
 from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.throughput import PartitionBudget
@@ -70,9 +71,11 @@ class PhysicalPartition:
         self.encoded: dict[Any, bytes] = {}
         self.epks: dict[Any, str] = {}
         self.terms: dict[Any, int] = {}  # index terms each document wrote (deletes charge them)
+        self.rids: dict[str, Any] = {}  # `_rid` -> storage key, for rid-based links
         self.index = index
         self.budget = budget
         self.lsn = 1
+        self.changes = ChangeLog()  # each live item's latest LSN: the change feed
 
     @property
     def session_token(self) -> str:
@@ -82,10 +85,14 @@ class PhysicalPartition:
         """Store (or overwrite) a document; returns the index terms written or removed
         (all of a new document's; only those that differ when overwriting)."""
         old = self.documents.get(key)
+        if old is not None:
+            self._forget_rid(old["_rid"], key)
         self.documents[key] = document
+        self.rids[document["_rid"]] = key
         self.encoded[key] = encoded
         self.epks[key] = epk
         self.lsn += 1
+        self.changes.record(key, self.lsn)
         if old is None:
             changed = self.terms[key] = self.index.insert(key, document)
             return changed
@@ -99,9 +106,16 @@ class PhysicalPartition:
             del self.encoded[key]
             del self.epks[key]
             del self.terms[key]
+            self._forget_rid(document["_rid"], key)
             self.index.remove(key, document)
+            self.changes.forget(key)
             self.lsn += 1
         return document
+
+    def _forget_rid(self, rid: str, key: Any) -> None:
+        """Drop `rid` unless it now names another key (a replace that changed the id)."""
+        if self.rids.get(rid) == key:
+            del self.rids[rid]
 
     def rebuild_index(self, index: PartitionIndex) -> None:
         self.index = index
@@ -200,6 +214,11 @@ class PartitionMap:
             child.encoded[key] = parent.encoded[key]
             child.epks[key] = epk
             child.terms[key] = child.index.insert(key, document)
+            child.rids[document["_rid"]] = key
+        # Children continue the parent's LSNs, so a change feed continuation (an LSN) issued
+        # by the parent resumes on each child without losing or repeating a change.
+        for lsn, key in parent.changes.since(0):
+            (children[0] if parent.epks[key] < middle else children[1]).changes.record(key, lsn)
         position = self.partitions.index(parent)
         self.partitions[position : position + 1] = children
         self._reindex()

@@ -30,6 +30,15 @@ def new_collection_rid(database_raw: bytes) -> tuple[str, bytes]:
     return _b64(raw), raw
 
 
+def new_user_rid(database_raw: bytes) -> tuple[str, bytes]:
+    raw = database_raw + struct.pack("<I", next(_ids))
+    return _b64(raw), raw
+
+
+def new_permission_rid(user_raw: bytes) -> str:
+    return _b64(user_raw + struct.pack("<Q", next(_ids)))
+
+
 def document_rid(collection_raw: bytes, number: int) -> str:
     return _b64(collection_raw + struct.pack("<Q", number))
 

@@ -8,7 +8,7 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from bench.emulator.auth import Authenticator, TokenVerifier
+from bench.emulator.auth import Authenticator, TokenVerifier, account_hosts
 from bench.emulator.config import EmulatorConfig
 from bench.emulator.gateway import Gateway
 from bench.emulator.http import HttpProtocol
@@ -22,7 +22,7 @@ def build_gateway(config: EmulatorConfig) -> Gateway:
     verifier = TokenVerifier(config.aad_issuer_public_key) if config.aad_issuer_public_key else None
     return Gateway(
         Account(config.partitions, burst=config.burst_capacity),
-        Authenticator(config.key, verifier),
+        Authenticator(config.key, verifier, account_hosts(config.host)),
         Ledger(),
         config.consistency,
     )

@@ -11,12 +11,14 @@ import heapq
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.emulator import resources
 from bench.emulator.errors import CosmosError
+from bench.emulator.indexing_policy import complete_indexing_policy
 from bench.emulator.partition_keys import LogicalKey, PartitionKeyDefinition
 from bench.emulator.partitions import PartitionMap, PhysicalPartition
+from bench.emulator.query import computed
 from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.scripts.registry import ScriptRegistry
 from bench.emulator.throughput import (
@@ -28,12 +30,9 @@ from bench.emulator.throughput import (
     per_partition_rus,
 )
 
-DEFAULT_INDEXING_POLICY: dict[str, Any] = {
-    "indexingMode": "consistent",
-    "automatic": True,
-    "includedPaths": [{"path": "/*"}],
-    "excludedPaths": [{"path": '/"_etag"/?'}],
-}
+if TYPE_CHECKING:
+    from bench.emulator.users import User
+
 DEFAULT_CONFLICT_RESOLUTION: dict[str, Any] = {
     "mode": "LastWriterWins",
     "conflictResolutionPath": "/_ts",
@@ -56,9 +55,15 @@ class Offer:
         content: dict[str, Any]
         if self.throughput.autoscale_max_rus is not None:
             top = self.throughput.autoscale_max_rus
+            autopilot: dict[str, Any] = {"maxThroughput": top}
+            increment = self.throughput.autoscale_increment_percent
+            if increment is not None:
+                autopilot["autoUpgradePolicy"] = {
+                    "throughputPolicy": {"incrementPercent": increment}
+                }
             content = {
                 "offerThroughput": max(400, top // 10),
-                "offerAutopilotSettings": {"maxThroughput": top},
+                "offerAutopilotSettings": autopilot,
             }
         else:
             content = {"offerThroughput": self.throughput.manual_rus}
@@ -109,7 +114,7 @@ class Container:
     # -- definition -------------------------------------------------------------------------
     def _validated(self, body: dict[str, Any]) -> dict[str, Any]:
         properties = {k: v for k, v in body.items() if not k.startswith("_")}
-        properties.setdefault("indexingPolicy", DEFAULT_INDEXING_POLICY)
+        properties["indexingPolicy"] = complete_indexing_policy(properties.get("indexingPolicy"))
         properties["partitionKey"] = self.partition_key.to_body()
         properties.setdefault("conflictResolutionPolicy", DEFAULT_CONFLICT_RESOLUTION)
         ttl = properties.get("defaultTtl")
@@ -119,13 +124,17 @@ class Container:
                 f"The defaultTtl {ttl!r} is invalid: use -1 (on, no default), a positive number "
                 "of seconds, or omit it (off).",
             )
-        if not isinstance(properties["indexingPolicy"], Mapping):
-            raise CosmosError(400, "The container's 'indexingPolicy' must be an object.")
+        computed.validate(properties.get("computedProperties"))
         return properties
 
     @property
     def default_ttl(self) -> int | None:
         return self.properties.get("defaultTtl")
+
+    @property
+    def computed_properties(self) -> list[dict[str, str]]:
+        """`[{name, query}]`: evaluated by queries, never stored (see `query/computed.py`)."""
+        return self.properties.get("computedProperties") or []
 
     @property
     def indexing_policy(self) -> Mapping[str, Any]:
@@ -265,6 +274,7 @@ class Database:
         self.burst = burst
         self.pool = SharedThroughputPool(throughput, burst=burst) if throughput else None
         self.containers: dict[str, Container] = {}
+        self.users: dict[str, User] = {}
         self.etag = resources.new_etag()
         self.ts = resources.now_ts()
 
@@ -309,7 +319,7 @@ class Account:
         return container
 
     def create_database(self, body: dict[str, Any], throughput: Throughput | None) -> Database:
-        check_resource_id(body)
+        check_resource_id(body, max_characters=MAX_NAME_CHARACTERS)
         if body["id"] in self.databases:
             raise CosmosError(409, f"Database '{body['id']}' already exists.")
         database = Database(body, throughput, self.burst)
@@ -328,10 +338,11 @@ class Account:
     def create_container(
         self, database: Database, body: dict[str, Any], throughput: Throughput | None
     ) -> Container:
-        check_resource_id(body)
+        check_resource_id(body, max_characters=MAX_NAME_CHARACTERS)
+        # Built (so validated) first: an invalid definition is 400 even when the id is taken.
+        container = Container(database, body, throughput, self.fixed_partition_count, self.burst)
         if body["id"] in database.containers:
             raise CosmosError(409, f"Container '{body['id']}' already exists in '{database.id}'.")
-        container = Container(database, body, throughput, self.fixed_partition_count, self.burst)
         if throughput is not None:
             self._add_offer(container.self_link, container.rid, throughput)
         database.containers[container.id] = container
@@ -379,11 +390,13 @@ class Account:
 
 
 INVALID_ID_CHARACTERS = ("/", "\\", "?", "#")
-MAX_ID_BYTES = 1023
+MAX_ID_BYTES = 1023  # items
+MAX_NAME_CHARACTERS = 254  # databases and containers ("less than '255' characters")
 
 
-def check_resource_id(body: Any) -> None:
-    """400 unless `body` is an object with a valid string `id` (the service's rules)."""
+def check_resource_id(body: Any, *, max_characters: int | None = None) -> None:
+    """400 unless `body` is an object with a valid string `id` (the service's rules: items
+    up to MAX_ID_BYTES bytes, databases and containers up to `max_characters`)."""
     if not isinstance(body, dict):
         raise CosmosError(400, "The request body must be a JSON object.")
     if "id" not in body:
@@ -392,15 +405,22 @@ def check_resource_id(body: Any) -> None:
             "The input content is invalid because the required properties - 'id; ' - are missing",
         )
     value = body["id"]
+    too_long = isinstance(value, str) and (
+        len(value) > max_characters
+        if max_characters is not None
+        else len(value.encode("utf-8")) > MAX_ID_BYTES
+    )
     if (
         not isinstance(value, str)
         or not value
         or any(c in value for c in INVALID_ID_CHARACTERS)
         or value.endswith(" ")
-        or len(value.encode("utf-8")) > MAX_ID_BYTES
+        or too_long
     ):
+        limit = (max_characters if max_characters is not None else MAX_ID_BYTES) + 1
         raise CosmosError(
             400,
             f"The input name {json.dumps(value)} is invalid. Ensure to provide a unique non-empty "
-            f"string less than '{MAX_ID_BYTES + 1}' characters, without '/', '\\\\', '?' or '#'.",
+            f"string less than '{limit}' characters. Names cannot contain '/', '\\\\', '?' or "
+            "'#', nor end with a space.",
         )

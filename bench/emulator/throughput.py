@@ -45,10 +45,25 @@ class Throughput:
 
     manual_rus: int | None = None  # manual RU/s
     autoscale_max_rus: int | None = None  # autoscale Tmax (scales 10%..100%)
+    # The autoscale auto-upgrade policy's increment percent: stored and returned on the
+    # offer as sent; the emulator never raises Tmax by itself.
+    autoscale_increment_percent: int | None = None
 
     def __post_init__(self) -> None:
         if self.manual_rus is not None and self.autoscale_max_rus is not None:
             raise CosmosError(400, "Specify either manual throughput or autoscale, not both.")
+        increment = self.autoscale_increment_percent
+        if increment is not None:
+            if self.autoscale_max_rus is None:
+                raise CosmosError(
+                    400, "An autoscale increment percent needs an autoscale max throughput."
+                )
+            if type(increment) is not int or increment < 0:
+                raise CosmosError(
+                    400,
+                    f"The autoscale increment percent {increment!r} is invalid: use a whole "
+                    "number >= 0.",
+                )
         if self.manual_rus is not None:
             _check_steps("manual throughput", self.manual_rus, MANUAL_MIN_RUS, MANUAL_STEP_RUS)
         if self.autoscale_max_rus is not None:
@@ -73,7 +88,13 @@ class Throughput:
 def _check_steps(what: str, value: int, minimum: int, step: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool):
         raise CosmosError(400, f"The {what} must be a whole number of RU/s, got {value!r}.")
-    if value < minimum or value % step:
+    if value < minimum:
+        raise CosmosError(
+            400,
+            f"Requested throughput {value} is less than required minimum throughput {minimum} "
+            f"(the {what} is at least {minimum} RU/s, in steps of {step}).",
+        )
+    if value % step:
         raise CosmosError(
             400,
             f"The {what} {value} RU/s is not allowed: it must be at least {minimum} RU/s "

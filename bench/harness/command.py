@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from pathlib import Path
 
@@ -13,6 +14,8 @@ TARGET_HELP = (
     "its well-known key) or an account endpoint (key from COSMOS_KEY, else Microsoft "
     "Entra ID); default: local"
 )
+MAX_FORCED_PROCESSES = 256  # even --force-processes stops short of a fork bomb
+MAX_SEED_CONCURRENCY = 1024  # each create in flight is a task and a pooled connection
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,13 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "its documents (idempotent: items that exist are left alone).",
     )
     seed.add_argument("--workload", required=True, type=Path, help="workload TOML file")
+    seed.add_argument("--target", default="local", help=TARGET_HELP)
     seed.add_argument(
-        "--target",
-        default="emulator",
-        help="emulator (https://localhost:8081 with its well-known key) or an account "
-        "endpoint (key from COSMOS_KEY, else Microsoft Entra ID); default: emulator",
+        "--concurrency",
+        type=int,
+        default=64,
+        help=f"creates in flight, at most {MAX_SEED_CONCURRENCY} (64)",
     )
-    seed.add_argument("--concurrency", type=int, default=64, help="creates in flight (64)")
     seed.set_defaults(handler=run_seed)
 
     run = subparsers.add_parser(
@@ -47,7 +50,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="0s",
         help="start of the run that summaries and reports leave out, e.g. 10s (0s)",
     )
-    run.add_argument("--processes", type=int, default=1, help="Locust processes (1)")
+    run.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help=f"Locust processes, at most the CPUs this machine offers ({available_cpus()}) (1)",
+    )
+    run.add_argument(
+        "--force-processes",
+        action="store_true",
+        help=f"allow --processes above the CPU count (up to {MAX_FORCED_PROCESSES})",
+    )
     run.add_argument("--target", default="local", help=TARGET_HELP)
     run.add_argument(
         "--consistency",
@@ -74,6 +87,26 @@ def _positive(value: float, flag: str) -> None:
         raise RubenchError(f"{flag} {value}: expected a number above 0")
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (a container's or taskset's limit, not the host's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def check_processes(processes: int, *, forced: bool) -> None:
+    """More Locust processes than CPUs only compete for them (and measure the machine)."""
+    _positive(processes, "--processes")
+    cpus = available_cpus()
+    limit = MAX_FORCED_PROCESSES if forced else cpus
+    if processes > limit:
+        how = "" if forced else f"; add --force-processes to go up to {MAX_FORCED_PROCESSES}"
+        raise RubenchError(
+            f"--processes {processes}: expected at most {limit} (this machine offers "
+            f"{cpus} CPUs{how})"
+        )
+
+
 def run_seed(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -82,13 +115,26 @@ def run_seed(args: argparse.Namespace) -> int:
     from bench.harness.workload import load_workload
 
     _positive(args.concurrency, "--concurrency")
+    if args.concurrency > MAX_SEED_CONCURRENCY:
+        raise RubenchError(
+            f"--concurrency {args.concurrency}: expected at most {MAX_SEED_CONCURRENCY} creates "
+            "in flight"
+        )
+    if args.target == "local":
+        raise RubenchError(
+            "seed --target local: rubench's local emulator keeps its data only while it "
+            "runs, and `rubench run --target local` starts and seeds its own; seed a running "
+            "emulator instead (`rubench emulator`, then --target http://127.0.0.1:8081) or "
+            "an account"
+        )
     workload = load_workload(args.workload)
     with target_for(args.target) as target:
         result = asyncio.run(seed_container(workload, target, concurrency=args.concurrency))
     spec = workload.container
     print(
         f"{spec.database}/{spec.container} on {target.host}: {result.created} documents created, "
-        f"{result.existing} already there, {result.request_units:.1f} RU spent"
+        f"{result.existing} already there, {result.request_units:.1f} RU spent, "
+        f"{result.throttled} throttled (429) attempts retried"
     )
     return 0
 
@@ -99,7 +145,7 @@ def run_run(args: argparse.Namespace) -> int:
 
     for value, flag in ((args.users, "--users"), (args.spawn_rate, "--spawn-rate")):
         _positive(value, flag)
-    _positive(args.processes, "--processes")
+    check_processes(args.processes, forced=args.force_processes)
     duration_s = parse_duration(args.duration)
     warmup_s = parse_duration(args.warmup, "--warmup")
     if warmup_s >= duration_s:

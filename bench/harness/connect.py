@@ -41,9 +41,9 @@ def explain(error: BaseException, target: Target) -> TargetError | None:
             f"{where} rejected the credentials ({error.status_code} {_reason(error)}); {how}"
         )
     if isinstance(error, ClientAuthenticationError):
-        return TargetError(f"no Microsoft Entra ID token for {where}: {_first_line(error)}")
+        return TargetError(f"no Microsoft Entra ID token for {where}: {first_line(error)}")
     if isinstance(error, ServiceRequestError | ServiceResponseError | ConnectionError | OSError):
-        return TargetError(f"cannot reach {where}: {_first_line(error)}")
+        return TargetError(f"cannot reach {where}: {first_line(error)}")
     return None
 
 
@@ -75,7 +75,7 @@ def _reason(error: BaseException) -> str:
     return "Unauthorized" if getattr(error, "status_code", 0) == 401 else "Forbidden"
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     text = lines[0] if lines else type(error).__name__
     return text if len(text) <= 200 else text[:197] + "..."

@@ -11,6 +11,7 @@ under keys like /categoryId::
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import random
 from typing import Protocol
@@ -56,6 +57,7 @@ class HotspotChooser:
         return rng.randrange(self.hot, self.count)
 
 
+@functools.cache  # choosers are immutable: every user of a process shares one (zipf's table)
 def key_chooser(spec: KeysSpec, count: int) -> KeyChooser:
     if spec.distribution == "zipf":
         return ZipfChooser(count, spec.skew)

@@ -33,6 +33,7 @@ from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import CONSOLE_STATS_INTERVAL_SEC
 
 from bench.harness.distributed import install_master, install_worker
+from bench.harness.metadata import metadata_event
 from bench.harness.recorder import RequestRecorder
 from bench.harness.rundir import RunDirectory
 from bench.harness.rustats import RuStats, format_table
@@ -94,6 +95,7 @@ def _install(environment: Environment, **_: Any) -> None:
     recorder = RequestRecorder(run_dir)
     environment.events.request.add_listener(recorder.on_request)
     environment.events.request.add_listener(_feed_ru_stats)
+    metadata_event(environment.events).add_listener(recorder.on_request)  # rows, not stats
 
     worker = isinstance(environment.runner, WorkerRunner)
     if worker and install_worker(environment, recorder, RU_STATS):

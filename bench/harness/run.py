@@ -28,14 +28,22 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import RubenchError
+from bench.harness.connect import first_line
 from bench.harness.procedures import ensure_procedures
 from bench.harness.rundir import update_run_json
-from bench.harness.seed import container_exists, physical_partitions, seed_container
+from bench.harness.seed import (
+    COMPLETE,
+    PARTIAL,
+    physical_partitions,
+    seed_container,
+    seed_state,
+)
 from bench.harness.target import Target, resolve_target
 from bench.harness.workload import OVERRIDES_VARIABLE, WORKLOAD_VARIABLE, Workload
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 LOOPBACK = "127.0.0.1"
+STOP_GRACE_S = 60.0  # how long a stopped Locust may take to write its last rows
 
 
 @dataclass(frozen=True)
@@ -83,12 +91,21 @@ def default_run_dir(name: str) -> Path:
 
 
 def ensure_seeded(workload: Workload, target: Target, *, progress: bool = True) -> bool:
-    """Seed when the container is missing; True if it seeded."""
-    if asyncio.run(container_exists(workload, target)):
+    """Seed when the container is missing or its seed never completed (a seed resumes:
+    what is in stays); True if it seeded."""
+    state = asyncio.run(seed_state(workload, target))
+    if state == COMPLETE:
         return False
+    spec = workload.container
+    if state == PARTIAL:
+        print(
+            f"rubench: {spec.database}/{spec.container} has no record of a completed seed of "
+            "these documents: resuming the seed",
+            file=sys.stderr,
+        )
     result = asyncio.run(seed_container(workload, target, progress=progress))
     print(
-        f"rubench: seeded {workload.container.database}/{workload.container.container}: "
+        f"rubench: seeded {spec.database}/{spec.container}: "
         f"{result.created} documents, {result.request_units:.1f} RU",
         file=sys.stderr,
     )
@@ -106,18 +123,24 @@ def run_workload(workload: Workload, target: Target, settings: RunSettings) -> P
     before = _ledger(target)
     try:
         code = _run_locust(workload, target, settings, run_dir)
-    except KeyboardInterrupt:
-        _finish(run_dir, target, workload, before, status="interrupted")
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (bench.errors.Terminated)
+        _finish(run_dir, target, workload, before, status="interrupted", reason=_why(stop))
         raise
     # Locust exits 1 when requests failed (a result), but also when it could not start
     started = (run_dir / "run.json").exists()
     failed = code > 1 or not started
-    _finish(run_dir, target, workload, before, status="failed" if failed else None)
+    lost = _finish(run_dir, target, workload, before, status="failed" if failed else None)
     if failed:
         where = run_dir / "locust.log" if settings.quiet else "its output above"
         what = "exited" if started else "did not start the run and exited"
         raise RubenchError(f"Locust {what} with code {code}; see {where}")
+    if lost:
+        raise RubenchError(f"{lost}; {run_dir} holds what completed")
     return run_dir
+
+
+def _why(stop: KeyboardInterrupt) -> str:
+    return f"stopped by {stop}" if str(stop) else "stopped by Ctrl-C"
 
 
 def locust_command(settings: RunSettings, target: Target, run_dir: Path) -> list[str]:
@@ -182,27 +205,43 @@ def _start(command: list[str], env: dict[str, str], **output: Any) -> subprocess
 
 
 def _wait(process: subprocess.Popen[bytes]) -> int:
-    """Wait for Locust; on Ctrl-C, stop it as Ctrl-C would and let it finish writing."""
+    """Wait for Locust; on Ctrl-C or SIGTERM, stop it as Ctrl-C would and let it finish
+    writing; if it has not within STOP_GRACE_S (or a second signal comes), kill its whole
+    process group (its --processes workers too), so nothing is left orphaned."""
     try:
         return process.wait()
     except KeyboardInterrupt:
         process.send_signal(signal.SIGINT)
-        process.wait()
+        try:
+            process.wait(timeout=STOP_GRACE_S)
+        except (subprocess.TimeoutExpired, KeyboardInterrupt):
+            os.killpg(process.pid, signal.SIGKILL)  # its own session: the group is Locust's
+            process.wait()
         raise
 
 
 def _finish(
-    run_dir: Path, target: Target, workload: Workload, before: dict | None, *, status: str | None
-) -> None:
+    run_dir: Path,
+    target: Target,
+    workload: Workload,
+    before: dict | None,
+    *,
+    status: str | None,
+    reason: str = "",
+) -> str:
     """Add what only the orchestrator knows, then the summary and the report. The target
-    may be gone after a Ctrl-C (a terminal signals the whole process group): then the
-    ledger and the partition count are left out, the rows still summarised."""
+    may be gone: after a Ctrl-C (a terminal signals the whole process group), or because
+    it died mid-run. Then the ledger and the partition count are left out, the rows still
+    summarised, and a run that was not interrupted is marked failed, with the reason
+    (which is returned; "" when the target answered)."""
+    lost = ""
     try:
         after = _ledger(target)
         partitions = asyncio.run(physical_partitions(workload, target))
-    except (OSError, RubenchError):
+    except (OSError, RubenchError) as error:
         if status != "interrupted":
-            raise
+            lost = f"the target {target.endpoint} stopped answering: {first_line(error)}"
+            status, reason = "failed", reason or lost
         after, partitions = None, None
     if after is not None:
         link = container_link(workload)
@@ -219,14 +258,16 @@ def _finish(
         fields: dict[str, object] = {"container": info["container"]}
         if status is not None:
             fields.update(status=status, ended_at=info.get("ended_at") or time.time())
+        if reason:
+            fields.update(status_reason=reason)
         update_run_json(run_dir, **fields)
-    if not any((run_dir / "requests").glob("part-*.parquet")):
-        return
-    from bench.report import write_run_report
-    from bench.rundata import write_summary
+    if any((run_dir / "requests").glob("part-*.parquet")):
+        from bench.report import write_run_report
+        from bench.rundata import write_summary
 
-    write_summary(run_dir)
-    write_run_report(run_dir)
+        write_summary(run_dir)
+        write_run_report(run_dir)
+    return lost
 
 
 def container_link(workload: Workload) -> str:

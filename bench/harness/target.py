@@ -12,6 +12,8 @@ directories or logs::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +74,7 @@ def resolve_target(spec: str) -> Target:
     """`emulator` or an https/http endpoint (`local` is started by the run itself)."""
     if spec == "emulator":
         if os.environ.get(KEY_VARIABLE):
+            check_account_key(os.environ[KEY_VARIABLE])
             return Target("emulator", OFFICIAL_EMULATOR, os.environ[KEY_VARIABLE], KEY_VARIABLE)
         return Target("emulator", OFFICIAL_EMULATOR, well_known_key(), "the well-known key")
     parsed = urlparse(spec)
@@ -81,11 +84,26 @@ def resolve_target(spec: str) -> Target:
             "https://myaccount.documents.azure.com:443/"
         )
     key, source = os.environ.get(KEY_VARIABLE), KEY_VARIABLE
+    if key:
+        check_account_key(key)
     kind = os.environ.get(KIND_VARIABLE) or _kind_of(parsed.hostname or "")
     if not key and kind in ("local", "emulator"):
         key, source = well_known_key(), "the well-known key"
     consistency = os.environ.get(CONSISTENCY_VARIABLE, "")
     return Target(kind, spec.rstrip("/"), key, source if key else "", consistency)
+
+
+def check_account_key(key: str) -> None:
+    """An account key is base64 (the SDK signs every request with its decoded bytes and
+    would fail on the first one with a traceback); the message never shows the key."""
+    try:
+        base64.b64decode(key.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise RubenchError(
+            f"{KEY_VARIABLE} is not an account key: expected base64 text (the primary or "
+            "secondary key from the portal or `az cosmosdb keys list`), or unset it to sign "
+            "in with Microsoft Entra ID"
+        ) from None
 
 
 def _kind_of(hostname: str) -> str:

@@ -24,8 +24,11 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from locust import User, constant
+from locust.event import Events
 
+from bench.harness.connect import first_line
 from bench.harness.instrumented import InstrumentedCalls
+from bench.harness.metadata import MetadataObserver
 from bench.harness.operations import Operations
 from bench.harness.target import resolve_target, sync_client
 from bench.harness.workload import OperationSpec, Workload
@@ -37,13 +40,15 @@ _containers_lock = threading.Lock()  # a gevent lock once Locust has monkey-patc
 _user_numbers = itertools.count()
 
 
-def process_container(host: str | None, workload: Workload) -> Any:
-    """This process's ContainerProxy for the workload's container (one client per process)."""
+def process_container(host: str | None, workload: Workload, events: Events) -> Any:
+    """This process's ContainerProxy for the workload's container (one client per process);
+    the SDK's own requests through it become metadata rows (bench.harness.metadata)."""
     spec = workload.container
     key = (host or "", spec.database, spec.container)
     with _containers_lock:
         if key not in _containers:
-            client = sync_client(resolve_target(host or "emulator"))
+            hooks = MetadataObserver(events).client_hooks()
+            client = sync_client(resolve_target(host or "emulator"), **hooks)
             container = client.get_database_client(spec.database).get_container_client(
                 spec.container
             )
@@ -62,9 +67,9 @@ class CosmosUser(User):
 
     def on_start(self) -> None:
         try:
-            container = process_container(self.host, self.workload)
+            container = process_container(self.host, self.workload, self.environment.events)
         except Exception as error:
-            log.error("cannot reach the workload's container: %s", _first_line(error))
+            log.error("cannot reach the workload's container: %s", first_line(error))
             self.environment.process_exit_code = 2
             self.environment.runner.quit()
             raise
@@ -98,8 +103,3 @@ def workload_user(
     if wait_time is not None:
         attributes["wait_time"] = wait_time
     return type(name, (CosmosUser,), attributes)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__

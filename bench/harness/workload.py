@@ -10,13 +10,15 @@ want to write Python. Every error names the file, the key and what is allowed::
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from bench.errors import RubenchError
 
@@ -38,6 +40,12 @@ DISTRIBUTIONS = ("uniform", "zipf", "hotspot")
 WORKLOAD_VARIABLE = "RUBENCH_WORKLOAD"  # how a run hands its workload to Locust processes
 OVERRIDES_VARIABLE = "RUBENCH_WORKLOAD_OVERRIDES"  # JSON: see apply_overrides
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+# Bounds that keep a typo from exhausting memory: the service's item size limit is 2 MB
+# (with room for system properties); Locust expands a task's weight into that many list
+# entries; key choosers hold one number per document.
+MAX_DOCUMENT_BYTES = 2_000_000
+MAX_DOCUMENTS = 10_000_000
+MAX_WEIGHT = 10_000
 
 
 class WorkloadError(RubenchError):
@@ -143,6 +151,7 @@ def apply_overrides(workload: Workload, overrides: dict[str, Any]) -> Workload:
         spec = replace(spec, container=overrides["container"])
     changed = replace(workload, container=spec, overrides={**workload.overrides, **overrides})
     _check_query_scopes(changed)
+    _check_documents(changed)
     return changed
 
 
@@ -153,6 +162,9 @@ def load_workload(path: Path) -> Workload:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise WorkloadError(f"{path}: cannot read workload file ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        problem = f"expected UTF-8 text, found {_byte_problem(error)}"
+        raise WorkloadError(f"{path}: {problem}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -186,7 +198,42 @@ def parse_workload(data: dict[str, Any], *, source: Path, source_text: str = "")
         source_path=str(source),
     )
     _check_query_scopes(workload)
+    _check_documents(workload)
     return workload
+
+
+def _check_documents(workload: Workload) -> None:
+    """What only a generated document can show: a template must hold every partition key
+    path, `field:` parameters must name a field the documents have, and a document must fit
+    the service's item size limit (else every request of the run fails)."""
+    from bench.harness.documents import DocumentFactory, value_at
+
+    reader = _Reader(Path(workload.source_path))
+    try:
+        sample = DocumentFactory(workload).document(0)
+    except ZeroDivisionError:
+        reader.fail("documents.template", "placeholders {n} or {n%K} with K of 1 or more")
+    if workload.documents.generator == "template":
+        for path in workload.container.partition_key_paths:
+            value = value_at(sample, path)
+            if isinstance(value, dict | list) or value is None:
+                reader.fail(
+                    "documents.template",
+                    f"a document with a string, number or boolean at the partition key "
+                    f"path {path} (the template has {'none' if value is None else 'an object'})",
+                )
+        size = len(json.dumps(sample, separators=(",", ":")).encode())
+        if size > MAX_DOCUMENT_BYTES:
+            reader.fail("documents.template", f"a document under {MAX_DOCUMENT_BYTES} bytes")
+    for spec in workload.operations.values():
+        for name, parameter in spec.parameters.items():
+            path = "/" + parameter.document_field.strip("/")
+            if parameter.source == "field" and value_at(sample, path) is None:
+                reader.fail(
+                    f'operations.{spec.name}.parameters."{name}"',
+                    f'"field:<path>" naming a field the documents have '
+                    f"({', '.join(sorted(sample))}), nested with / as in field:address/city",
+                )
 
 
 def _check_query_scopes(workload: Workload) -> None:
@@ -225,6 +272,8 @@ def _container(reader: _Reader, table: dict[str, Any]) -> ContainerSpec:
             "container.partition_key",
             'a path like "/categoryId" or a list of 1 to 3 paths (hierarchical keys)',
         )
+    if len(set(paths)) != len(paths):
+        reader.fail("container.partition_key", "different paths (a path is listed twice)")
     policy = None
     if "indexing_policy" in table:
         policy = reader.json_file(table["indexing_policy"], "container.indexing_policy")
@@ -265,9 +314,13 @@ def _documents(reader: _Reader, table: dict[str, Any]) -> DocumentsSpec:
     size = table.get("size_bytes")
     return DocumentsSpec(
         generator=generator,
-        count=reader.integer(table.get("count", 1000), "documents.count", 1),
-        size_bytes=None if size is None else reader.integer(size, "documents.size_bytes", 1),
-        categories=reader.integer(table.get("categories", 20), "documents.categories", 1),
+        count=reader.integer(table.get("count", 1000), "documents.count", 1, MAX_DOCUMENTS),
+        size_bytes=None
+        if size is None
+        else reader.integer(size, "documents.size_bytes", 1, MAX_DOCUMENT_BYTES),
+        categories=reader.integer(
+            table.get("categories", 20), "documents.categories", 1, MAX_DOCUMENTS
+        ),
         template=template,
     )
 
@@ -279,7 +332,9 @@ def _keys(reader: _Reader, table: dict[str, Any]) -> KeysSpec:
             table.get("distribution", "uniform"), "keys.distribution", DISTRIBUTIONS
         ),
         skew=reader.number(table.get("skew", 1.0), "keys.skew", 0.0, 10.0),
-        hot_fraction=reader.number(table.get("hot_fraction", 0.1), "keys.hot_fraction", 0.0, 1.0),
+        hot_fraction=reader.number(
+            table.get("hot_fraction", 0.1), "keys.hot_fraction", 0.0, 1.0, above_low=True
+        ),
         hot_share=reader.number(table.get("hot_share", 0.9), "keys.hot_share", 0.0, 1.0),
     )
 
@@ -312,11 +367,11 @@ def _operations(reader: _Reader, tables: Any) -> dict[str, OperationSpec]:
         spec = OperationSpec(
             name=name,
             kind=kind,
-            weight=reader.integer(table.get("weight", 1), f"{key}.weight", 0),
+            weight=reader.integer(table.get("weight", 1), f"{key}.weight", 0, MAX_WEIGHT),
             missing_share=reader.number(
                 table.get("missing_share", 0.0), f"{key}.missing_share", 0.0, 1.0
             ),
-            sql=str(table.get("sql", "")),
+            sql=reader.text(table.get("sql", ""), f"{key}.sql"),
             parameters=_parameters(reader, table.get("parameters", {}), f"{key}.parameters"),
             cross_partition=None
             if "cross_partition" not in table
@@ -335,6 +390,8 @@ def _operations(reader: _Reader, tables: Any) -> dict[str, OperationSpec]:
         )
         if kind == "query" and not spec.sql.strip().upper().startswith("SELECT"):
             reader.fail(f"{key}.sql", "a SQL query starting with SELECT")
+        if kind == "query":
+            _check_sql(reader, spec.sql, f"{key}.sql")
         if kind == "query":
             missing = set(re.findall(r"@\w+", spec.sql)) - set(spec.parameters)
             if missing:
@@ -367,12 +424,58 @@ def _parameter(reader: _Reader, spec: Any, key: str) -> ParameterSpec:
             isinstance(bounds, list)
             and len(bounds) == 2
             and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+            and all(math.isfinite(b) for b in bounds)
             and bounds[0] <= bounds[1]
         ):
             return ParameterSpec(source="uniform", low=float(bounds[0]), high=float(bounds[1]))
     if isinstance(spec, dict) and set(spec) == {"value"}:
+        if not _is_json(spec["value"]):
+            reader.fail(
+                f"{key}.value",
+                "a JSON value (a string, finite number, boolean, array or table); TOML dates "
+                'and times are not JSON: quote them, as in "2024-05-27T07:32:00Z"',
+            )
         return ParameterSpec(source="value", value=spec["value"])
-    reader.fail(key, allowed)
+    reader.fail(key, allowed + ", with finite numbers and low <= high")
+
+
+def _check_sql(reader: _Reader, sql: str, key: str) -> None:
+    """A query that does not parse fails every call of the run: say so before it starts."""
+    from bench.emulator.errors import CosmosError
+    from bench.emulator.query import check_syntax
+
+    try:
+        check_syntax(sql)
+    except CosmosError as error:
+        reader.fail(key, f"a query that parses: {_query_problem(error.message)}")
+
+
+def _query_problem(message: str) -> str:
+    """The service's `Message: {"errors": [...]}` as `<message> (at character N)`."""
+    try:
+        entry = json.loads(message.removeprefix("Message: "))["errors"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return message
+    where = (entry.get("location") or {}).get("start")
+    text = str(entry.get("message", message)).rstrip(".")
+    return text + ("" if where is None else f" (at character {where})")
+
+
+def _is_json(value: Any) -> bool:
+    """Whether the SDK can send `value` as JSON (TOML also has dates, times and inf)."""
+    if isinstance(value, datetime.date | datetime.time):
+        return False
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_is_json(item) for item in value)
+    if isinstance(value, dict):
+        return all(_is_json(item) for item in value.values())
+    return isinstance(value, str | int | bool)
+
+
+def _byte_problem(error: UnicodeDecodeError) -> str:
+    return f"byte 0x{error.object[error.start]:02x} at offset {error.start}"
 
 
 @dataclass(frozen=True)
@@ -381,7 +484,7 @@ class _Reader:
 
     source: Path
 
-    def fail(self, key: str, allowed: str) -> None:
+    def fail(self, key: str, allowed: str) -> NoReturn:
         raise WorkloadError(f"{self.source}: {key}: expected {allowed}")
 
     def allow_keys(self, table: dict[str, Any], where: str, allowed: set[str]) -> None:
@@ -419,11 +522,18 @@ class _Reader:
             self.fail(key, f"an integer {bound}")
         return value
 
-    def number(self, value: Any, key: str, low: float, high: float) -> float:
+    def number(
+        self, value: Any, key: str, low: float, high: float, *, above_low: bool = False
+    ) -> float:
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        if not numeric or not low <= value <= high:
-            self.fail(key, f"a number between {low} and {high}")
+        if not numeric or not low <= value <= high or (above_low and value == low):
+            self.fail(key, f"a number {'above' if above_low else 'from'} {low} to {high}")
         return float(value)
+
+    def text(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            self.fail(key, "a string")
+        return value
 
     def boolean(self, value: Any, key: str) -> bool:
         if not isinstance(value, bool):
@@ -446,13 +556,23 @@ class _Reader:
             self.fail(key, "a JSON file name, relative to the workload file")
         path = Path(self.source).parent / value
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)
         except OSError as error:
             problem = f"cannot read {path} ({error.strerror})"
             raise WorkloadError(f"{self.source}: {key}: {problem}") from None
-        except json.JSONDecodeError as error:
+        except UnicodeDecodeError as error:
+            problem = f"{path} is not UTF-8 text ({_byte_problem(error)})"
+            raise WorkloadError(f"{self.source}: {key}: {problem}") from None
+        except ValueError as error:  # JSONDecodeError, or NaN / Infinity (not JSON)
             problem = f"{path} is not valid JSON: {error}"
+            raise WorkloadError(f"{self.source}: {key}: {problem}") from None
+        except RecursionError:
+            problem = f"{path} is nested too deeply"
             raise WorkloadError(f"{self.source}: {key}: {problem}") from None
         if not isinstance(data, dict):
             self.fail(key, f"a JSON object in {path}")
         return data
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not a JSON number")

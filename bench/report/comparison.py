@@ -47,6 +47,9 @@ FIGURES = (
     Figure("RU/s", lambda s: s["ru_per_s"], "rate", "RU/s"),
     Figure("throttled", lambda s: s["throttle_rate"], "percent"),
     Figure("errors", lambda s: s["error_rate"], "percent"),
+    # A key design that makes a query fan out shows here: one request per partition, more RU.
+    Figure("partitions per call", lambda s: s["partitions_touched"]["mean"], "sig"),
+    Figure("requests per call", lambda s: s.get("requests_per_call"), "sig"),
 )
 
 

@@ -81,8 +81,10 @@ def _operation_findings(name: str, stats: dict[str, Any]) -> list[Finding]:
         findings.append(
             Finding(
                 f"fan-out:{name}",
-                f"{name} is cross-partition and touches {compact(touched)} partitions: "
-                f"{ru(charge.get('mean'))}",
+                f"{name} is cross-partition and touches {compact(touched)} partitions in "
+                f"{compact(stats.get('requests_per_call') or touched)} requests per call (one "
+                "or more per partition, each charged about 2.5 RU or more, plus the 400/1004 "
+                f"when the SDK merges the results): {ru(charge.get('mean'))}",
                 NOTICE,
                 name,
             )

@@ -43,10 +43,12 @@ def _status_warnings(run: Run, summary: dict[str, Any]) -> list[Finding]:
     warnings = []
     status = run.info.get("status")
     if status and status != "completed":
+        reason = run.info.get("status_reason")
+        marked = f"{status} ({reason})" if reason else status
         warnings.append(
             Finding(
                 "status",
-                f"The run is marked {status}: its figures cover "
+                f"The run is marked {marked}: its figures cover "
                 f"{duration(summary['window']['duration_s'])} and may stop mid-way",
                 WARNING,
             )

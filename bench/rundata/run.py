@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from bench.rundata.reading import load_requests, part_rows, read_json, read_text, run_directory
-from bench.rundata.schema import ANALYSIS_COLUMNS
+from bench.rundata.schema import ANALYSIS_COLUMNS, METADATA_KIND
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ class Window:
 @dataclass(frozen=True)
 class Run:
     """A loaded run directory: `info` is run.json, `ledger` is partitions.json (or None),
-    `requests` the rows of the measured window (`warmup_rows` were left out)."""
+    `requests` the workload's rows of the measured window (`warmup_rows` were left out),
+    `metadata` the rows of requests the SDK made on its own (charged, but no operation)."""
 
     directory: Path
     info: dict[str, Any]
@@ -43,6 +44,7 @@ class Run:
     ledger: dict[str, Any] | None
     workload_text: str | None
     warmup_rows: int = 0
+    metadata: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -90,10 +92,12 @@ def load_run(run_dir: str | Path, columns: Iterable[str] | None = ANALYSIS_COLUM
     start = _window_start(info)
     requests = load_requests(directory, columns, since=start)
     warmup_rows = part_rows(directory) - len(requests) if start else 0
+    requests, metadata = _split_metadata(requests)
     return Run(
         directory=directory,
         info=info,
         requests=requests,
+        metadata=metadata,
         ledger=read_json(directory / "partitions.json", required=False),
         workload_text=read_text(directory / "workload.toml"),
         warmup_rows=warmup_rows,
@@ -108,3 +112,22 @@ def _warmup_s(info: dict[str, Any]) -> float:
 def _window_start(info: dict[str, Any]) -> float | None:
     started = info.get("started_at")
     return float(started) + _warmup_s(info) if isinstance(started, int | float) else None
+
+
+def _split_metadata(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(the workload's rows, the SDK's metadata rows): every figure of an operation, a
+    chart or a partition reads the first; only the RU total adds the second."""
+    if "kind" not in frame:
+        return frame, None
+    is_metadata = (frame["kind"] == METADATA_KIND).to_numpy()
+    if not is_metadata.any():
+        return frame, frame.iloc[:0]
+    return _compact(frame[~is_metadata]), _compact(frame[is_metadata])
+
+
+def _compact(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.reset_index(drop=True)
+    for name in frame.columns:
+        if isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].cat.remove_unused_categories()
+    return frame

@@ -32,6 +32,10 @@ REQUEST_SCHEMA = pa.schema(
     ]
 )
 
+# The `kind` of rows that record requests the SDK made on its own (partition key
+# ranges, container reads): charged by the target, but no operation of the workload.
+METADATA_KIND = "metadata"
+
 # Optional: the partition key value of a point operation ("" when none). Lets
 # findings name the hot key; runs without it still load.
 PARTITION_KEY_COLUMN = "partition_key"
@@ -53,6 +57,7 @@ ANALYSIS_COLUMNS = (
     "item_count",
     "pk_range",
     "partitions",
+    "attempts",
     "throttled",
     "retrieved_docs",
     "output_docs",

@@ -17,12 +17,18 @@ summary.json (``"schema": 1``)::
          "throttle_rate" (calls that met a 429), "throttled_attempts",
          "final_throttle_rate" (calls that ended in a 429), "error_rate" (error + throttled),
          "errors_by_status": {"503": {"count", "rate"}}, "outcomes": {"ok": n, ...},
-         "partitions_touched": {"mean", "max"}, "items_mean", "bytes_mean",
+         "partitions_touched": {"mean", "max"}, "requests_per_call", "items_mean", "bytes_mean",
          "query": {"retrieved_docs_mean", "output_docs_mean", "index_hit_ratio_mean"}}},
      "totals": {the same figures over all operations, without "kind",
                 plus "peak_ru_per_s", "peak_requests_per_s" (busiest whole second)},
      "partitions": {"source": "ledger" | "responses",
-                    "rows": [{"partition", "ru", "requests", "throttled", "hot_key"}]}}
+                    "rows": [{"partition", "ru", "requests", "throttled", "hot_key"}]},
+     "metadata": {"count", "ru_total", "operations": {"metadata: partition key ranges":
+                  {"count", "ru_total"}}}}
+
+`metadata` counts the requests the SDK made on its own (partition key ranges, container
+reads): the target charged them, but they are no operation, so `operations` and `totals`
+leave them out; `totals.charged_ru_total` (operations + metadata) is what the run cost.
 
 Figures that do not apply are null (query metrics of point reads, rates of an
 empty window).
@@ -66,6 +72,8 @@ def summarize(run: Run) -> dict[str, Any]:
     total["peak_ru_per_s"] = float(per_second["ru_per_s"].max())
     total["peak_requests_per_s"] = float(per_second["requests_per_s"].max())
     partitions, source = partition_table(run)
+    metadata = metadata_stats(run.metadata)
+    total["charged_ru_total"] = total_ru + metadata["ru_total"]
     return _json_clean(
         {
             "schema": SUMMARY_SCHEMA,
@@ -82,8 +90,24 @@ def summarize(run: Run) -> dict[str, Any]:
             "operations": stats,
             "totals": total,
             "partitions": {"source": source, "rows": partitions.to_dict(orient="records")},
+            "metadata": metadata,
         }
     )
+
+
+def metadata_stats(frame: pd.DataFrame | None) -> dict[str, Any]:
+    """Count and RU of the SDK's own requests, in all and by what they were for."""
+    if frame is None or not len(frame):
+        return {"count": 0, "ru_total": 0.0, "operations": {}}
+    by_operation = frame.groupby("operation", observed=True)["ru"].agg(["count", "sum"])
+    return {
+        "count": len(frame),
+        "ru_total": float(frame["ru"].sum()),
+        "operations": {
+            str(name): {"count": int(row["count"]), "ru_total": float(row["sum"])}
+            for name, row in by_operation.iterrows()
+        },
+    }
 
 
 def write_summary(run_dir: str | Path) -> dict[str, Any]:
@@ -112,6 +136,7 @@ def group_stats(frame: pd.DataFrame, groups: Groups, duration_s: float) -> dict[
     ru = _column_figures(groups, frame["ru"].fillna(0.0), RU_QUANTILES)
     throttled = groups.slices(frame["throttled"].to_numpy())
     partitions = groups.slices(frame["partitions"].to_numpy())
+    attempts = groups.slices(frame["attempts"].to_numpy())
     items = [s.mean() if len(s) else None for s in groups.slices(frame["item_count"].to_numpy())]
     sizes = [s.mean() if len(s) else None for s in groups.slices(frame["bytes"].to_numpy())]
     query = {
@@ -165,6 +190,8 @@ def group_stats(frame: pd.DataFrame, groups: Groups, duration_s: float) -> dict[
             },
             "outcomes": outcomes,
             "partitions_touched": {"mean": partitions[g].mean(), "max": partitions[g].max()},
+            # HTTP requests per call: retries, query pages, a fan-out's 1004 and plan request
+            "requests_per_call": attempts[g].mean(),
             "items_mean": items[g],
             "bytes_mean": sizes[g],
             "query": {key: values[g] for key, values in query.items()},

@@ -131,18 +131,19 @@ def test_conflict_and_not_found(container: ContainerProxy) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("body", "message", "substatus"),
     [
-        (b'{"id": "1", "pk": ', "invalid JSON"),
-        (b'{"pk": "a"}', "required properties - 'id; ' - are missing"),
-        (b'{"id": "a/b", "pk": "a"}', "is invalid"),
-        (b'{"id": 7, "pk": "a"}', "is invalid"),
-        (b'{"id": "1", "pk": "other"}', "doesn't match the one specified in the header"),
-        (b'{"id": "1", "pk": "a", "ttl": 0}', "'ttl' 0 is invalid"),
+        (b'{"id": "1", "pk": ', "invalid JSON", "0"),
+        (b'{"pk": "a"}', "required properties - 'id; ' - are missing", "0"),
+        (b'{"id": "a/b", "pk": "a"}', "is invalid", "0"),
+        (b'{"id": 7, "pk": "a"}', "is invalid", "0"),
+        (b'{"id": "1", "pk": "other"}', "doesn't match the one specified in the header", "1001"),
+        (b'{"id": "1", "pk": "a", "ttl": 0}', "'ttl' 0 is invalid", "0"),
+        (b'{"id": "1", "pk": "a", "ttl": null}', "'ttl' None is invalid", "0"),
     ],
 )
 def test_bad_item_bodies_answer_400_and_change_nothing(
-    container: ContainerProxy, raw, body: bytes, message: str
+    container: ContainerProxy, raw, body: bytes, message: str, substatus: str
 ) -> None:
     answer = raw(
         "POST", _docs_path(container), body, headers={"x-ms-documentdb-partitionkey": '["a"]'}
@@ -150,7 +151,7 @@ def test_bad_item_bodies_answer_400_and_change_nothing(
     assert answer.status == 400
     assert answer.json()["code"] == "BadRequest"
     assert message in answer.json()["message"]
-    assert answer.headers["x-ms-substatus"] == "0"
+    assert answer.headers["x-ms-substatus"] == substatus
     assert float(answer.headers["x-ms-request-charge"]) >= 0
     assert list(container.read_all_items()) == []
 

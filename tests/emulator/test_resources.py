@@ -24,7 +24,9 @@ def test_database_lifecycle(client: CosmosClient, new_name: Callable[[str], str]
     client.delete_database(name)
 
 
-def test_container_lifecycle_keeps_definition_as_sent(database: DatabaseProxy) -> None:
+def test_container_lifecycle_keeps_definition_as_the_service_completes_it(
+    database: DatabaseProxy,
+) -> None:
     policy = {
         "indexingMode": "consistent",
         "automatic": True,
@@ -36,7 +38,11 @@ def test_container_lifecycle_keeps_definition_as_sent(database: DatabaseProxy) -
         "c", PartitionKey("/tenant"), indexing_policy=policy, default_ttl=60
     )
     properties = container.read()
-    assert properties["indexingPolicy"] == policy
+    # As sent, plus the system path the service always excludes.
+    assert properties["indexingPolicy"] == {
+        **policy,
+        "excludedPaths": [{"path": "/*"}, {"path": '/"_etag"/?'}],
+    }
     assert properties["defaultTtl"] == 60
     assert properties["partitionKey"] == {"paths": ["/tenant"], "kind": "Hash", "version": 2}
     assert {"_rid", "_self", "_etag", "_ts"} <= properties.keys()
@@ -52,7 +58,12 @@ def test_container_lifecycle_keeps_definition_as_sent(database: DatabaseProxy) -
         indexing_policy={"indexingMode": "none", "automatic": False},
     ).read()
     assert replaced["defaultTtl"] == -1
-    assert replaced["indexingPolicy"] == {"indexingMode": "none", "automatic": False}
+    assert replaced["indexingPolicy"] == {
+        "indexingMode": "none",
+        "automatic": False,
+        "includedPaths": [],
+        "excludedPaths": [],
+    }
     assert replaced["_etag"] != properties["_etag"]
 
     database.delete_container("c")
@@ -72,10 +83,13 @@ def test_hierarchical_partition_keys_up_to_three_paths(database: DatabaseProxy) 
         "h", PartitionKey(["/tenant", "/user", "/session"], kind="MultiHash")
     )
     assert container.read()["partitionKey"]["kind"] == "MultiHash"
-    with pytest.raises(errors.CosmosHttpResponseError) as raised:
-        database.create_container("h4", PartitionKey(["/a", "/b", "/c", "/d"], kind="MultiHash"))
-    assert raised.value.status_code == 400
-    assert "1 to 3 path(s)" in raised.value.message
+    for name in ("h4", "h"):  # an invalid definition is 400 even when the id is taken (not 409)
+        with pytest.raises(errors.CosmosHttpResponseError) as raised:
+            database.create_container(
+                name, PartitionKey(["/a", "/b", "/c", "/d"], kind="MultiHash")
+            )
+        assert raised.value.status_code == 400
+        assert "Too many partition key paths (4)" in raised.value.message
 
 
 def test_manual_throughput_read_and_replace(database: DatabaseProxy) -> None:
@@ -98,6 +112,55 @@ def test_autoscale_throughput_read_and_replace(database: DatabaseProxy) -> None:
     assert container.get_throughput().auto_scale_max_throughput == 4000
     container.replace_throughput(ThroughputProperties(auto_scale_max_throughput=8000))
     assert container.get_throughput().auto_scale_max_throughput == 8000
+
+
+def test_autoscale_increment_percent_round_trips(
+    client: CosmosClient, database: DatabaseProxy, new_name: Callable[[str], str]
+) -> None:
+    container = database.create_container(
+        "inc",
+        PartitionKey("/pk"),
+        offer_throughput=ThroughputProperties(
+            auto_scale_max_throughput=5000, auto_scale_increment_percent=0
+        ),
+    )
+    offer = container.get_throughput()
+    assert (offer.auto_scale_max_throughput, offer.auto_scale_increment_percent) == (5000, 0)
+    assert offer.offer_throughput is None
+    # The SDK's replace writes into the offer's autoUpgradePolicy: it must be there.
+    container.replace_throughput(
+        ThroughputProperties(auto_scale_max_throughput=7000, auto_scale_increment_percent=20)
+    )
+    offer = container.get_throughput()
+    assert (offer.auto_scale_max_throughput, offer.auto_scale_increment_percent) == (7000, 20)
+
+    shared = client.create_database(
+        new_name("inc"),
+        offer_throughput=ThroughputProperties(
+            auto_scale_max_throughput=9000, auto_scale_increment_percent=11
+        ),
+    )
+    try:
+        assert shared.get_throughput().auto_scale_increment_percent == 11
+    finally:
+        client.delete_database(shared.id)
+
+
+def test_autoscale_below_the_minimum_is_refused_in_the_service_words(
+    database: DatabaseProxy,
+) -> None:
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        database.create_container(
+            "low",
+            PartitionKey("/pk"),
+            offer_throughput=ThroughputProperties(
+                auto_scale_max_throughput=-200, auto_scale_increment_percent=0
+            ),
+        )
+    assert raised.value.status_code == 400
+    assert "Requested throughput -200 is less than required minimum throughput 1000" in str(
+        raised.value
+    )
 
 
 def test_shared_database_throughput(client: CosmosClient, new_name: Callable[[str], str]) -> None:

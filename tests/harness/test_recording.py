@@ -3,6 +3,7 @@
 import random
 
 import pyarrow.parquet as pq
+import pytest
 
 from bench.harness.calls import (
     AttemptObserver,
@@ -107,3 +108,33 @@ def test_observer_waits_only_on_retried_throttles():
     assert observer.settled_wait_ms() == 200.0
     observer.status = 200
     assert observer.settled_wait_ms() == 300.0
+
+
+def test_observer_sees_a_fan_out_as_the_service_runs_it(database) -> None:
+    """Through the real SDK: the 1004 and one request per range (the query plan request
+    carries no per-call hook: it is a metadata row, see bench.harness.metadata)."""
+    from azure.cosmos import PartitionKey
+
+    container = database.create_container(
+        "fanout", PartitionKey("/pk"), offer_throughput=18000
+    )  # ceil(18000 / 6000) = 3 physical partitions
+    for n in range(12):
+        container.create_item({"id": str(n), "pk": f"p{n}", "n": n})
+    charges: list[float] = []
+    observer = AttemptObserver()
+
+    def per_page(headers, _body) -> None:
+        charges.append(float(headers["x-ms-request-charge"]))
+
+    result = list(
+        container.query_items(
+            "SELECT VALUE SUM(c.n) FROM c",
+            enable_cross_partition_query=True,
+            raw_response_hook=observer,
+            response_hook=per_page,
+        )
+    )
+    assert result == [66]
+    assert sorted(observer.pk_ranges) == ["0", "1", "2"]
+    assert observer.attempts == 1 + 3  # the 1004, three ranges
+    assert observer.ru == pytest.approx(sum(charges)) and len(charges) == 3

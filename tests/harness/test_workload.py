@@ -64,7 +64,7 @@ def test_hierarchical_key_and_autoscale(tmp_path):
         ),
         (
             MINIMAL.replace("weight = 3", "weight = -1"),
-            "operations.read.weight: expected an integer >= 0",
+            "operations.read.weight: expected an integer between 0 and 10000",
         ),
         (
             MINIMAL.replace('mode = "autoscale"', 'mode = "burst"'),

@@ -41,6 +41,7 @@ def test_the_issue_examples(tmp_path):
         latency_ms=12.0,
         ru=10.8,
         partitions=4,
+        attempts=5,  # the 1004 and one per partition
         pk_range="0,1,2,3",
         timestamp=spread(2000),
     )
@@ -48,7 +49,11 @@ def test_the_issue_examples(tmp_path):
     found = texts(run_findings(summarize(run)))
 
     assert "point_read: 1.00 RU, p99 4.10 ms" in found
-    assert "query_by_price is cross-partition and touches 4 partitions: 10.80 RU" in found
+    assert (
+        "query_by_price is cross-partition and touches 4 partitions in 5 requests per call "
+        "(one or more per partition, each charged about 2.5 RU or more, plus the 400/1004 "
+        "when the SDK merges the results): 10.80 RU"
+    ) in found
     throttled = "Partition 2 throttled 12.0% of its requests (120 of 1,000): hot key 'cat-7'"
     assert throttled in found
     assert any(t.startswith("Partition 2 served 45.5% of the RU") for t in found)

@@ -39,6 +39,7 @@ def summary(tmp_path_factory):
         outcome=outcome,
         status=status,
         partitions=4,
+        attempts=np.where(np.arange(100) < 50, 6, 7),
         retrieved_docs=400.0,
         output_docs=10.0,
         index_hit_ratio=0.25,
@@ -96,6 +97,7 @@ def test_throttling_and_errors_by_status(summary):
 def test_query_figures(summary):
     query = summary["operations"]["query_by_price"]
     assert query["partitions_touched"] == {"mean": 4.0, "max": 4}
+    assert query["requests_per_call"] == pytest.approx(6.5)
     assert query["query"] == {
         "retrieved_docs_mean": 400.0,
         "output_docs_mean": 10.0,

@@ -26,6 +26,7 @@ from bench.emulator.costs import (
     COEFFICIENTS,
     WriteKind,
     batch_charge,
+    change_feed_charge,
     failed_request_charge,
     query_charge,
     read_charge,
@@ -151,7 +152,8 @@ def figures() -> list[Figure]:
     )
     composite_page = loaded(100, NUTRITION_ITEM_BYTES, output=100, lookups=1)
     range_page = loaded(100, NUTRITION_ITEM_BYTES, output=100, lookups=1, in_memory_sort=True)
-    ten_partitions_no_match = QueryMetrics(index_lookup_count=10, partitions_touched=10)
+    # A fan-out is one request per partition key range, each charged on its own.
+    range_no_match = QueryMetrics(index_lookup_count=1, partitions_touched=1)
     list_doc = (
         "2019 measurements on one unpublished data set, 1.7-2.5x what the "
         "troubleshoot-query-performance figures imply for the same work (16.97 RU for 100 posts "
@@ -169,6 +171,7 @@ def figures() -> list[Figure]:
     doc = "optimize-cost-reads-writes.md"
     mpe = "nosql/model-partition-example.md"
     tqp = "nosql/troubleshoot-query-performance.md"
+    change_feed = "azure-docs issue 50040 (PM comment)"
     return [
         Figure("point read 1 KB", doc, 1.0, read_1kb),
         Figure("point read 100 KB", doc, 10.0, read_charge(100 * KB)),
@@ -239,10 +242,10 @@ def figures() -> list[Figure]:
             "query minimum", "devblog point reads vs queries", 2.3, query_charge(QueryMetrics())
         ),
         Figure(
-            "fan-out, 10 partitions, no match (~2.5 RU each)",
+            "fan-out, 10 range requests, no match (~2.5 RU each)",
             "nosql/how-to-query-container.md",
             25.0,
-            query_charge(ten_partitions_no_match),
+            10 * query_charge(range_no_match),
         ),
         Figure(
             "equality on indexed path (1 match)",
@@ -288,13 +291,26 @@ def figures() -> list[Figure]:
             "feed across 100 partitions + 3 queries per post (V1)",
             mpe,
             2063.54,
-            query_charge(loaded(100, stored_size(POST), output=100, lookups=100, partitions=100))
+            # One range request per partition, each returning one of the 100 posts.
+            100 * query_charge(loaded(1, stored_size(POST), output=1, lookups=1))
             + 300 * query_charge(loaded(1, stored_size(LIKE), output=1, lookups=1)),
             out_of_scope=(
                 "the partition count and the follow-up queries' shapes are not published; shown "
                 "for 100 partitions and 300 one-result follow-ups. Bound: within 65%."
             ),
             bound=0.65,
+        ),
+        Figure(
+            "change feed, first read (one small item)",
+            change_feed,
+            2.0,
+            change_feed_charge([stored_size(USER)]),
+        ),
+        Figure(
+            "change feed, each further 1 KB item",
+            change_feed,
+            1.0,
+            change_feed_charge([KB, KB]) - change_feed_charge([KB]),
         ),
     ]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.emulator.errors import CosmosError
-from bench.emulator.query import ast
+from bench.emulator.query import ast, computed
 from bench.emulator.query.errors import (
     INVALID_QUERY,
     UNKNOWN_FUNCTION,
@@ -38,15 +38,20 @@ from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.query.loader import DocumentLoader, PartitionSource
 from bench.emulator.query.metrics import QueryMetrics, index_metrics_header, query_metrics_header
 from bench.emulator.query.parser import parse
+from bench.emulator.query.partitioned import PartitionedPlan, partitioned_plan
 from bench.emulator.query.planner import Plan, check_order_by, plan_query
 from bench.emulator.query.values import UNDEFINED, to_json_text
+from bench.emulator.slicing import paced
 
 __all__ = [
     "PartitionIndex",
     "PartitionSource",
+    "PartitionedPlan",
     "QueryMetrics",
     "QueryResult",
+    "check_syntax",
     "execute",
+    "fan_out_plan",
     "index_metrics_header",
     "query_metrics_header",
 ]
@@ -68,7 +73,7 @@ class _Prepared:
     source_query: _Prepared | None  # `FROM (SELECT ... FROM c)`: run first, over the container
 
 
-_prepared: OrderedDict[str, _Prepared] = OrderedDict()
+_prepared: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], _Prepared] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -80,6 +85,7 @@ def execute(
     partition_key_paths: Sequence[str],
     partition_key_prefix: Sequence[Any] | None = None,
     visible: Callable[[Mapping[str, Any]], bool] | None = None,
+    computed_properties: Sequence[Mapping[str, Any]] = (),
     udfs: Mapping[str, Callable[[list[Any]], Any]] | None = None,
 ) -> QueryResult:
     """Run `query` over `partitions` (already chosen by routing), whole; the caller pages it.
@@ -88,12 +94,13 @@ def execute(
     partition (or hierarchical sub-tree) whose key values start with it; an
     element `{}` stands for "no value" (documents without that path), as the
     SDK sends it. `visible`, when given, hides stored documents it rejects
-    (TTL-expired ones not yet swept). `udfs` are the container's user-defined
-    functions by name, for `udf.name(...)`. Raises CosmosError(400) for syntax and
+    (TTL-expired ones not yet swept). `computed_properties` are the container's
+    (`[{name, query}]`, see `computed.py`); `udfs` its user-defined functions by
+    name, for `udf.name(...)`. Raises CosmosError(400) for syntax and
     semantic errors.
     """
     started = time.perf_counter()
-    prepared = _prepare(query)
+    prepared = _prepare(query, computed_properties)
     compiled_at = time.perf_counter()
     _check_udfs(prepared.compiler.udf_names, udfs or {})
     context = Context(_bind_parameters(parameters, frozenset(prepared.compiler.parameters)), udfs)
@@ -109,7 +116,7 @@ def execute(
         raise query_error(f"The query could not be evaluated over these values: {error}.") from None
     finished = time.perf_counter()
     metrics.output_document_count = len(documents)
-    metrics.output_document_size = sum(len(to_json_text(d).encode()) for d in documents)
+    metrics.output_document_size = sum(len(to_json_text(d).encode()) for d in paced(documents))
     written = time.perf_counter()
     timings = metrics.timings_ms
     timings["queryCompileTimeInMs"] = (compiled_at - started) * 1000
@@ -153,6 +160,9 @@ def _run(prepared: _Prepared, execution: _Execution) -> list[Any]:
         execution.partition_key_prefix,
         execution.visible,
     )
+    counted = loader.count_from_index(partitions)
+    if counted is not None:
+        return [counted]
     ordered = loader.ordered_documents(compiled, partitions)
     documents = loader.documents(partitions) if ordered is None else ordered
     rows = compiled.filtered(compiled.document_rows(documents, base[CTX]))
@@ -161,22 +171,36 @@ def _run(prepared: _Prepared, execution: _Execution) -> list[Any]:
     return results
 
 
-def _prepare(query: Any) -> _Prepared:
-    """Parse, compile and plan once per distinct query text (load tests repeat queries)."""
+def fan_out_plan(
+    query: str, parameters: Sequence[Mapping[str, Any]] | None, key_paths: Sequence[str]
+) -> PartitionedPlan:
+    """The service's plan for running `query` range by range; raises CosmosError(400) if the
+    query is invalid, as the service's plan request does."""
+    prepared = _prepare(query)
+    node = prepared.compiled.node
+    per_range = node.source is not None and prepared.source_query is None
+    return partitioned_plan(node, parameters, per_range=per_range, key_paths=key_paths)
+
+
+def _prepare(query: Any, computed_properties: Sequence[Mapping[str, Any]] = ()) -> _Prepared:
+    """Parse, compile and plan once per distinct query text and computed properties
+    (load tests repeat queries)."""
     if not isinstance(query, str) or not query.strip():
         raise CosmosError(400, "The query text is required and must be a non-empty string.")
+    key = (query, tuple((p["name"], p["query"]) for p in computed_properties))
     with _cache_lock:
-        prepared = _prepared.get(query)
+        prepared = _prepared.get(key)
         if prepared is not None:
-            _prepared.move_to_end(query)
+            _prepared.move_to_end(key)
             return prepared
     compiler = Compiler()
     try:
-        prepared = _build(parse(query), compiler)
+        node = computed.substitute(parse(query), computed.validate(list(computed_properties)))
+        prepared = _build(node, compiler)
     except RecursionError:
         raise query_error("The query is too deeply nested.", code=INVALID_QUERY) from None
     with _cache_lock:
-        _prepared[query] = prepared
+        _prepared[key] = prepared
         if len(_prepared) > _CACHE_SIZE:
             _prepared.popitem(last=False)
     return prepared
@@ -219,3 +243,15 @@ def _bind_parameters(
             code=UNRESOLVED_IDENTIFIER,
         )
     return bound
+
+
+def check_syntax(query: str) -> None:
+    """Parse `query` without running it: raises the CosmosError(400) the service answers a
+    syntax error with, so a client can reject a query that cannot parse before sending it.
+    Only syntax: what the emulator's engine does not implement may still run elsewhere."""
+    if not isinstance(query, str) or not query.strip():
+        raise CosmosError(400, "The query text is required and must be a non-empty string.")
+    try:
+        parse(query)
+    except RecursionError:
+        raise query_error("The query is too deeply nested.", code=INVALID_QUERY) from None

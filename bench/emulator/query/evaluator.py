@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -25,8 +24,10 @@ from bench.emulator.query.errors import (
     query_error,
 )
 from bench.emulator.query.functions import FUNCTIONS
-from bench.emulator.query.operators import BINARY, UNARY, between, in_list, like_regex
+from bench.emulator.query.like import LikePattern
+from bench.emulator.query.operators import BINARY, UNARY, between, in_list
 from bench.emulator.query.values import UNDEFINED, hashable_key, is_number, sort_key
+from bench.emulator.slicing import checkpoint, paced
 
 CTX = "\x00ctx"
 ROOT = "\x00root"
@@ -75,6 +76,7 @@ class CompiledQuery:
     top: Compiled | None
     offset: Compiled | None
     limit: Compiled | None
+    aggregate_args: list[Compiled]  # each aggregate's argument, evaluated once per row
 
     def rows(self, base: Row) -> Iterator[Row]:
         """The rows one base row yields through FROM and JOIN (before WHERE)."""
@@ -99,11 +101,12 @@ class CompiledQuery:
         """The rows of the outermost query, one container document at a time."""
         if self.source_is_container and not self.joins:
             alias = self.source_alias
-            return ({CTX: context, ROOT: d, alias: d} for d in documents)  # type: ignore[misc]
-        return (row for d in documents for row in self.rows({CTX: context, ROOT: d}))
+            return ({CTX: context, ROOT: d, alias: d} for d in paced(documents))  # type: ignore[misc]
+        return (row for d in paced(documents) for row in self.rows({CTX: context, ROOT: d}))
 
     def _joined(self, row: Row, position: int) -> Iterator[Row]:
         if position == len(self.joins):
+            checkpoint()
             yield row
             return
         alias, source = self.joins[position]
@@ -134,24 +137,31 @@ class CompiledQuery:
             take = top if take is None else min(take, top)
         if self.order_by and not presorted:
             units = self._sorted(units)
-        values = (v for v in map(self.projection, units) if v is not UNDEFINED)
+        values = (v for v in map(self.projection, paced(units)) if v is not UNDEFINED)
         if self.distinct:
             values = _unique(values)
         stop = None if take is None else (skip or 0) + take
         return list(itertools.islice(values, skip or 0, stop))
 
     def _groups(self, rows: Iterable[Row], empty_base: Row) -> list[Row]:
-        groups: dict[tuple, list[Row]] = {}
-        keys = self.group_by
+        """One unit per group: its first row, and under GROUP each aggregate's argument
+        values. Not the rows themselves: a million rows of a JOIN cross product held at
+        once cost seconds of garbage collection that would stall every other request."""
+        groups: dict[tuple, tuple[Row, list[list[Any]]]] = {}
+        keys, arguments = self.group_by, self.aggregate_args
         for row in rows:
             key = tuple(hashable_key(k(row)) for k in keys)
-            groups.setdefault(key, []).append(row)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = (row, [[] for _ in arguments])
+            for values, argument in zip(group[1], arguments, strict=True):
+                values.append(argument(row))
         if not groups and not keys:
-            groups[()] = []
+            groups[()] = (empty_base, [[] for _ in arguments])
         units = []
-        for members in groups.values():
-            unit = dict(members[0]) if members else dict(empty_base)
-            unit[GROUP] = members
+        for first, values in groups.values():
+            unit = dict(first)
+            unit[GROUP] = values
             units.append(unit)
         return units
 
@@ -213,10 +223,18 @@ class Compiler:
 
     def __init__(self) -> None:
         self.parameters: set[str] = set()
+        self._aggregate_args: list[list[Compiled]] = []  # per query being compiled (nesting)
         self.udf_names: set[str] = set()  # `udf.name(...)` calls, checked per execution
 
     # -- queries ---------------------------------------------------------
     def query(self, node: ast.Query, outer_scope: frozenset[str]) -> CompiledQuery:
+        self._aggregate_args.append([])
+        try:
+            return self._query(node, outer_scope)
+        finally:
+            self._aggregate_args.pop()
+
+    def _query(self, node: ast.Query, outer_scope: frozenset[str]) -> CompiledQuery:
         scope = outer_scope
         source_alias = None
         source = None
@@ -259,6 +277,7 @@ class Compiler:
             top,
             offset,
             limit,
+            self._aggregate_args[-1],
         )
 
     def _projection(self, node: ast.Query, scope: frozenset[str], aggregate: bool):
@@ -412,7 +431,7 @@ class Compiler:
         value = self.expr(node.value, scope, aggregate)
         pattern = self.expr(node.pattern, scope, aggregate)
         escape = self.expr(node.escape, scope, aggregate) if node.escape else (lambda row: None)
-        cache: dict[tuple[str, str | None], re.Pattern[str]] = {}
+        cache: dict[tuple[str, str | None], LikePattern] = {}
 
         def test(row: Row) -> Any:
             text, pat, esc = value(row), pattern(row), escape(row)
@@ -420,10 +439,10 @@ class Compiler:
                 return UNDEFINED
             if esc is not None and not (isinstance(esc, str) and len(esc) == 1):
                 return UNDEFINED
-            regex = cache.get((pat, esc))
-            if regex is None:
-                regex = cache[(pat, esc)] = like_regex(pat, esc)
-            return regex.fullmatch(text) is not None
+            matcher = cache.get((pat, esc))
+            if matcher is None:
+                matcher = cache[(pat, esc)] = LikePattern(pat, esc)
+            return matcher.matches(text)
 
         return _negated(test) if node.negated else test
 
@@ -473,7 +492,10 @@ class Compiler:
         self._check_arity(node, 1, 1)
         argument = self.expr(node.args[0], scope, False)
         reduce = AGGREGATES[node.name]
-        return lambda row: reduce(argument(member) for member in row[GROUP])
+        arguments = self._aggregate_args[-1]
+        position = len(arguments)
+        arguments.append(argument)
+        return lambda row: reduce(row[GROUP][position])
 
     @staticmethod
     def _check_arity(node: ast.Call, low: int, high: int) -> None:

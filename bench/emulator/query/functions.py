@@ -8,11 +8,12 @@ service's rule for bad input: an argument of the wrong type yields
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import regex
 
 from bench.emulator.query.datetimes import DATETIME_FUNCTIONS
 from bench.emulator.query.values import (
@@ -30,6 +31,7 @@ from bench.emulator.query.values import (
     to_json_text,
     type_rank,
 )
+from bench.emulator.slicing import STEP_SECONDS, after_step, step_timeout, too_slow
 
 
 @dataclass(frozen=True)
@@ -191,14 +193,20 @@ def _regex_match(text: Any, pattern: Any, modifiers: Any = "") -> Any:
         return UNDEFINED
     flags = 0
     for letter in modifiers:
-        flag = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}.get(letter)
-        if flag is None:
+        flag = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL, "x": regex.VERBOSE}
+        if letter not in flag:
             return UNDEFINED
-        flags |= flag
+        flags |= flag[letter]
+    # `regex` (not `re`): it avoids most catastrophic backtracking and takes a timeout, so
+    # one pathological pattern cannot hold the emulator for minutes.
     try:
-        return re.search(pattern, text, flags) is not None
-    except re.error:
+        found = regex.search(pattern, text, flags, timeout=step_timeout())
+    except regex.error:
         return UNDEFINED
+    except TimeoutError:
+        raise too_slow(f"REGEXMATCH took over {STEP_SECONDS * 1000:.0f} ms on one value") from None
+    after_step()
+    return found is not None
 
 
 # -- arrays ----------------------------------------------------------------

@@ -61,6 +61,9 @@ def parse_path(text: Any, *, terminal: bool = True) -> PathPattern:
     """Parse `/a/"b c"/[]/?`; raises CosmosError(400) in the service's words if malformed."""
     if not isinstance(text, str) or not text.startswith("/"):
         raise _bad_path(text, 0)
+    if terminal and text == "/":
+        # The first API version's root path, still accepted: the whole document, as `/*`.
+        return PathPattern((), subtree=True)
     segments: list[str] = []
     pos = 1
     while pos <= len(text):
@@ -106,8 +109,8 @@ class PathPolicy:
     """Decides, once per distinct path, whether the policy indexes the scalars found there."""
 
     def __init__(self, policy: Mapping[str, Any]) -> None:
-        included = [parse_path(_entry_path(p)) for p in policy.get("includedPaths") or []]
-        excluded = [parse_path(_entry_path(p)) for p in policy.get("excludedPaths") or []]
+        included = [parse_path(_entry_path(p)) for p in _entries(policy, "includedPaths")]
+        excluded = [parse_path(_entry_path(p)) for p in _entries(policy, "excludedPaths")]
         self.rules = sorted(
             [(p, True) for p in included] + [(p, False) for p in excluded],
             key=lambda rule: (rule[0].precision, not rule[1]),
@@ -121,6 +124,17 @@ class PathPolicy:
             decision = next((inc for pattern, inc in self.rules if pattern.matches(path)), False)
             self._decisions[path] = decision
         return decision
+
+
+def _entries(policy: Mapping[str, Any], name: str) -> list[Any]:
+    entries = policy.get(name) or []
+    if not isinstance(entries, list):
+        raise CosmosError(
+            400,
+            f'The indexing policy\'s \'{name}\' must be a list of {{"path": "/..."}} '
+            f"entries, not {json.dumps(entries)[:80]}.",
+        )
+    return entries
 
 
 def _entry_path(entry: Any) -> Any:

@@ -16,7 +16,14 @@ from typing import Any, Protocol
 from bench.emulator.query.evaluator import CompiledQuery, Compiler, Row
 from bench.emulator.query.indexing import ARRAY_ITEM, PartitionIndex, Path, parse_path
 from bench.emulator.query.metrics import QueryMetrics
-from bench.emulator.query.planner import AnyOf, Lookup, Plan, index_spec, partition_key_lookups
+from bench.emulator.query.planner import (
+    AnyOf,
+    Lookup,
+    Plan,
+    index_spec,
+    lookup_options,
+    partition_key_lookups,
+)
 from bench.emulator.query.values import UNDEFINED, deep_equal
 
 
@@ -48,11 +55,13 @@ class DocumentLoader:
         self.filter_paths: set[Path] = set()  # paths whose index narrowed the filter
         self.scope_lookups: list[Lookup] = []
         self.in_scope: Callable[[Mapping[str, Any]], bool] | None = None
+        self.scope_exact = True  # the scope's index lookups alone find exactly its documents
         if partition_key_prefix:
             self.scope_lookups = partition_key_lookups(
                 partition_key_paths, partition_key_prefix, compiler
             )
             self.in_scope = _scope_filter(partition_key_paths, partition_key_prefix)
+            self.scope_exact = len(self.scope_lookups) == len(partition_key_prefix)
 
     # -- lookups and scans -------------------------------------------------
     def documents(self, partitions: Sequence[PartitionSource]) -> Iterator[dict]:
@@ -64,12 +73,15 @@ class DocumentLoader:
         started = time.perf_counter()
         hits = self._lookup(index, self.plan.lookups, record=True)
         scope = self._lookup(index, self.scope_lookups, record=False)
+        if scope is not None:  # the service reports the partition key's index as used
+            _note(self.metrics.utilized_indexes, self.scope_lookups)
         self._add_time("indexLookupTimeInMs", started)
         if hits is not None:
             metrics.index_hit_document_count += len(hits if scope is None else hits & scope)
         candidates = hits if scope is None else scope if hits is None else hits & scope
         if candidates is None:
-            keys: Any = stored.keys()
+            # A list, not the live keys: a sliced execution pauses while writes go on.
+            keys: Any = list(stored)
             scanning = True
         elif len(candidates) * 8 > len(stored):
             keys = [key for key in stored if key in candidates]
@@ -89,6 +101,40 @@ class DocumentLoader:
                 continue
             self._loaded(index, key, document)
             yield document
+
+    def count_from_index(self, partitions: Sequence[PartitionSource]) -> int | None:
+        """`SELECT VALUE COUNT(1)` counted from index entries, loading no document (as the
+        service answers it); None when a document would have to be read (a path the policy
+        does not index, a constant the index cannot serve, hidden documents)."""
+        if not self.plan.count_from_index or self.visible is not None or not self.scope_exact:
+            return None
+        lookups = [o for lookup in self.plan.lookups for o in lookup_options(lookup)]
+        if not all(p.index.is_indexed(o.path) for p in partitions for o in lookups):
+            return None
+        real, self.metrics = self.metrics, QueryMetrics()  # kept only if the index answers
+        started = time.perf_counter()
+        try:
+            total = 0
+            for partition in partitions:
+                hits = self._lookup(partition.index, self.plan.lookups, record=True)
+                scope = self._lookup(partition.index, self.scope_lookups, record=False)
+                if (self.plan.lookups and hits is None) or (self.scope_lookups and scope is None):
+                    return None
+                if scope is not None:
+                    _note(self.metrics.utilized_indexes, self.scope_lookups)
+                keys = hits if scope is None else scope if hits is None else hits & scope
+                total += len(partition.documents) if keys is None else len(keys)
+            counted = self.metrics
+        finally:
+            self.metrics = real
+        real.index_lookup_count += counted.index_lookup_count
+        real.index_hit_document_count += total
+        real.utilized_indexes += [
+            e for e in counted.utilized_indexes if e not in real.utilized_indexes
+        ]
+        real.index_only = True
+        self._add_time("indexLookupTimeInMs", started)
+        return total
 
     def _loaded(self, index: PartitionIndex, key: Any, document: dict) -> None:
         self.metrics.retrieved_document_count += 1
@@ -158,7 +204,10 @@ class DocumentLoader:
             # Documents without a scalar there sort around the indexed ones: fall back.
             if index.documents_with(path) != len(partition.documents):
                 return None
-            if any(all(index.is_indexed(o.path) for o in _options(lk)) for lk in self.plan.lookups):
+            if any(
+                all(index.is_indexed(o.path) for o in lookup_options(lk))
+                for lk in self.plan.lookups
+            ):
                 return None
         streams = [self._ordered_partition(p, path, descending) for p in partitions]
         merged = heapq.merge(*streams, key=lambda pair: pair[0], reverse=descending)
@@ -202,10 +251,6 @@ class DocumentLoader:
                 )
                 return
         metrics.in_memory_sort = True
-
-
-def _options(lookup: Lookup | AnyOf) -> tuple[Lookup, ...]:
-    return lookup.options if isinstance(lookup, AnyOf) else (lookup,)
 
 
 def _note(entries: list[tuple[str, str]], options: Sequence[Lookup]) -> None:

@@ -39,6 +39,7 @@ class QueryMetrics:
     scanned_document_count: int = 0  # documents visited by a full scan
     partitions_touched: int = 0
     in_memory_sort: bool = False  # ORDER BY not served by an index
+    index_only: bool = False  # answered from the index alone (COUNT), no document loaded
     timings_ms: dict[str, float] = field(default_factory=dict)  # keyed by TIMING_KEYS names
     # (filter text, index spec) pairs: indexes used, and indexes that would have served a scan.
     utilized_indexes: list[tuple[str, str]] = field(default_factory=list)
@@ -47,6 +48,8 @@ class QueryMetrics:
 
     @property
     def index_hit_ratio(self) -> float:
+        if self.index_only:
+            return 1.0
         if not self.retrieved_document_count:
             return 0.0
         return min(1.0, self.index_hit_document_count / self.retrieved_document_count)

@@ -7,7 +7,6 @@ Anything applied to operands of the wrong type is `undefined`: `1 + "a"`,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -149,34 +148,3 @@ def in_list(value: Any, candidates: list[Any]) -> Any:
 
 def between(value: Any, low: Any, high: Any) -> Any:
     return logical_and(BINARY[">="](value, low), BINARY["<="](value, high))
-
-
-def like_regex(pattern: str, escape: str | None) -> re.Pattern[str]:
-    """Translate a LIKE pattern (`%`, `_`, `[abc]`, `[^a-z]`, ESCAPE char) to a regex."""
-    parts: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if escape and char == escape and i + 1 < len(pattern):
-            parts.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        if char == "%":
-            parts.append(".*")
-        elif char == "_":
-            parts.append(".")
-        elif char == "[":
-            close = pattern.find("]", i + 1)
-            if close == -1:
-                parts.append(re.escape(char))
-            else:
-                body = pattern[i + 1 : close]
-                negate_set = body.startswith("^")
-                body = body[1:] if negate_set else body
-                escaped = body.replace("\\", "\\\\").replace("]", "\\]")
-                parts.append(f"[{'^' if negate_set else ''}{escaped}]")
-                i = close
-        else:
-            parts.append(re.escape(char))
-        i += 1
-    return re.compile("".join(parts), re.DOTALL)

@@ -99,6 +99,9 @@ class Plan:
     lookups: list[Lookup | AnyOf] = field(default_factory=list)
     order_paths: list[tuple[Path, bool]] | None = None  # None: ORDER BY not on document paths
     order_by: bool = False
+    # `SELECT VALUE COUNT(1)` whose whole filter is lookups on scalar paths: the service
+    # counts index entries instead of loading documents.
+    count_from_index: bool = False
 
 
 def plan_query(node: ast.Query, compiler: Compiler) -> Plan:
@@ -106,10 +109,11 @@ def plan_query(node: ast.Query, compiler: Compiler) -> Plan:
     alias_paths = _alias_paths(node)
     plan = Plan(order_by=bool(node.order_by))
     if node.where is not None:
-        for conjunct in _conjuncts(node.where):
+        for conjunct in conjuncts(node.where):
             lookup = _lookup(conjunct, alias_paths, compiler)
             if lookup is not None:
                 plan.lookups.append(lookup)
+    plan.count_from_index = _counts_from_index(node, plan)
     if node.order_by and not node.group_by:
         paths = [_doc_path(item.expr, alias_paths) for item in node.order_by]
         if all(p for p in paths):
@@ -117,6 +121,33 @@ def plan_query(node: ast.Query, compiler: Compiler) -> Plan:
                 (p, item.descending) for p, item in zip(paths, node.order_by, strict=True)
             ]
     return plan
+
+
+def _counts_from_index(node: ast.Query, plan: Plan) -> bool:
+    select, source = node.select, node.source
+    if not select.value or select.top is not None or node.offset is not None:
+        return False
+    if source is None or source.iterate or not isinstance(source.expr, ast.ContainerRef):
+        return False
+    if node.joins or node.group_by:
+        return False
+    call = select.items[0].expr
+    if not (
+        isinstance(call, ast.Call)
+        and call.name == "COUNT"
+        and not call.udf
+        and isinstance(call.args[0], ast.Literal)
+        and call.args[0].value is not UNDEFINED
+    ):
+        return False
+    terms = conjuncts(node.where) if node.where is not None else []
+    options = [o for lookup in plan.lookups for o in lookup_options(lookup)]
+    return len(plan.lookups) == len(terms) and all(ARRAY_ITEM not in o.path for o in options)
+
+
+def lookup_options(lookup: Lookup | AnyOf) -> tuple[Lookup, ...]:
+    """The alternatives of a lookup: its OR's options, or itself."""
+    return lookup.options if isinstance(lookup, AnyOf) else (lookup,)
 
 
 def check_order_by(plan: Plan, node: ast.Query, index: PartitionIndex) -> None:
@@ -146,7 +177,7 @@ def partition_key_lookups(
                 path,
                 "eq",
                 (compiler.expr(ast.Literal(value), frozenset()),),
-                text=f"(ROOT{_path_text(path)} = {_constant_text(value)})",
+                text="",  # the service names no filter for the partition-key scope
             )
         )
     return lookups
@@ -191,9 +222,10 @@ def _doc_path(expr: ast.Expr, alias_paths: dict[str, Path]) -> Path | None:
     return None
 
 
-def _conjuncts(expr: ast.Expr) -> list[ast.Expr]:
+def conjuncts(expr: ast.Expr) -> list[ast.Expr]:
+    """The terms of a top-level AND chain."""
     if isinstance(expr, ast.Binary) and expr.op == "AND":
-        return _conjuncts(expr.left) + _conjuncts(expr.right)
+        return conjuncts(expr.left) + conjuncts(expr.right)
     return [expr]
 
 

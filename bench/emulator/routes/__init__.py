@@ -8,6 +8,7 @@ from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.routes import (
     account,
+    change_feed,
     conflicts,
     containers,
     databases,
@@ -15,7 +16,9 @@ from bench.emulator.routes import (
     items,
     offers,
     scripts,
+    users,
 )
+from bench.emulator.routes.resource_feeds import is_query
 
 if TYPE_CHECKING:
     from bench.emulator.gateway import Handler
@@ -34,14 +37,26 @@ _PARTITION_KEY_RANGES = {"GET": feeds.partition_key_ranges}
 _PARTITION_DELETE = {"POST": items.delete_partition}
 _CONFLICTS = {"GET": conflicts.list_all, "POST": conflicts.list_all}
 _CONFLICT = {"GET": conflicts.missing, "DELETE": conflicts.missing}
+_USERS = {"POST": users.post_user, "GET": users.list_users}
+_USER = {"GET": users.read_user, "PUT": users.replace_user, "DELETE": users.delete_user}
+_PERMISSIONS = {"POST": users.post_permission, "GET": users.list_permissions}
+_PERMISSION = {
+    "GET": users.read_permission,
+    "PUT": users.replace_permission,
+    "DELETE": users.delete_permission,
+}
 _SCRIPTS = {"GET": scripts.list_all, "POST": scripts.create_or_query}
 _SCRIPT = {"GET": scripts.read, "PUT": scripts.replace, "DELETE": scripts.delete}
 _SPROC = {**_SCRIPT, "POST": scripts.execute}
 _NOTHING: dict[str, Handler] = {}
+# `POST /dbs` and `POST /dbs/{db}/colls` create, unless they carry a query (by depth).
+_RESOURCE_QUERIES = {1: databases.query, 3: containers.query}
 
 
 def route(call: Call) -> Handler:
     handler = _table(call.segments).get(call.verb)
+    if handler in (databases.create, containers.create) and is_query(call):
+        handler = _RESOURCE_QUERIES[len(call.segments)]
     if handler is None and call.segments[-1:] == ["docs"] and len(call.segments) == 5:
         handler = _docs_handler(call)
     if handler is None:
@@ -64,6 +79,8 @@ def _table(segments: list[str]) -> dict[str, Handler]:
         return _NOTHING
     if depth <= 2:
         return _DATABASES if depth == 1 else _DATABASE
+    if segments[2] == "users":
+        return _user_table(segments)
     if segments[2] != "colls":
         return _NOTHING
     if depth <= 4:
@@ -82,17 +99,27 @@ def _table(segments: list[str]) -> dict[str, Handler]:
     return _NOTHING
 
 
+def _user_table(segments: list[str]) -> dict[str, Handler]:
+    depth = len(segments)
+    if depth <= 4:
+        return _USERS if depth == 3 else _USER
+    if segments[4] != "permissions":
+        return _NOTHING
+    return {5: _PERMISSIONS, 6: _PERMISSION}.get(depth, _NOTHING)
+
+
 def _docs_handler(call: Call) -> Handler | None:
-    """`.../docs`: a read feed, or a POST that is a query, a query plan, a batch or a create."""
+    """`.../docs`: a change feed or a read feed, or a POST that is a query, a query plan, a
+    batch or a create."""
+    if call.verb == "GET" and change_feed.is_change_feed(call):
+        return change_feed.read
     if call.verb == "GET":
         return feeds.read_feed
     if call.verb != "POST":
         return None
     if call.flag("x-ms-cosmos-is-query-plan-request"):
         return feeds.query_plan
-    if call.flag("x-ms-documentdb-isquery") or (call.header("content-type") or "").startswith(
-        "application/query+json"
-    ):
+    if is_query(call):
         return feeds.query
     if call.flag("x-ms-cosmos-is-batch-request"):
         return items.batch

@@ -25,16 +25,10 @@ def throughput_from_headers(call: Call) -> Throughput | None:
     autoscale = call.header(AUTOSCALE_SETTINGS)
     if autoscale:
         try:
-            top = json.loads(autoscale)["maxThroughput"]
-        except (ValueError, KeyError, TypeError):
-            top = None
-        if type(top) is not int:
-            raise CosmosError(
-                400,
-                f"The {AUTOSCALE_SETTINGS} header {autoscale!r} is invalid: expected "
-                '{"maxThroughput": <int>}.',
-            )
-        return Throughput(autoscale_max_rus=top)
+            settings = json.loads(autoscale)
+        except ValueError:
+            settings = None
+        return autoscale_throughput(settings, f"The {AUTOSCALE_SETTINGS} header")
     manual = call.header(OFFER_THROUGHPUT)
     if manual:
         try:
@@ -44,6 +38,29 @@ def throughput_from_headers(call: Call) -> Throughput | None:
                 400, f"The {OFFER_THROUGHPUT} header {manual!r} is invalid: expected an integer."
             ) from None
     return None
+
+
+def autoscale_throughput(settings: Any, where: str) -> Throughput:
+    """Autoscale from `{"maxThroughput": N, "autoUpgradePolicy": {"throughputPolicy":
+    {"incrementPercent": P}}}` (the policy optional), as the SDK sends it in the creation
+    header and in a replaced offer's `offerAutopilotSettings`; `where` names the source."""
+    expected = (
+        '{"maxThroughput": <int>, "autoUpgradePolicy": {"throughputPolicy": '
+        '{"incrementPercent": <int>}}} (the policy is optional)'
+    )
+    top = settings.get("maxThroughput") if isinstance(settings, dict) else None
+    if type(top) is not int:
+        raise CosmosError(400, f"{where} {json.dumps(settings)} is invalid: expected {expected}.")
+    policy = settings.get("autoUpgradePolicy")
+    if policy is None:
+        return Throughput(autoscale_max_rus=top)
+    try:
+        increment = policy["throughputPolicy"]["incrementPercent"]
+    except (KeyError, TypeError):
+        raise CosmosError(
+            400, f"{where} {json.dumps(settings)} is invalid: expected {expected}."
+        ) from None
+    return Throughput(autoscale_max_rus=top, autoscale_increment_percent=increment)
 
 
 def metadata_reply(
@@ -56,15 +73,3 @@ def metadata_reply(
         headers["etag"] = resource["_etag"]
     body = b"" if resource is None else dumps(resource)
     return Reply(status, body, headers, METADATA_CHARGE)
-
-
-def feed_reply(
-    gateway: Gateway, operation: str, key: str, resources: list[dict], *, container: str = ""
-) -> Reply:
-    return metadata_reply(
-        gateway,
-        operation,
-        200,
-        {"_rid": "", key: resources, "_count": len(resources)},
-        container=container,
-    )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.replies import Reply
-from bench.emulator.routes.common import feed_reply
+from bench.emulator.routes.resource_feeds import resource_feed
 
 if TYPE_CHECKING:
     from bench.emulator.gateway import Gateway
@@ -18,7 +18,15 @@ if TYPE_CHECKING:
 def list_all(gateway: Gateway, call: Call) -> Reply:
     """`list_conflicts` (GET) and `query_conflicts` (POST): always an empty feed."""
     container = gateway.account.container(call.segments[1], call.segments[3])
-    return feed_reply(gateway, "ReadConflictFeed", "Conflicts", [], container=container.name_link)
+    return resource_feed(
+        gateway,
+        call,
+        "ReadConflictFeed",
+        "Conflicts",
+        container.rid,
+        [],
+        container=container.name_link,
+    )
 
 
 def missing(gateway: Gateway, call: Call) -> Reply:

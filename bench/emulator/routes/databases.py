@@ -1,4 +1,4 @@
-"""Databases: create (optionally with shared throughput), read, list, delete."""
+"""Databases: create (optionally with shared throughput), read, list, query, delete."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from bench.emulator.call import Call
 from bench.emulator.replies import Reply
-from bench.emulator.routes.common import feed_reply, metadata_reply, throughput_from_headers
+from bench.emulator.routes.common import metadata_reply, throughput_from_headers
+from bench.emulator.routes.resource_feeds import query_resources, resource_feed
 
 if TYPE_CHECKING:
     from bench.emulator.gateway import Gateway
@@ -23,8 +24,16 @@ def read(gateway: Gateway, call: Call) -> Reply:
 
 
 def list_all(gateway: Gateway, call: Call) -> Reply:
-    databases = [d.to_resource() for d in gateway.account.databases.values()]
-    return feed_reply(gateway, "ReadDatabaseFeed", "Databases", databases)
+    return resource_feed(gateway, call, "ReadDatabaseFeed", "Databases", "", _databases(gateway))
+
+
+def query(gateway: Gateway, call: Call) -> Reply:
+    results = query_resources(call, _databases(gateway))
+    return resource_feed(gateway, call, "QueryDatabases", "Databases", "", results)
+
+
+def _databases(gateway: Gateway) -> list[dict]:
+    return [d.to_resource() for d in gateway.account.databases.values()]
 
 
 def delete(gateway: Gateway, call: Call) -> Reply:

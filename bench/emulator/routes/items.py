@@ -11,7 +11,7 @@ from bench.emulator import costs, documents
 from bench.emulator.call import Call
 from bench.emulator.costs import WriteKind
 from bench.emulator.errors import CosmosError
-from bench.emulator.partition_keys import LogicalKey, parse_header
+from bench.emulator.partition_keys import PARTITION_KEY_MISMATCH, LogicalKey, parse_header
 from bench.emulator.patch import PatchRequest
 from bench.emulator.replies import Reply
 from bench.emulator.scripts import triggers
@@ -36,8 +36,11 @@ def header_key(call: Call, container: Container) -> LogicalKey | None:
     if len(pk.components) != len(container.partition_key.paths):
         raise CosmosError(
             400,
-            f"Partition key {value} is invalid for this container: it has "
-            f"{len(container.partition_key.paths)} path(s) {list(container.partition_key.paths)}.",
+            "Partition key provided either doesn't correspond to definition in the collection or "
+            "doesn't match partition key field values specified in the document. "
+            f"{value} has {len(pk.components)} component(s); the container's key has "
+            f"{len(container.partition_key.paths)}: {list(container.partition_key.paths)}.",
+            substatus=PARTITION_KEY_MISMATCH,
         )
     return pk
 
@@ -64,6 +67,27 @@ def _reply(outcome: documents.Outcome) -> Reply:
     return Reply(outcome.status, outcome.body or b"", headers, outcome.charge)
 
 
+def _write_reply(outcome: documents.Outcome, call: Call) -> Reply:
+    """The answer to a write; one sent with `Prefer: return=minimal` (the SDK's
+    `no_response=True`) gets no body, as on the service (the charge is the same)."""
+    reply = _reply(outcome)
+    if (call.header("prefer") or "").lower() == "return=minimal":
+        reply.body = b""
+    return reply
+
+
+def _item_id(call: Call, at: Placement) -> str:
+    """The id of the item the URL names: its last segment, or on a rid-based link
+    (`.../docs/<_rid>`, from `read_item(item=doc)`) the id of the item with that `_rid`."""
+    named = call.segments[5]
+    if not call.by_rid:
+        return named
+    key = at.partition.rids.get(named)
+    if key is None or key[0] != at.pk.canonical:
+        raise CosmosError(404, "Entity with the specified id does not exist in the system.")
+    return key[1]
+
+
 def create(gateway: Gateway, call: Call) -> Reply:
     """Create, or upsert with `x-ms-documentdb-is-upsert`; without the partition key
     header the key is taken from the document."""
@@ -74,18 +98,15 @@ def create(gateway: Gateway, call: Call) -> Reply:
     if_match = call.header("if-match")
 
     def work() -> Reply:
-        return _reply(
-            triggers.around(
-                call,
-                at,
-                "create",
-                document,
-                None,
-                lambda body: documents.create(
-                    at, body, upsert=upsert, if_match=if_match, now=call.now
-                ),
-            )
+        outcome = triggers.around(
+            call,
+            at,
+            "create",
+            document,
+            None,
+            lambda body: documents.create(at, body, upsert=upsert, if_match=if_match, now=call.now),
         )
+        return _write_reply(outcome, call)
 
     return _run(gateway, call, at, "Upsert" if upsert else "Create", work)
 
@@ -95,11 +116,11 @@ def read(gateway: Gateway, call: Call) -> Reply:
     if_none_match = call.header("if-none-match")
 
     def work() -> Reply:
-        return _reply(
-            documents.read(
-                at, call.segments[5], if_none_match=if_none_match, strong=call.strong, now=call.now
-            )
+        item_id = _item_id(call, at)
+        outcome = documents.read(
+            at, item_id, if_none_match=if_none_match, strong=call.strong, now=call.now
         )
+        return _reply(outcome)
 
     return _run(gateway, call, at, "Read", work)
 
@@ -109,18 +130,18 @@ def replace(gateway: Gateway, call: Call) -> Reply:
     document = documents.parse_document(call.body)
 
     def work() -> Reply:
-        return _reply(
-            triggers.around(
-                call,
-                at,
-                "replace",
-                document,
-                call.segments[5],
-                lambda body: documents.replace(
-                    at, call.segments[5], body, if_match=call.header("if-match"), now=call.now
-                ),
-            )
+        item_id = _item_id(call, at)
+        outcome = triggers.around(
+            call,
+            at,
+            "replace",
+            document,
+            item_id,
+            lambda body: documents.replace(
+                at, item_id, body, if_match=call.header("if-match"), now=call.now
+            ),
         )
+        return _write_reply(outcome, call)
 
     return _run(gateway, call, at, "Replace", work)
 
@@ -130,11 +151,10 @@ def patch(gateway: Gateway, call: Call) -> Reply:
     request = PatchRequest.from_body(call.json(), at.container.partition_key.paths)
 
     def work() -> Reply:
-        return _reply(
-            documents.patch(
-                at, call.segments[5], request, if_match=call.header("if-match"), now=call.now
-            )
+        outcome = documents.patch(
+            at, _item_id(call, at), request, if_match=call.header("if-match"), now=call.now
         )
+        return _write_reply(outcome, call)
 
     return _run(gateway, call, at, "Patch", work)
 
@@ -143,15 +163,16 @@ def delete(gateway: Gateway, call: Call) -> Reply:
     at = _placed(gateway, call)
 
     def work() -> Reply:
+        item_id = _item_id(call, at)
         return _reply(
             triggers.around(
                 call,
                 at,
                 "delete",
                 None,
-                call.segments[5],
+                item_id,
                 lambda _: documents.delete(
-                    at, call.segments[5], if_match=call.header("if-match"), now=call.now
+                    at, item_id, if_match=call.header("if-match"), now=call.now
                 ),
             )
         )

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.replies import Reply
-from bench.emulator.routes.common import feed_reply, metadata_reply
+from bench.emulator.routes.common import autoscale_throughput, metadata_reply
+from bench.emulator.routes.resource_feeds import query_resources, resource_feed
 from bench.emulator.throughput import Throughput
 
 if TYPE_CHECKING:
@@ -16,20 +17,18 @@ if TYPE_CHECKING:
 
 
 def query(gateway: Gateway, call: Call) -> Reply:
-    """The SDK's only offer query: `SELECT * FROM root r WHERE r.resource=@link`."""
-    spec = call.json_object()
-    links = [p.get("value") for p in spec.get("parameters") or [] if isinstance(p, dict)]
-    offers = [
-        o.to_resource()
-        for o in gateway.account.offers.values()
-        if not links or o.resource_self in links or o.resource_rid in links
-    ]
-    return feed_reply(gateway, "QueryOffers", "Offers", offers)
+    """`QueryOffers`; the SDK's `get_throughput` sends
+    `SELECT * FROM root r WHERE r.resource=@link` with the container's or database's `_self`."""
+    results = query_resources(call, _offers(gateway))
+    return resource_feed(gateway, call, "QueryOffers", "Offers", "", results)
 
 
 def list_all(gateway: Gateway, call: Call) -> Reply:
-    offers = [o.to_resource() for o in gateway.account.offers.values()]
-    return feed_reply(gateway, "ReadOfferFeed", "Offers", offers)
+    return resource_feed(gateway, call, "ReadOfferFeed", "Offers", "", _offers(gateway))
+
+
+def _offers(gateway: Gateway) -> list[dict]:
+    return [o.to_resource() for o in gateway.account.offers.values()]
 
 
 def read(gateway: Gateway, call: Call) -> Reply:
@@ -44,13 +43,8 @@ def replace(gateway: Gateway, call: Call) -> Reply:
     if not isinstance(content, dict):
         raise CosmosError(400, "The offer body must have a 'content' object.")
     autoscale = content.get("offerAutopilotSettings")
-    if isinstance(autoscale, dict):
-        top = autoscale.get("maxThroughput")
-        if type(top) is not int:
-            raise CosmosError(
-                400, "content.offerAutopilotSettings.maxThroughput must be an integer."
-            )
-        throughput = Throughput(autoscale_max_rus=top)
+    if autoscale is not None:
+        throughput = autoscale_throughput(autoscale, "The offer's content.offerAutopilotSettings")
     else:
         manual = content.get("offerThroughput")
         if type(manual) is not int:

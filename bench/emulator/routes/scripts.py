@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from bench.emulator import costs
-from bench.emulator import query as engine
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
-from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.replies import Reply, dumps
-from bench.emulator.routes.common import feed_reply, metadata_reply
+from bench.emulator.routes.common import metadata_reply
 from bench.emulator.routes.items import header_key
+from bench.emulator.routes.resource_feeds import is_query, query_resources, resource_feed
 from bench.emulator.scripts import engine as scripts_engine
 from bench.emulator.scripts.host import Host
 from bench.emulator.scripts.registry import Kind
@@ -48,54 +47,39 @@ def _answer(gateway: Gateway, call: Call, verb: str, status: int, resource: Any)
 
 def create_or_query(gateway: Gateway, call: Call) -> Reply:
     """`POST .../sprocs|triggers|udfs`: a query (query headers) or a create."""
-    if call.flag("x-ms-documentdb-isquery") or (call.header("content-type") or "").startswith(
-        "application/query+json"
-    ):
-        return _query(gateway, call)
+    kind = _kind(call)
+    container = _container(gateway, call)
+    if is_query(call):
+        results = query_resources(call, container.scripts.all(kind))
+        operation = f"Query{_OPERATION_NAMES[kind]}s"
+        return resource_feed(
+            gateway,
+            call,
+            operation,
+            kind.feed_key,
+            container.rid,
+            results,
+            container=container.name_link,
+        )
     body = call.json_object()
     check_resource_id(body)
-    created = _container(gateway, call).scripts.create(_kind(call), body)
+    created = container.scripts.create(kind, body)
     return _answer(gateway, call, "Create", 201, created)
 
 
 def list_all(gateway: Gateway, call: Call) -> Reply:
     kind = _kind(call)
     container = _container(gateway, call)
-    return feed_reply(
+    operation = f"Read{_OPERATION_NAMES[kind]}Feed"
+    return resource_feed(
         gateway,
-        f"Read{_OPERATION_NAMES[kind]}Feed",
+        call,
+        operation,
         kind.feed_key,
+        container.rid,
         container.scripts.all(kind),
         container=container.name_link,
     )
-
-
-def _query(gateway: Gateway, call: Call) -> Reply:
-    """Run the query over the container's resources of this kind with the query engine."""
-    kind = _kind(call)
-    container = _container(gateway, call)
-    spec = call.json_object()
-    source = _ResourceSource(container.scripts.all(kind))
-    result = engine.execute(
-        spec.get("query"), spec.get("parameters"), [source], partition_key_paths=[]
-    )
-    return feed_reply(
-        gateway,
-        f"Query{_OPERATION_NAMES[kind]}s",
-        kind.feed_key,
-        result.documents,
-        container=container.name_link,
-    )
-
-
-class _ResourceSource:
-    """Script resources as one partition the query engine can read."""
-
-    id = "scripts"
-
-    def __init__(self, resources: list[dict[str, Any]]) -> None:
-        self.documents = {(None, r["id"]): r for r in resources}
-        self.index = PartitionIndex({"indexingMode": "none", "automatic": False}, [])
 
 
 def read(gateway: Gateway, call: Call) -> Reply:

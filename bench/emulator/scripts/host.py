@@ -29,6 +29,7 @@ class Host:
         self.now = now
         self.strong = strong
         self.undo = Undo(at.partition)
+        self.first_lsn = at.partition.lsn
         self.charge = 0.0
         self.operations = 0
 
@@ -45,7 +46,9 @@ class Host:
         return {"value": value, "options": options}
 
     def rollback(self) -> None:
+        """Restore everything the script wrote, and the partition's LSN with it."""
         self.undo.rollback()
+        self.at.partition.lsn = self.first_lsn
 
     def _dispatch(
         self, operation: str, args: list[Any], options: dict[str, Any]
@@ -75,6 +78,8 @@ class Host:
         if operation == "replace":
             if not isinstance(args[1], dict):
                 raise CosmosError(400, "replaceDocument needs a document object.")
+            check_resource_id(args[1])
+            self.undo.save(self.at.key(args[1]["id"]))  # a replace may rename the item
             outcome = documents.replace(
                 self.at, item_id, dict(args[1]), if_match=_if_match(options), now=self.now
             )
@@ -102,22 +107,21 @@ class Host:
             visible=(lambda document: not container.is_expired(document, self.now))
             if container.default_ttl is not None
             else None,
+            computed_properties=container.computed_properties,
             udfs=udfs.by_name(container.scripts),
         )
         self.charge += costs.query_charge(result.metrics, strong=self.strong)
         return result.documents
 
     def _item_id(self, link: Any) -> str:
-        """A document link (`.../docs/{id}` or the `_self` with its rid) -> the item id."""
+        """A document link (`.../docs/{id}`, or the `_self` with its rid) -> the item id."""
         if not isinstance(link, str) or not link.strip("/"):
             raise CosmosError(400, f"The document link {link!r} is invalid.")
         last = link.rstrip("/").rsplit("/", 1)[-1]
         if self.at.key(last) in self.at.partition.documents:
             return last
-        for (pk, item_id), document in self.at.partition.documents.items():
-            if pk == self.at.pk.canonical and document.get("_rid") == last:
-                return item_id
-        return last
+        key = self.at.partition.rids.get(last)
+        return key[1] if key is not None and key[0] == self.at.pk.canonical else last
 
 
 def _if_match(options: dict[str, Any]) -> str | None:

@@ -70,7 +70,8 @@ def around(
             document = engine.run(script, host.perform, **links).request_body
             if operation != "delete":
                 check_resource_id(document)
-        host.undo.save(at.key(item_id or document["id"]))
+        for written in {item_id, document["id"] if document else None} - {None}:
+            host.undo.save(at.key(written))  # a replace may rename the item: both ids
         outcome = write(document)
         stored = json.loads(outcome.body) if outcome.body else None
         for trigger in post:

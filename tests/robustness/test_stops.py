@@ -1,0 +1,92 @@
+"""`rubench run` stopped from outside: SIGTERM goes the way of Ctrl-C (Locust stopped and
+waited for, summary and report written, nothing orphaned), and a target that dies mid-run
+leaves a run marked failed, with the reason, and the summary and report of what completed."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from bench.emulator import LocalEmulator
+from bench.rundata import load_requests
+
+SMOKE = Path(__file__).parents[2] / "workloads" / "smoke.toml"
+
+
+def start_run(out: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "bench", "run", "--workload", str(SMOKE), "--users", "4"]
+    command += ["--out", str(out), *args]
+    base = {k: v for k, v in os.environ.items() if k != "COSMOS_KEY"}
+    return subprocess.Popen(
+        command,
+        env={**base, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def wait_for_rows(out: Path, process: subprocess.Popen, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not list(out.glob("requests/part-*.parquet")):
+        assert process.poll() is None, process.communicate()[1].decode()[-2000:]
+        assert time.monotonic() < deadline, "no request rows written"
+        time.sleep(0.2)
+
+
+def test_sigterm_stops_the_run_like_ctrl_c(tmp_path):
+    out = tmp_path / "run"
+    process = start_run(out, "--duration", "5m")
+    try:
+        wait_for_rows(out, process)
+        descendants = psutil.Process(process.pid).children(recursive=True)
+        assert any("locust" in " ".join(p.cmdline()) for p in descendants)
+        os.kill(process.pid, signal.SIGTERM)  # the process only, as a supervisor would
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 128 + signal.SIGTERM, stderr.decode()[-2000:]
+    assert stderr.decode().strip().splitlines()[-1] == "rubench: terminated"
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "interrupted"
+    assert info["status_reason"] == "stopped by SIGTERM"
+    assert info["ended_at"] - info["started_at"] < 240
+    assert len(load_requests(out)) > 0
+    assert (out / "summary.json").exists() and (out / "report.html").exists()
+    assert "stopped by SIGTERM" in (out / "report.html").read_text()
+    # the emulator outlived the stop (only rubench was signalled), so the ledger was read
+    assert json.loads((out / "partitions.json").read_text())["requests"] > 0
+    left = [p.pid for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert left == [], "Locust or the emulator outlived rubench"
+
+
+def test_a_target_that_dies_mid_run_fails_the_run_and_keeps_what_completed(tmp_path):
+    out = tmp_path / "run"
+    with LocalEmulator(port=0) as emulator:
+        env = {"COSMOS_KEY": emulator.key, "RUBENCH_TARGET_KIND": "local"}
+        process = start_run(out, "--duration", "10s", "--target", emulator.endpoint, env=env)
+        try:
+            wait_for_rows(out, process)
+            os.kill(emulator.pid, signal.SIGKILL)
+            _, stderr = process.communicate(timeout=180)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    lines = stderr.decode().strip().splitlines()
+    endpoint = emulator.endpoint.rstrip("/")
+    assert process.returncode != 0
+    assert lines[-1].startswith(f"rubench: error: the target {endpoint} stopped answering")
+    assert lines[-1].endswith(f"{out} holds what completed")
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "failed"
+    assert info["status_reason"].startswith(f"the target {endpoint} stopped answering")
+    rows = load_requests(out)
+    assert (rows["outcome"] == "ok").any() and (rows["status"] == 0).any()
+    assert (out / "summary.json").exists() and (out / "report.html").exists()
+    assert "stopped answering" in (out / "report.html").read_text()
