@@ -50,7 +50,7 @@ def parse(body: bytes) -> list[dict[str, Any]]:
     return operations
 
 
-class _Undo:
+class Undo:
     """What the batch overwrote, to restore on failure."""
 
     def __init__(self, partition: PhysicalPartition) -> None:
@@ -137,7 +137,7 @@ def _result(
 def run(at: Placement, operations: list[dict[str, Any]], call: Call) -> Reply:
     """Apply `operations` in order, all or nothing. The batch commits as one transaction:
     the partition's LSN moves by one if it wrote anything, not once per write."""
-    undo = _Undo(at.partition)
+    undo = Undo(at.partition)
     first_lsn = at.partition.lsn
     results: list[bytes] = []
     total = 0.0

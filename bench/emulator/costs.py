@@ -99,6 +99,13 @@ class CostCoefficients:
     # A poll that finds nothing (304) is charged the base alone, the minimum read charge [Est].
     change_feed_base: float = 1.0
 
+    # --- server-side scripts (stored procedures, triggers) ---
+    # Operations a script performs run in the database engine like a client's (atomic, one
+    # transaction [Doc] nosql/stored-procedures-triggers-udfs.md) and are charged here as the
+    # same client requests; the JavaScript execution's own charge is not published: the
+    # minimum read charge per execution. [Est]
+    script_execution: float = 1.0
+
     # --- failures ---
     # 400, 412 and 449 are still charged [Doc] nosql/troubleshoot-request-rate-too-large.md;
     # the amount is not published: the minimum read charge. 429 costs nothing. [Est]
@@ -175,6 +182,11 @@ def change_feed_charge(item_sizes: Iterable[int]) -> float:
 def failed_request_charge(status: int) -> float:
     """What a failed request costs: the service charges 400, 412 and 449; 429 is free."""
     return COEFFICIENTS.failed_request if status in CHARGED_FAILURES else 0.0
+
+
+def script_charge(operations_charge: float, executions: int = 1) -> float:
+    """Script work: the charges of the operations it performed plus each script execution."""
+    return _rounded(operations_charge + executions * COEFFICIENTS.script_execution)
 
 
 def batch_charge(operation_charges: Iterable[float]) -> float:

@@ -20,6 +20,7 @@ from bench.emulator.partition_keys import LogicalKey, PartitionKeyDefinition
 from bench.emulator.partitions import PartitionMap, PhysicalPartition
 from bench.emulator.query import computed
 from bench.emulator.query.indexing import PartitionIndex
+from bench.emulator.scripts.registry import ScriptRegistry
 from bench.emulator.throughput import (
     PartitionBudget,
     SharedThroughputPool,
@@ -108,6 +109,7 @@ class Container:
         count = partition_count or partitions_at_creation(self.effective_throughput)
         self.partitions = PartitionMap(count, self._new_index, self._new_budget)
         self.ttl_heap: list[tuple[int, Any, str]] = []
+        self.scripts = ScriptRegistry(self.raw_rid, self.self_link)  # sprocs, triggers, UDFs
 
     # -- definition -------------------------------------------------------------------------
     def _validated(self, body: dict[str, Any]) -> dict[str, Any]:

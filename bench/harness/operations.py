@@ -56,6 +56,7 @@ class Operations:
             "delete": self.delete,
             "batch": self.batch,
             "bulk_create": self.bulk_create,
+            "stored_procedure": self.stored_procedure,
         }
 
     def run(self, spec: OperationSpec) -> None:
@@ -233,3 +234,17 @@ class Operations:
                 self.create(spec, kind="bulk_create")
 
         Pool(spec.concurrency).map(create_one, range(spec.bulk_size))
+
+    def stored_procedure(self, spec: OperationSpec) -> None:
+        """Executes `procedure` on a chosen item's logical partition, with the parameters as
+        positional arguments in the order the workload file lists them."""
+        document, pk = self.existing()
+        arguments = [self.parameter(source, document) for source in spec.parameters.values()]
+        self.calls.call(
+            spec.name,
+            "stored_procedure",
+            lambda **hook: self.container.scripts.execute_stored_procedure(
+                spec.procedure, partition_key=pk, params=arguments, **hook
+            ),
+            partition_key=pk,
+        )

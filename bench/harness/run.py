@@ -29,6 +29,7 @@ from typing import Any
 
 from bench.errors import RubenchError
 from bench.harness.connect import first_line
+from bench.harness.procedures import ensure_procedures
 from bench.harness.rundir import update_run_json
 from bench.harness.seed import (
     COMPLETE,
@@ -119,6 +120,7 @@ def ensure_seeded(workload: Workload, target: Target, *, progress: bool = True) 
 def run_workload(workload: Workload, target: Target, settings: RunSettings) -> Path:
     """Seed if needed, run Locust headless, finish the run directory; returns its path."""
     ensure_seeded(workload, target, progress=settings.seed_progress)
+    ensure_procedures(workload, target)
     run_dir = Path(settings.out or default_run_dir(workload.name))
     if (run_dir / "run.json").exists():
         raise RubenchError(f"--out {run_dir}: already holds a run; choose a new directory")

@@ -32,6 +32,7 @@ OPERATION_KINDS = (
     "delete",
     "batch",
     "bulk_create",
+    "stored_procedure",
 )
 THROUGHPUT_MODES = ("manual", "autoscale", "serverless")
 GENERATORS = ("catalog", "template")
@@ -115,6 +116,8 @@ class OperationSpec:
     batch_size: int = 5  # batch: operations per batch
     bulk_size: int = 20  # bulk_create: items per job
     concurrency: int = 10  # bulk_create: creates in flight
+    procedure: str = ""  # stored_procedure: the procedure's id
+    script: str = ""  # stored_procedure: its JavaScript, registered before the run ("" = exists)
 
 
 @dataclass(frozen=True)
@@ -346,6 +349,7 @@ _OPERATION_KEYS = {
     "delete": set(),
     "batch": {"batch_size"},
     "bulk_create": {"bulk_size", "concurrency"},
+    "stored_procedure": {"procedure", "script", "parameters"},
 }
 
 
@@ -379,6 +383,10 @@ def _operations(reader: _Reader, tables: Any) -> dict[str, OperationSpec]:
             batch_size=reader.integer(table.get("batch_size", 5), f"{key}.batch_size", 1, 100),
             bulk_size=reader.integer(table.get("bulk_size", 20), f"{key}.bulk_size", 1, 10_000),
             concurrency=reader.integer(table.get("concurrency", 10), f"{key}.concurrency", 1, 256),
+            procedure=reader.name(table.get("procedure"), f"{key}.procedure")
+            if kind == "stored_procedure"
+            else "",
+            script=reader.text_file(table["script"], f"{key}.script") if "script" in table else "",
         )
         if kind == "query" and not spec.sql.strip().upper().startswith("SELECT"):
             reader.fail(f"{key}.sql", "a SQL query starting with SELECT")
@@ -531,6 +539,17 @@ class _Reader:
         if not isinstance(value, bool):
             self.fail(key, "true or false")
         return value
+
+    def text_file(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            self.fail(key, "a file name, relative to the workload file")
+        path = Path(self.source).parent / value
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise WorkloadError(
+                f"{self.source}: {key}: cannot read {path} ({error.strerror})"
+            ) from None
 
     def json_file(self, value: Any, key: str) -> dict[str, Any]:
         if not isinstance(value, str):

@@ -78,7 +78,10 @@ def _cases(docs: str, database: str) -> list[tuple[str, str, bytes | None, dict[
         ("POST", "dbs", b'{"id": ["list"]}', {}),
         ("POST", "dbs", b"", {}),
         ("PUT", "offers/nope", b"{}", {}),
-        ("GET", f"{container}/sprocs", None, {}),
+        ("GET", f"{container}/attachments", None, {}),
+        ("POST", f"{container}/sprocs", b'{"id": "s"}', {}),
+        ("POST", f"{container}/triggers", b'{"id": "t", "body": "function () {}"}', {}),
+        ("POST", f"{container}/sprocs/missing", b"[]", {}),
         ("DELETE", "dbs", None, {}),
         ("GET", "nowhere", None, {}),
     ]

@@ -20,7 +20,12 @@ from typing import Any
 
 from bench.emulator.errors import CosmosError
 from bench.emulator.query import ast, computed
-from bench.emulator.query.errors import INVALID_QUERY, UNRESOLVED_IDENTIFIER, query_error
+from bench.emulator.query.errors import (
+    INVALID_QUERY,
+    UNKNOWN_FUNCTION,
+    UNRESOLVED_IDENTIFIER,
+    query_error,
+)
 from bench.emulator.query.evaluator import (
     CTX,
     SUBQUERY_RESULTS,
@@ -81,6 +86,7 @@ def execute(
     partition_key_prefix: Sequence[Any] | None = None,
     visible: Callable[[Mapping[str, Any]], bool] | None = None,
     computed_properties: Sequence[Mapping[str, Any]] = (),
+    udfs: Mapping[str, Callable[[list[Any]], Any]] | None = None,
 ) -> QueryResult:
     """Run `query` over `partitions` (already chosen by routing), whole; the caller pages it.
 
@@ -89,13 +95,15 @@ def execute(
     element `{}` stands for "no value" (documents without that path), as the
     SDK sends it. `visible`, when given, hides stored documents it rejects
     (TTL-expired ones not yet swept). `computed_properties` are the container's
-    (`[{name, query}]`, see `computed.py`). Raises CosmosError(400) for syntax and
+    (`[{name, query}]`, see `computed.py`); `udfs` its user-defined functions by
+    name, for `udf.name(...)`. Raises CosmosError(400) for syntax and
     semantic errors.
     """
     started = time.perf_counter()
     prepared = _prepare(query, computed_properties)
     compiled_at = time.perf_counter()
-    context = Context(_bind_parameters(parameters, frozenset(prepared.compiler.parameters)))
+    _check_udfs(prepared.compiler.udf_names, udfs or {})
+    context = Context(_bind_parameters(parameters, frozenset(prepared.compiler.parameters)), udfs)
     base: Row = {CTX: context}
     metrics = QueryMetrics(partitions_touched=len(partitions))
     try:
@@ -204,6 +212,15 @@ def _build(node: ast.Query, compiler: Compiler) -> _Prepared:
         source_query = _build(node.source.expr.query, compiler)
     compiled = compiler.query(node, frozenset())
     return _Prepared(compiled, plan_query(node, compiler), compiler, source_query)
+
+
+def _check_udfs(used: set[str], defined: Mapping[str, Any]) -> None:
+    missing = sorted(used - defined.keys())
+    if missing:
+        raise query_error(
+            f"The user-defined function 'udf.{missing[0]}' does not exist in this container.",
+            code=UNKNOWN_FUNCTION,
+        )
 
 
 def _bind_parameters(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from bench.emulator.query import ast
@@ -39,11 +39,17 @@ Compiled = Callable[[Row], Any]
 
 
 class Context:
-    """Per-execution state: the request's parameters and the query's fixed clock."""
+    """Per-execution state: the request's parameters, the query's fixed clock and the
+    container's user-defined functions by name (each called with its argument list)."""
 
-    def __init__(self, parameters: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        parameters: dict[str, Any],
+        udfs: Mapping[str, Callable[[list[Any]], Any]] | None = None,
+    ) -> None:
         self.parameters = parameters
         self.clock: dict[str, Any] = {}
+        self.udfs = udfs or {}
 
     def now(self, name: str) -> Any:
         if name not in self.clock:
@@ -218,6 +224,7 @@ class Compiler:
     def __init__(self) -> None:
         self.parameters: set[str] = set()
         self._aggregate_args: list[list[Compiled]] = []  # per query being compiled (nesting)
+        self.udf_names: set[str] = set()  # `udf.name(...)` calls, checked per execution
 
     # -- queries ---------------------------------------------------------
     def query(self, node: ast.Query, outer_scope: frozenset[str]) -> CompiledQuery:
@@ -447,12 +454,9 @@ class Compiler:
 
     def _call(self, node: ast.Call, scope: frozenset[str], aggregate: bool) -> Compiled:
         if node.udf:
-            raise query_error(
-                f"User-defined function 'udf.{node.name}' is not supported by this emulator.",
-                code=UNKNOWN_FUNCTION,
-                start=node.start,
-                end=node.end,
-            )
+            name, udf_args = node.name, [self.expr(a, scope, aggregate) for a in node.args]
+            self.udf_names.add(name)
+            return lambda row: row[CTX].udfs[name]([a(row) for a in udf_args])
         if node.name in AGGREGATES:
             return self._aggregate(node, scope, aggregate)
         function = FUNCTIONS.get(node.name)

@@ -15,6 +15,7 @@ from bench.emulator.routes import (
     feeds,
     items,
     offers,
+    scripts,
     users,
 )
 from bench.emulator.routes.resource_feeds import is_query
@@ -44,6 +45,9 @@ _PERMISSION = {
     "PUT": users.replace_permission,
     "DELETE": users.delete_permission,
 }
+_SCRIPTS = {"GET": scripts.list_all, "POST": scripts.create_or_query}
+_SCRIPT = {"GET": scripts.read, "PUT": scripts.replace, "DELETE": scripts.delete}
+_SPROC = {**_SCRIPT, "POST": scripts.execute}
 _NOTHING: dict[str, Handler] = {}
 # `POST /dbs` and `POST /dbs/{db}/colls` create, unless they carry a query (by depth).
 _RESOURCE_QUERIES = {1: databases.query, 3: containers.query}
@@ -86,6 +90,8 @@ def _table(segments: list[str]) -> dict[str, Handler]:
         return _ITEM
     if kind == "conflicts":
         return {5: _CONFLICTS, 6: _CONFLICT}.get(depth, _NOTHING)
+    if kind in ("sprocs", "triggers", "udfs"):
+        return {5: _SCRIPTS, 6: _SPROC if kind == "sprocs" else _SCRIPT}.get(depth, _NOTHING)
     if kind == "pkranges" and depth == 5:
         return _PARTITION_KEY_RANGES
     if segments[4:] == ["operations", "partitionkeydelete"]:

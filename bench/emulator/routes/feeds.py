@@ -29,6 +29,7 @@ from bench.emulator.partitions import PhysicalPartition
 from bench.emulator.replies import Reply, dumps, feed_body
 from bench.emulator.routes.common import metadata_reply
 from bench.emulator.routes.items import PARTITION_KEY
+from bench.emulator.scripts import udfs
 from bench.emulator.slicing import SlicedExecution, paced
 from bench.emulator.storage import Container
 
@@ -292,6 +293,7 @@ def _execute(
         if container.default_ttl is not None
         else None,
         computed_properties=container.computed_properties,
+        udfs=udfs.by_name(container.scripts),
     )
     headers = {}
     if call.flag("x-ms-documentdb-populatequerymetrics"):

@@ -14,6 +14,7 @@ from bench.emulator.errors import CosmosError
 from bench.emulator.partition_keys import PARTITION_KEY_MISMATCH, LogicalKey, parse_header
 from bench.emulator.patch import PatchRequest
 from bench.emulator.replies import Reply
+from bench.emulator.scripts import triggers
 from bench.emulator.storage import Container, Placement
 
 if TYPE_CHECKING:
@@ -97,7 +98,14 @@ def create(gateway: Gateway, call: Call) -> Reply:
     if_match = call.header("if-match")
 
     def work() -> Reply:
-        outcome = documents.create(at, document, upsert=upsert, if_match=if_match, now=call.now)
+        outcome = triggers.around(
+            call,
+            at,
+            "create",
+            document,
+            None,
+            lambda body: documents.create(at, body, upsert=upsert, if_match=if_match, now=call.now),
+        )
         return _write_reply(outcome, call)
 
     return _run(gateway, call, at, "Upsert" if upsert else "Create", work)
@@ -122,8 +130,16 @@ def replace(gateway: Gateway, call: Call) -> Reply:
     document = documents.parse_document(call.body)
 
     def work() -> Reply:
-        outcome = documents.replace(
-            at, _item_id(call, at), document, if_match=call.header("if-match"), now=call.now
+        item_id = _item_id(call, at)
+        outcome = triggers.around(
+            call,
+            at,
+            "replace",
+            document,
+            item_id,
+            lambda body: documents.replace(
+                at, item_id, body, if_match=call.header("if-match"), now=call.now
+            ),
         )
         return _write_reply(outcome, call)
 
@@ -147,8 +163,18 @@ def delete(gateway: Gateway, call: Call) -> Reply:
     at = _placed(gateway, call)
 
     def work() -> Reply:
+        item_id = _item_id(call, at)
         return _reply(
-            documents.delete(at, _item_id(call, at), if_match=call.header("if-match"), now=call.now)
+            triggers.around(
+                call,
+                at,
+                "delete",
+                None,
+                item_id,
+                lambda _: documents.delete(
+                    at, item_id, if_match=call.header("if-match"), now=call.now
+                ),
+            )
         )
 
     return _run(gateway, call, at, "Delete", work)

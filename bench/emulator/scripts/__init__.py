@@ -1,0 +1,1 @@
+"""Server-side JavaScript: stored procedures, triggers and UDFs (resources and execution)."""

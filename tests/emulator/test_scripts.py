@@ -1,0 +1,260 @@
+"""Stored procedures, triggers and UDFs through the sync SDK: resource CRUD and execution
+in embedded V8, on one logical partition, all or nothing, with the script log and charges."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import pytest
+from azure.cosmos import ContainerProxy
+from azure.cosmos import exceptions as errors
+
+CREATE_MANY_THEN_THROW = """
+function createMany(prefix, count) {
+    var collection = getContext().getCollection();
+    for (var i = 0; i < count; i++) {
+        var accepted = collection.createDocument(collection.getSelfLink(),
+            {id: prefix + i, pk: "p1", n: i});
+        if (!accepted) throw new Error("not accepted at " + i);
+    }
+    collection.readDocuments(collection.getSelfLink(), {}, function (err, docs) {
+        if (err) throw err;
+        throw new Error("created " + docs.length + ", now failing");
+    });
+}
+"""
+
+BULK_CREATE = """
+function bulk(docs) {
+    var collection = getContext().getCollection();
+    var created = 0;
+    docs.forEach(function (doc) {
+        collection.createDocument(collection.getSelfLink(), doc, {}, function (err) {
+            if (err) throw err;
+            created++;
+            getContext().getResponse().setBody(created);
+        });
+    });
+}
+"""
+
+
+def _last_headers(container: ContainerProxy) -> dict[str, str]:
+    return container.scripts.client_connection.last_response_headers
+
+
+def test_procedure_that_creates_100_documents_then_throws_commits_nothing(
+    container: ContainerProxy,
+) -> None:
+    container.scripts.create_stored_procedure({"id": "many", "body": CREATE_MANY_THEN_THROW})
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.scripts.execute_stored_procedure("many", partition_key="p1", params=["d", 100])
+    assert raised.value.status_code == 400
+    assert "created 100, now failing" in raised.value.message
+    assert list(container.query_items("SELECT * FROM c", partition_key="p1")) == []
+    # The 100 creates ran before the rollback, so they are charged.
+    assert float(raised.value.headers["x-ms-request-charge"]) > 100 * 5
+
+
+def test_procedure_commits_its_writes_and_charges_their_sum(container: ContainerProxy) -> None:
+    container.scripts.create_stored_procedure({"id": "bulk", "body": BULK_CREATE})
+    docs = [{"id": f"d{i}", "pk": "p1"} for i in range(10)]
+    assert (
+        container.scripts.execute_stored_procedure("bulk", partition_key="p1", params=[docs]) == 10
+    )
+    charge = float(_last_headers(container)["x-ms-request-charge"])
+    one_create = container.create_item({"id": "probe", "pk": "p1"})
+    single = float(container.client_connection.last_response_headers["x-ms-request-charge"])
+    assert one_create["id"] == "probe"
+    assert charge == pytest.approx(10 * single + 1.0, abs=0.2)
+    assert len(list(container.query_items("SELECT * FROM c", partition_key="p1"))) == 11
+
+
+def test_procedure_is_scoped_to_its_partition_key(container: ContainerProxy) -> None:
+    container.scripts.create_stored_procedure({"id": "bulk", "body": BULK_CREATE})
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.scripts.execute_stored_procedure(
+            "bulk", partition_key="p2", params=[[{"id": "x", "pk": "p1"}]]
+        )
+    assert raised.value.status_code == 400
+
+
+def test_query_read_replace_delete_and_continuation_inside_a_procedure(
+    container: ContainerProxy,
+) -> None:
+    for i in range(3):
+        container.create_item({"id": f"d{i}", "pk": "p1", "n": i})
+    container.create_item({"id": "other", "pk": "p2", "n": 50})
+    body = """
+    function touch(minimum) {
+        var c = getContext().getCollection();
+        c.queryDocuments(c.getSelfLink(),
+            {query: "SELECT * FROM c WHERE c.n >= @m", parameters: [{name: "@m", value: minimum}]},
+            {}, function (err, docs, options) {
+                if (err) throw err;
+                docs.forEach(function (d) {
+                    d.touched = true;
+                    c.replaceDocument(d._self, d, function (e) { if (e) throw e; });
+                });
+                c.deleteDocument(c.getAltLink() + "/docs/d0", {}, function (e) { if (e) throw e; });
+                c.readDocument(c.getAltLink() + "/docs/d2", {}, function (e, doc) {
+                    getContext().getResponse().setBody(
+                        {seen: docs.length, continuation: options.continuation || null});
+                });
+            });
+    }"""
+    container.scripts.create_stored_procedure({"id": "touch", "body": body})
+    result = container.scripts.execute_stored_procedure("touch", partition_key="p1", params=[1])
+    assert result == {"seen": 2, "continuation": None}
+    remaining = {
+        d["id"]: d.get("touched")
+        for d in container.query_items("SELECT * FROM c", partition_key="p1")
+    }
+    assert remaining == {"d1": True, "d2": True}
+    assert "touched" not in container.read_item("other", "p2")
+
+
+def test_filter_and_map_chain(container: ContainerProxy) -> None:
+    for i in range(5):
+        container.create_item({"id": f"d{i}", "pk": "p1", "n": i})
+    body = """
+    function evens() {
+        __.chain().filter(function (d) { return d.n % 2 === 0; })
+            .map(function (d) { return d.n; }).sortByDescending(function (n) { return n; })
+            .value({}, function (err, values) { getContext().getResponse().setBody(values); });
+    }"""
+    container.scripts.create_stored_procedure({"id": "evens", "body": body})
+    assert container.scripts.execute_stored_procedure("evens", partition_key="p1") == [4, 2, 0]
+
+
+def test_script_log_only_when_asked(container: ContainerProxy) -> None:
+    body = "function () { console.log('n is %s', 42); getContext().getResponse().setBody('ok'); }"
+    container.scripts.create_stored_procedure({"id": "logs", "body": body})
+    assert container.scripts.execute_stored_procedure("logs", partition_key="p1") == "ok"
+    assert "x-ms-documentdb-script-log-results" not in _last_headers(container)
+    container.scripts.execute_stored_procedure(
+        "logs", partition_key="p1", enable_script_logging=True
+    )
+    assert unquote(_last_headers(container)["x-ms-documentdb-script-log-results"]) == "n is 42"
+
+
+def test_procedure_running_too_long_is_stopped_and_rolled_back(container: ContainerProxy) -> None:
+    body = """
+    function () {
+        var c = getContext().getCollection();
+        c.createDocument(c.getSelfLink(), {id: "a", pk: "p1"}, {}, function () { while (true) {} });
+    }"""
+    container.scripts.create_stored_procedure({"id": "forever", "body": body})
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.scripts.execute_stored_procedure("forever", partition_key="p1")
+    assert raised.value.status_code == 408
+    assert list(container.query_items("SELECT * FROM c", partition_key="p1")) == []
+
+
+STAMP = """
+function stamp() {
+    var request = getContext().getRequest();
+    var item = request.getBody();
+    item.stamped = request.getOperationType();
+    request.setBody(item);
+}"""
+
+AUDIT_THEN_MAYBE_FAIL = """
+function audit() {
+    var c = getContext().getCollection();
+    var written = getContext().getResponse().getBody();
+    c.createDocument(c.getSelfLink(), {id: "audit-" + written.id, pk: written.pk}, {},
+        function (err) {
+            if (err) throw err;
+            if (written.fail) throw new Error("refused " + written.id);
+        });
+}"""
+
+
+def test_pre_trigger_rewrites_the_request_body(container: ContainerProxy) -> None:
+    container.scripts.create_trigger(
+        {"id": "stamp", "body": STAMP, "triggerType": "Pre", "triggerOperation": "All"}
+    )
+    created = container.create_item({"id": "a", "pk": "p1"}, pre_trigger_include="stamp")
+    assert created["stamped"] == "Create"
+    replaced = container.replace_item("a", {"id": "a", "pk": "p1"}, pre_trigger_include="stamp")
+    assert replaced["stamped"] == "Replace"
+    assert "stamped" not in container.upsert_item({"id": "b", "pk": "p1"})
+
+
+def test_post_trigger_shares_the_write_transaction(container: ContainerProxy) -> None:
+    container.scripts.create_trigger(
+        {
+            "id": "audit",
+            "body": AUDIT_THEN_MAYBE_FAIL,
+            "triggerType": "Post",
+            "triggerOperation": "Create",
+        }
+    )
+    container.create_item({"id": "ok", "pk": "p1"}, post_trigger_include="audit")
+    assert container.read_item("audit-ok", "p1")["pk"] == "p1"
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.create_item({"id": "bad", "pk": "p1", "fail": True}, post_trigger_include="audit")
+    assert "refused bad" in raised.value.message
+    ids = {d["id"] for d in container.query_items("SELECT c.id FROM c", partition_key="p1")}
+    assert ids == {"ok", "audit-ok"}
+
+
+def test_trigger_of_another_operation_or_type_is_refused(container: ContainerProxy) -> None:
+    container.scripts.create_trigger(
+        {
+            "id": "on-delete",
+            "body": "function () {}",
+            "triggerType": "Post",
+            "triggerOperation": "Delete",
+        }
+    )
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.create_item({"id": "a", "pk": "p1"}, post_trigger_include="on-delete")
+    assert raised.value.status_code == 400
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.create_item({"id": "a", "pk": "p1"}, pre_trigger_include="on-delete")
+    assert raised.value.status_code == 400
+    assert list(container.query_items("SELECT * FROM c", partition_key="p1")) == []
+
+
+def test_script_resources_crud_and_query(container: ContainerProxy) -> None:
+    scripts = container.scripts
+    scripts.create_stored_procedure({"id": "s", "body": "function () {}"})
+    scripts.create_trigger(
+        {"id": "t", "body": "function () {}", "triggerType": "Pre", "triggerOperation": "All"}
+    )
+    scripts.create_user_defined_function({"id": "u", "body": "function (x) { return x; }"})
+    with pytest.raises(errors.CosmosResourceExistsError):
+        scripts.create_stored_procedure({"id": "s", "body": "function () {}"})
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        scripts.create_trigger({"id": "bad", "body": "function () {}", "triggerType": "Sometimes"})
+    assert raised.value.status_code == 400 and "triggerType" in raised.value.message
+    assert [s["id"] for s in scripts.list_stored_procedures()] == ["s"]
+    found = scripts.query_triggers(
+        "SELECT * FROM r WHERE r.id = @id", parameters=[{"name": "@id", "value": "t"}]
+    )
+    assert [t["triggerType"] for t in found] == ["Pre"]
+    replaced = scripts.replace_user_defined_function(
+        "u", {"id": "u", "body": "function (x) { return 2 * x; }"}
+    )
+    assert scripts.get_user_defined_function("u")["body"] == replaced["body"]
+    scripts.delete_stored_procedure("s")
+    with pytest.raises(errors.CosmosResourceNotFoundError):
+        scripts.get_stored_procedure("s")
+
+
+def test_udf_in_a_query(container: ContainerProxy) -> None:
+    for i in range(4):
+        container.create_item({"id": f"d{i}", "pk": f"p{i % 2}", "price": 10 * i})
+    container.scripts.create_user_defined_function(
+        {"id": "tax", "body": "function (price) { return price * 1.5; }"}
+    )
+    rows = container.query_items(
+        "SELECT c.id, udf.tax(c.price) AS gross FROM c WHERE udf.tax(c.price) > 20",
+        enable_cross_partition_query=True,
+    )
+    assert sorted((r["id"], r["gross"]) for r in rows) == [("d2", 30), ("d3", 45)]
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        list(container.query_items("SELECT udf.nope(c.price) FROM c", partition_key="empty"))
+    assert raised.value.status_code == 400 and "udf.nope" in raised.value.message
