@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 import certifi
 
 from bench.harness.target import Connection
+
 from .test_cli import WORKLOADS, one_line_error, rubench
 
 

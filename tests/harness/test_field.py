@@ -179,6 +179,7 @@ def test_the_report_uses_the_containers_offer_not_the_workload_files(tmp_path, l
     from azure.cosmos import CosmosClient
 
     from bench.report import write_run_report
+
     from .test_runs import run
 
     ensure_seeded(load_workload(workload_file(tmp_path, "offered", 10000)), local_target)
@@ -281,6 +282,7 @@ def test_a_throughput_change_during_the_run_is_recorded_and_flagged(tmp_path, lo
     from azure.cosmos import CosmosClient
 
     from bench.report import write_run_report
+
     from .test_runs import run
 
     workload = load_workload(workload_file(tmp_path, "rescaled"))
