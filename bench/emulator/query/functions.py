@@ -16,6 +16,7 @@ from typing import Any
 import regex
 
 from bench.emulator.query.datetimes import DATETIME_FUNCTIONS
+from bench.emulator.query.spatial import SPATIAL_FUNCTIONS
 from bench.emulator.query.values import (
     RANK_ARRAY,
     RANK_BOOL,
@@ -317,5 +318,5 @@ def _current_ticks() -> int:
     return int(datetime.now(UTC).timestamp() * 10_000_000)
 
 
-for _name, (_arity, _impl) in DATETIME_FUNCTIONS.items():
+for _name, (_arity, _impl) in (DATETIME_FUNCTIONS | SPATIAL_FUNCTIONS).items():
     FUNCTIONS[_name] = Function(_arity, _arity, _impl)

@@ -2,9 +2,11 @@
 routes by.
 
 Queries follow the service's request flow. A query with a partition key (or partition
-key range id) is evaluated on its physical partition and paged. Without one, a query that
-needs no merging is served by the gateway one partition after another (only the
-partitions of the key values its filter pins), each page one request on one partition.
+key range id) is evaluated on its physical partition and paged. Without one, it must be
+allowed to cross partitions (`enable_cross_partition_query`, else 400 as on the service),
+and a query that needs no merging is served by the gateway one partition after another
+(only the partitions of the key values its filter pins), each page one request on one
+partition.
 One that needs merging (ORDER BY, aggregates, DISTINCT, TOP, OFFSET/LIMIT, GROUP BY) gets
 400/1004 with the query plan in `additionalErrorInfo`, even on a one-partition container
 or when its filter pins one key value (the plan's `queryRanges` then name that key);
@@ -41,6 +43,12 @@ START_EPK = "x-ms-start-epk"
 END_EPK = "x-ms-end-epk"
 CONTINUATION = "x-ms-continuation"
 SUPPORTED_QUERY_FEATURES = "x-ms-cosmos-supported-query-features"
+ENABLE_CROSS_PARTITION = "x-ms-documentdb-query-enablecrosspartition"
+CROSS_PARTITION_DISABLED = (
+    "Cross partition query is required but disabled. Please set "
+    "x-ms-documentdb-query-enablecrosspartition to true, specify "
+    "x-ms-documentdb-partitionkey, or revise your query to avoid this exception."
+)
 NOT_SERVABLE = (
     "The provided cross partition query can not be directly served by the gateway. This is a "
     "first chance (internal) exception that all newer clients will know how to handle "
@@ -157,6 +165,8 @@ def query(gateway: Gateway, call: Call) -> Awaitable[Reply]:
     if prefix is None and call.header(PARTITION_KEY_RANGE_ID) is None:
         plan = engine.fan_out_plan(text, parameters, container.partition_key.paths)
         if plan.per_range:
+            if not call.flag(ENABLE_CROSS_PARTITION):
+                raise CosmosError(400, CROSS_PARTITION_DISABLED)
             ranges = _pinned_ranges(container, plan)
             if ranges:
                 pinned = {container.partitions.for_epk(r["min"]).id for r in ranges}
