@@ -49,10 +49,11 @@ weight = 1
 
 
 @pytest.fixture(scope="module")
-def server_cli(request: pytest.FixtureRequest) -> Path:
+def server_cli(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not shutil.which("node") or not shutil.which("npm"):
         pytest.skip("node and npm are needed to run @vercel/cosmosdb-server")
-    prefix = request.config.cache.mkdir("cosmosdb-server")
+    cache = getattr(request.config, "cache", None)  # absent under `-p no:cacheprovider`
+    prefix = cache.mkdir("cosmosdb-server") if cache else tmp_path_factory.mktemp("npm")
     cli = prefix / "node_modules" / "@vercel" / "cosmosdb-server" / "lib" / "cli.js"
     if not cli.exists():
         install = subprocess.run(
