@@ -34,6 +34,19 @@ class Call:
     def json(self) -> Any:
         return jsonin.loads(self.body, "The request payload")
 
+    def query_spec(self) -> tuple[str, Any]:
+        """A query request's SQL text and parameters: `{"query", "parameters"}`, or plain SQL
+        (`application/sql`, as older clients send resource queries)."""
+        if (self.header("content-type") or "").startswith("application/sql"):
+            return self.body.decode("utf-8", "replace"), None
+        spec = self.json_object()
+        text, parameters = spec.get("query"), spec.get("parameters")
+        if not isinstance(text, str):
+            raise CosmosError(400, "The query body must have a string 'query'.")
+        if parameters is not None and not isinstance(parameters, list):
+            raise CosmosError(400, "The query 'parameters' must be a list of {name, value}.")
+        return text, parameters
+
     def json_object(self) -> dict[str, Any]:
         value = self.json()
         if not isinstance(value, dict):

@@ -13,6 +13,7 @@ from typing import Any
 
 from bench.emulator.change_log import ChangeLog
 from bench.emulator.epk import MAX_EPK, MIN_EPK
+from bench.emulator.errors import CosmosError
 from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.throughput import PartitionBudget
 
@@ -169,6 +170,18 @@ class PartitionMap:
 
     def for_epk(self, epk: str) -> PhysicalPartition:
         return self.partitions[bisect.bisect_right(self._lows, epk) - 1]
+
+    def for_range_id(self, range_id: str) -> PhysicalPartition:
+        """The partition a request names (`x-ms-documentdb-partitionkeyrangeid`); a range that
+        has split is gone: 410/1002 tells the SDK to refresh its routing map."""
+        partition = self.by_id.get(range_id.split(",")[0])
+        if partition is None:
+            raise CosmosError(
+                410,
+                f"Partition key range {range_id} is gone (split); refresh the routing map.",
+                substatus=1002,
+            )
+        return partition
 
     def overlapping(self, low: str, high: str) -> list[PhysicalPartition]:
         """Ranges intersecting [low, high) (a point range when low == high)."""

@@ -133,13 +133,7 @@ def _scope(call: Call, container: Container) -> _Scope:
     partitions = container.partitions
     range_id = call.header(PARTITION_KEY_RANGE_ID)
     if range_id is not None:
-        partition = partitions.by_id.get(range_id.split(",")[0])
-        if partition is None:
-            raise CosmosError(
-                410,
-                f"Partition key range {range_id} is gone (split); refresh the routing map.",
-                substatus=1002,
-            )
+        partition = partitions.for_range_id(range_id)
         low, high = call.header(START_EPK), call.header(END_EPK)
         if low is not None and high is not None:
             # EPKs are hex in either case (the SDK writes version-1 hashes and some bounds in

@@ -83,13 +83,7 @@ def _scope(
         if len(prefix.components) > len(container.partition_key.paths):
             raise CosmosError(400, "The partition key has more components than the container's.")
     if range_id is not None:
-        partition = partitions.by_id.get(range_id.split(",")[0])
-        if partition is None:
-            raise CosmosError(
-                410,
-                f"Partition key range {range_id} is gone (split); refresh the routing map.",
-                substatus=1002,
-            )
+        partition = partitions.for_range_id(range_id)
         low, high = call.header(START_EPK), call.header(END_EPK)
         if low is not None and high is not None:
             return [partition], prefix, [_EpkSlice(partition, low, high)]
@@ -160,7 +154,7 @@ def _page_reply(container: Container, page: Page, headers: dict[str, str]) -> Re
 
 def query(gateway: Gateway, call: Call) -> Awaitable[Reply]:
     container = gateway.account.container(call.segments[1], call.segments[3])
-    text, parameters = _query_spec(call)
+    text, parameters = call.query_spec()
     partitions, prefix, sources = _scope(call, container)
     if prefix is None and call.header(PARTITION_KEY_RANGE_ID) is None:
         plan = engine.fan_out_plan(text, parameters, container.partition_key.paths)
@@ -252,7 +246,7 @@ def _one_partition_after_another(
 def query_plan(gateway: Gateway, call: Call) -> Reply:
     """The plan the SDK asks for after a 1004 (served by the gateway: no charge)."""
     container = gateway.account.container(call.segments[1], call.segments[3])
-    text, parameters = _query_spec(call)
+    text, parameters = call.query_spec()
     plan = engine.fan_out_plan(text, parameters, container.partition_key.paths)
     plan.check_supported(call.header(SUPPORTED_QUERY_FEATURES))
     body = plan.body(_pinned_ranges(container, plan))
@@ -264,16 +258,6 @@ def query_plan(gateway: Gateway, call: Call) -> Reply:
         status=200,
     )
     return Reply(200, dumps(body), {}, 0.0)
-
-
-def _query_spec(call: Call) -> tuple[str, Any]:
-    spec = call.json_object()
-    text, parameters = spec.get("query"), spec.get("parameters")
-    if not isinstance(text, str):
-        raise CosmosError(400, "The query body must have a string 'query'.")
-    if parameters is not None and not isinstance(parameters, list):
-        raise CosmosError(400, "The query 'parameters' must be a list of {name, value}.")
-    return text, parameters
 
 
 def _pinned_ranges(container: Container, plan: engine.PartitionedPlan) -> list[dict[str, Any]]:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from bench.emulator import query as engine
 from bench.emulator.call import Call
-from bench.emulator.errors import CosmosError
 from bench.emulator.paging import Snapshot, page_size
 from bench.emulator.query.indexing import DEFAULT_POLICY
 from bench.emulator.replies import Reply, dumps, feed_body
@@ -39,7 +38,7 @@ def is_query(call: Call) -> bool:
 
 def query_resources(call: Call, resources: Sequence[dict[str, Any]]) -> list[Any]:
     """Run the call's query (`{"query", "parameters"}`, or plain SQL text) over `resources`."""
-    text, parameters = _query_spec(call)
+    text, parameters = call.query_spec()
     result = engine.execute(text, parameters, [_ResourceSource(resources)], partition_key_paths=[])
     return result.documents
 
@@ -69,18 +68,6 @@ def resource_feed(
     if page.continuation:
         headers[CONTINUATION] = page.continuation
     return Reply(200, feed_body(rid, key, page.items), headers, METADATA_CHARGE)
-
-
-def _query_spec(call: Call) -> tuple[str, Any]:
-    if (call.header("content-type") or "").startswith("application/sql"):
-        return call.body.decode("utf-8", "replace"), None
-    spec = call.json_object()
-    text, parameters = spec.get("query"), spec.get("parameters")
-    if not isinstance(text, str):
-        raise CosmosError(400, "The query body must have a string 'query'.")
-    if parameters is not None and not isinstance(parameters, list):
-        raise CosmosError(400, "The query 'parameters' must be a list of {name, value}.")
-    return text, parameters
 
 
 @dataclass

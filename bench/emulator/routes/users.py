@@ -4,6 +4,7 @@ that carries a permission carries a fresh resource token for it (`_token`), vali
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bench.emulator import resource_tokens
@@ -53,15 +54,7 @@ def read_user(gateway: Gateway, call: Call) -> Reply:
 
 def replace_user(gateway: Gateway, call: Call) -> Reply:
     database, user = _user(gateway, call)
-    body = call.json_object()
-    new_id = body.get("id")
-    if new_id != user.id and new_id in database.users:
-        raise CosmosError(409, f"User '{new_id}' already exists.")
-    del database.users[user.id]
-    try:
-        user.rename(body)
-    finally:
-        database.users[user.id] = user
+    _replace(database.users, user, call.json_object(), user.rename, "User")
     return metadata_reply(gateway, "ReplaceUser", 200, user.to_resource())
 
 
@@ -110,15 +103,7 @@ def read_permission(gateway: Gateway, call: Call) -> Reply:
 def replace_permission(gateway: Gateway, call: Call) -> Reply:
     database, user = _user(gateway, call)
     permission = user.permission(call.segments[5])
-    body = call.json_object()
-    new_id = body.get("id")
-    if new_id != permission.id and new_id in user.permissions:
-        raise CosmosError(409, f"Permission '{new_id}' already exists.")
-    del user.permissions[permission.id]
-    try:
-        permission.apply(body)
-    finally:
-        user.permissions[permission.id] = permission
+    _replace(user.permissions, permission, call.json_object(), permission.apply, "Permission")
     resource = _resource(gateway, call, database, permission)
     return metadata_reply(gateway, "ReplacePermission", 200, resource)
 
@@ -128,6 +113,25 @@ def delete_permission(gateway: Gateway, call: Call) -> Reply:
     permission = user.permission(call.segments[5])
     del user.permissions[permission.id]
     return metadata_reply(gateway, "DeletePermission", 204, None)
+
+
+def _replace(
+    table: dict[str, Any],
+    resource: User | Permission,
+    body: dict[str, Any],
+    apply: Callable[[dict[str, Any]], None],
+    kind: str,
+) -> None:
+    """Apply a replace body to `resource`, keeping `table` (by id) right when the id changes:
+    409 if the new id is taken; a body that fails validation leaves everything as it was."""
+    new_id = body.get("id")
+    if new_id != resource.id and new_id in table:
+        raise CosmosError(409, f"{kind} '{new_id}' already exists.")
+    del table[resource.id]
+    try:
+        apply(body)
+    finally:
+        table[resource.id] = resource
 
 
 def _user(gateway: Gateway, call: Call) -> tuple[Database, User]:
