@@ -124,6 +124,26 @@ def test_keys_on_several_partitions_are_served_from_their_partitions_only(
     assert 1 < len(served) <= RANGES and len(set(served)) == len(served)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT VALUE c.n FROM c WHERE c.pk = 'p1' OR c.pk = 'p2'",
+        "SELECT VALUE c.n FROM c WHERE (c.pk = 'p1' OR c.pk = @k) AND c.n >= 0",
+        "SELECT VALUE c.n FROM c WHERE (c.pk = 'p1' AND c.n >= 0) OR c.pk IN (@k)",
+    ],
+)
+def test_an_or_of_keys_is_served_from_their_partitions_like_in(
+    fanout: ContainerProxy, wire: Wire, text: str
+) -> None:
+    """The service narrows the ranges by `c.pk = a OR c.pk = b` as by `c.pk IN (a, b)`."""
+    expected = sorted(_run(wire, fanout, "SELECT VALUE c.n FROM c WHERE c.pk IN ('p1', 'p2')"))
+    served_by_in = sorted(p["served_by"] for p in wire.docs())
+    result = _run(wire, fanout, text, parameters=[{"name": "@k", "value": "p2"}])
+    assert sorted(result) == expected == [n for n in range(40) if n % 7 in (1, 2)]
+    assert sorted(p["served_by"] for p in wire.docs()) == served_by_in
+    assert len(served_by_in) < RANGES
+
+
 def test_a_gateway_served_continuation_resumes_on_the_right_partition(
     fanout: ContainerProxy,
 ) -> None:

@@ -25,7 +25,6 @@ from bench.emulator.query import ast
 from bench.emulator.query.aggregates import AGGREGATES
 from bench.emulator.query.errors import INVALID_QUERY, query_error
 from bench.emulator.query.evaluator import contains_aggregate
-from bench.emulator.query.planner import conjuncts
 from bench.emulator.query.sqltext import clauses_after_select, expr_text, select_text
 
 PLAN_VERSION = 2
@@ -292,8 +291,9 @@ def _unsupported(what: str) -> CosmosError:
 def pinned_key_values(
     node: ast.Query, parameters: Sequence[Mapping[str, Any]] | None, key_path: str
 ) -> list[Any] | None:
-    """The partition key values a top-level filter pins (`c.pk = v`, `c.pk IN (v, ...)`), or
-    None when it pins none: the service narrows `queryRanges` (and routes) by them."""
+    """The partition key values a top-level filter pins (`c.pk = v`, `c.pk IN (v, ...)`, or an
+    OR of those), or None when it pins none: the service narrows `queryRanges` (and routes)
+    by them."""
     source = node.source
     if node.where is None or source is None or node.joins:
         return None
@@ -301,15 +301,29 @@ def pinned_key_values(
         return None
     bound = {p.get("name"): p.get("value") for p in parameters or [] if isinstance(p, Mapping)}
     target = _key_expr(source.alias, key_path)
-    for conjunct in conjuncts(node.where):
-        if isinstance(conjunct, ast.Binary) and conjunct.op == "=":
-            for side, other in ((conjunct.left, conjunct.right), (conjunct.right, conjunct.left)):
-                if side == target and (value := _constant(other, bound)) is not _NO_VALUE:
-                    return [value]
-        if isinstance(conjunct, ast.InList) and not conjunct.negated and conjunct.value == target:
-            values = [_constant(item, bound) for item in conjunct.items]
-            if all(v is not _NO_VALUE for v in values):
+    return _pins(node.where, target, bound)
+
+
+def _pins(expr: ast.Expr, target: ast.Expr, bound: Mapping[str, Any]) -> list[Any] | None:
+    """The key values a condition pins: `=`, `IN`, an AND with a side that pins, an OR whose
+    every side pins."""
+    if isinstance(expr, ast.Binary) and expr.op == "AND":
+        for side in (expr.left, expr.right):
+            if (values := _pins(side, target, bound)) is not None:
                 return values
+        return None
+    if isinstance(expr, ast.Binary) and expr.op == "=":
+        for side, other in ((expr.left, expr.right), (expr.right, expr.left)):
+            if side == target and (value := _constant(other, bound)) is not _NO_VALUE:
+                return [value]
+    if isinstance(expr, ast.InList) and not expr.negated and expr.value == target:
+        values = [_constant(item, bound) for item in expr.items]
+        if all(v is not _NO_VALUE for v in values):
+            return values
+    if isinstance(expr, ast.Binary) and expr.op == "OR":
+        left, right = _pins(expr.left, target, bound), _pins(expr.right, target, bound)
+        if left is not None and right is not None:
+            return left + right
     return None
 
 
