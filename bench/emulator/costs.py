@@ -108,12 +108,14 @@ class CostCoefficients:
 
     # --- failures ---
     # 400, 412 and 449 are still charged [Doc] nosql/troubleshoot-request-rate-too-large.md;
-    # the amount is not published: the minimum read charge. 429 costs nothing. [Est]
+    # the amount is not published: the minimum read charge. A 404 is charged that too:
+    # the service's store diagnostics show "StatusCode: 404 ... RequestCharge: 1"
+    # (Azure/azure-cosmos-dotnet-v2 issue 973) [Emp]. 429 costs nothing. [Est]
     failed_request: float = 1.0
 
 
 COEFFICIENTS = CostCoefficients()
-CHARGED_FAILURES = frozenset({400, 412, 449})
+CHARGED_FAILURES = frozenset({400, 404, 412, 449})
 
 
 def _rounded(request_units: float) -> float:
@@ -180,7 +182,7 @@ def change_feed_charge(item_sizes: Iterable[int]) -> float:
 
 
 def failed_request_charge(status: int) -> float:
-    """What a failed request costs: the service charges 400, 412 and 449; 429 is free."""
+    """What a failed request costs: the service charges 400, 404, 412 and 449; 429 is free."""
     return COEFFICIENTS.failed_request if status in CHARGED_FAILURES else 0.0
 
 

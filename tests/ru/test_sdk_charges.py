@@ -124,6 +124,15 @@ def test_failed_precondition_is_charged(database: DatabaseProxy) -> None:
     assert float(caught.value.headers["x-ms-request-charge"]) > 0
 
 
+def test_a_point_read_of_a_missing_item_costs_a_read(database: DatabaseProxy) -> None:
+    """The service charges a 404 point read like a 1 KB read (its store diagnostics show
+    RequestCharge 1): a workload's share of misses must not lower its mean read charge."""
+    container = database.create_container("misses", PartitionKey("/pk"))
+    with pytest.raises(exceptions.CosmosResourceNotFoundError) as caught:
+        container.read_item("nobody", partition_key="p")
+    assert float(caught.value.headers["x-ms-request-charge"]) == 1.0
+
+
 def seed(container, count: int, categories: int) -> None:
     """`count` ~4 KB items in logical partition "a", 100 per transactional batch."""
     for start in range(0, count, 100):
