@@ -21,9 +21,14 @@ def test_a_query_without_a_key_must_be_allowed_to_cross_partitions(
     assert "Cross partition query is required but disabled" in refused.value.message
     assert len(list(container.query_items(query, enable_cross_partition_query=True))) == 1
     assert len(list(container.query_items(query, partition_key="p"))) == 1
+    pinned = "SELECT * FROM c WHERE c.pk = @pk AND c.id = 'a'"  # the service routes it
+    assert len(list(container.query_items(pinned, [{"name": "@pk", "value": "p"}]))) == 1
+    with pytest.raises(errors.CosmosHttpResponseError) as conflicts:
+        list(container.query_conflicts("SELECT * FROM c"))
+    assert conflicts.value.status_code == 400
 
 
-def test_an_empty_prefix_key_is_a_cross_partition_query(
+def test_an_empty_prefix_key_or_a_partial_filter_is_a_cross_partition_query(
     database: DatabaseProxy, new_name: Callable[[str], str]
 ) -> None:
     container = database.create_container(
@@ -33,6 +38,10 @@ def test_an_empty_prefix_key_is_a_cross_partition_query(
     with pytest.raises(errors.CosmosHttpResponseError) as refused:
         list(container.query_items("SELECT * FROM c", partition_key=[]))
     assert refused.value.status_code == 400
+    whole_key = "SELECT * FROM c WHERE c.tenant = 't' AND c.user = 'u'"
+    assert len(list(container.query_items(whole_key))) == 1
+    with pytest.raises(errors.CosmosHttpResponseError):
+        list(container.query_items("SELECT * FROM c WHERE c.tenant = 't'"))  # a prefix only
 
 
 def test_st_distance_between_points_in_meters(container: ContainerProxy) -> None:

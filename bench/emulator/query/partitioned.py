@@ -16,6 +16,7 @@ Rewrites, as the service writes them:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
@@ -47,6 +48,9 @@ class PartitionedPlan:
     per_range: bool = True
     # Partition key values the filter pins (single-path keys only): the ranges to query.
     pinned_keys: list[Any] | None = None
+    # Whether the filter pins every path of the key to one value: the service routes such a
+    # query to its partition without `enable_cross_partition_query`.
+    pins_one_key: bool = False
 
     @property
     def needs_client_merge(self) -> bool:
@@ -138,8 +142,14 @@ def partitioned_plan(
         info["rewrittenQuery"] = (
             select_text(select) + " " + " ".join(clauses_after_select(each_range))
         )
-    pinned = pinned_key_values(node, parameters, key_paths[0]) if len(key_paths) == 1 else None
-    return PartitionedPlan(info, frozenset(features), per_range, pinned)
+    pins = [pinned_key_values(node, parameters, path) for path in key_paths]
+    one_key = bool(pins) and all(p is not None and len(_distinct(p)) == 1 for p in pins)
+    pinned = pins[0] if len(key_paths) == 1 else None
+    return PartitionedPlan(info, frozenset(features), per_range, pinned, one_key)
+
+
+def _distinct(values: Sequence[Any]) -> set[str]:
+    return {json.dumps(value, sort_keys=True) for value in values}
 
 
 def _count(expr: ast.Expr | None, bound: Mapping[str, Any]) -> int | None:

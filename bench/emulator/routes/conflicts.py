@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.replies import Reply
+from bench.emulator.routes.feeds import CROSS_PARTITION_DISABLED, ENABLE_CROSS_PARTITION
+from bench.emulator.routes.items import PARTITION_KEY
 from bench.emulator.routes.resource_feeds import resource_feed
 
 if TYPE_CHECKING:
@@ -16,8 +18,13 @@ if TYPE_CHECKING:
 
 
 def list_all(gateway: Gateway, call: Call) -> Reply:
-    """`list_conflicts` (GET) and `query_conflicts` (POST): always an empty feed."""
+    """`list_conflicts` (GET) and `query_conflicts` (POST): always an empty feed. A query
+    names a partition key or is allowed to cross partitions, as item queries must."""
     container = gateway.account.container(call.segments[1], call.segments[3])
+    if call.verb == "POST" and not (
+        call.header(PARTITION_KEY) is not None or call.flag(ENABLE_CROSS_PARTITION)
+    ):
+        raise CosmosError(400, CROSS_PARTITION_DISABLED)
     return resource_feed(
         gateway,
         call,

@@ -1,18 +1,18 @@
 """Feeds: SQL queries, read feeds (`read_all_items`), and the partition key ranges the SDK
 routes by.
 
-Queries follow the service's request flow. A query with a partition key (or partition
-key range id) is evaluated on its physical partition and paged. Without one, it must be
-allowed to cross partitions (`enable_cross_partition_query`, else 400 as on the service),
-and a query that needs no merging is served by the gateway one partition after another
-(only the partitions of the key values its filter pins), each page one request on one
-partition.
-One that needs merging (ORDER BY, aggregates, DISTINCT, TOP, OFFSET/LIMIT, GROUP BY) gets
-400/1004 with the query plan in `additionalErrorInfo`, even on a one-partition container
-or when its filter pins one key value (the plan's `queryRanges` then name that key);
-the SDK then asks for the plan (`query_plan`), reads `/pkranges` and sends the plan's
-rewritten query once per partition key range, merging on the client. Either way a query
-pays one charged request (or more, when paged) per partition, as on the service.
+Queries follow the service's request flow. A query with a partition key (or partition key
+range id) is evaluated on its physical partition and paged. Without one, it must be
+allowed to cross partitions (`enable_cross_partition_query`) unless its filter pins the
+whole key to one value (else 400, as on the service), and a query that needs no merging is
+served by the gateway one partition after another (only the partitions of the key values
+its filter pins), each page one request on one partition. One that needs merging (ORDER
+BY, aggregates, DISTINCT, TOP, OFFSET/LIMIT, GROUP BY) gets 400/1004 with the query plan
+in `additionalErrorInfo`, even on a one-partition container or when its filter pins one
+key value (the plan's `queryRanges` then name that key); the SDK then asks for the plan
+(`query_plan`), reads `/pkranges` and sends the plan's rewritten query once per partition
+key range, merging on the client. Either way a query pays one charged request (or more,
+when paged) per partition, as on the service.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def query(gateway: Gateway, call: Call) -> Awaitable[Reply]:
     if prefix is None and call.header(PARTITION_KEY_RANGE_ID) is None:
         plan = engine.fan_out_plan(text, parameters, container.partition_key.paths)
         if plan.per_range:
-            if not call.flag(ENABLE_CROSS_PARTITION):
+            if not (call.flag(ENABLE_CROSS_PARTITION) or plan.pins_one_key):
                 raise CosmosError(400, CROSS_PARTITION_DISABLED)
             ranges = _pinned_ranges(container, plan)
             if ranges:
