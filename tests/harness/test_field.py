@@ -173,6 +173,47 @@ def test_plain_locust_records_the_calls_in_flight_when_it_stops(tmp_path, local_
     assert info["rows"]["counted"] == info["rows"]["in_directory"] == len(rows)
 
 
+BULK = """name = "{name}"
+[container]
+container = "{name}"
+throughput = {{ mode = "manual", rus = 10000 }}
+[documents]
+count = 20
+[operations.import_bulk]
+kind = "bulk_create"
+weight = 1
+bulk_size = 100
+concurrency = 20
+"""
+
+
+def test_plain_locust_stopping_during_bulk_creates_records_them_without_tracebacks(
+    tmp_path, local_target
+):
+    """A bulk_create has many calls in flight at once (greenlets of a pool): at stop, the
+    user waits for all of them, and the pool's greenlets that may not start another call
+    end quietly (they printed one StopUser traceback each, hundreds per run)."""
+    path = tmp_path / "bulk_at_stop.toml"
+    path.write_text(BULK.format(name="bulk_at_stop"))
+    ensure_seeded(load_workload(path), local_target, progress=False)
+    run_dir = tmp_path / "run"
+    before = fetch_ledger(local_target.endpoint, local_target.key)
+    command = locust(
+        "--headless", "--users", "4", "--spawn-rate", "100", "--host", local_target.endpoint,
+        "--run-time", "3s", "--rubench-run-dir", str(run_dir),
+    )  # fmt: skip
+    with started(command, locust_env(local_target, path), tmp_path) as process:
+        process.wait(timeout=120)
+    log = (tmp_path / "locust.log").read_text()
+    assert "Traceback" not in log and "StopUser" not in log, log[-2000:]
+    rows = load_requests(run_dir, columns=REQUEST_SCHEMA.names)
+    creates = rows[rows["kind"] == "bulk_create"]
+    ledger = charged(local_target, path, before)
+    served = [p["operations"].get("Create", {}) for p in ledger["partitions"].values()]
+    assert len(creates) == sum(tally.get("requests", 0) for tally in served) > 0
+    assert creates["ru"].sum() == pytest.approx(sum(t.get("request_charge", 0) for t in served))
+
+
 def test_the_report_uses_the_containers_offer_not_the_workload_files(tmp_path, local_target):
     """Seeded at 10,000 RU/s, run with a file that says 400: run.json, the summary and the
     report use the 10,000 the target reports, and the report says that the file differs."""
