@@ -235,11 +235,13 @@ def print_ru_table() -> None:
 
 
 def _watch_interrupts(run: RunDirectory) -> None:
-    """Mark the run interrupted on Ctrl-C, then let Locust handle the signal as usual."""
+    """Mark the run interrupted on Ctrl-C during a test, then let Locust handle the signal
+    as usual. Ctrl-C after the web UI's Stop only quits Locust: the run stays completed."""
     previous = signal.getsignal(signal.SIGINT)
 
     def on_interrupt(signum: int, frame: Any) -> None:
-        run.interrupted = True
+        if run.running:
+            run.interrupted = True
         if callable(previous):
             previous(signum, frame)
         else:

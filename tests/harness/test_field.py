@@ -302,6 +302,31 @@ def test_web_ui_runs_record_each_start_stop_and_reset_as_a_phase(tmp_path, local
     assert "The test was started 2 times" in html and "reset 1 time(s)" in html
 
 
+def test_ctrl_c_after_the_web_uis_stop_leaves_the_run_completed(tmp_path, local_target):
+    """Ctrl-C is how a web-UI session ends: after Stop it quits Locust, it interrupts no
+    test, so the run is not reported as interrupted."""
+    path = workload_file(tmp_path, "web_ui_quit")
+    ensure_seeded(load_workload(path), local_target, progress=False)
+    run_dir, port = tmp_path / "run", free_port()
+    command = locust(
+        "--web-host", "127.0.0.1", "--web-port", str(port), "--host", local_target.endpoint,
+        "--rubench-run-dir", str(run_dir),
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    info = lambda: json.loads((run_dir / "run.json").read_text())  # noqa: E731
+    with started(command, locust_env(local_target, path), tmp_path) as process:
+        wait_for(lambda: (run_dir / "run.json").exists(), "run.json")
+        assert json.loads(post(base, "/swarm", {"user_count": "2", "spawn_rate": "20"}))["success"]
+        wait_for(lambda: part_rows(run_dir) > 0, "rows")
+        post(base, "/stop")
+        wait_for(lambda: info()["status"] == "completed", "Stop to complete the run")
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    final = info()
+    assert final["status"] == "completed"
+    assert final["rows"]["counted"] == final["rows"]["in_directory"] > 0
+
+
 def test_the_console_shows_a_live_line_and_the_tables_once(tmp_path, local_target):
     """Locust's table and the RU table every 2 s flooded a 15 s run with ~640 lines."""
     from .test_runs import run
