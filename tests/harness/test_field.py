@@ -318,13 +318,56 @@ def test_ctrl_c_after_the_web_uis_stop_leaves_the_run_completed(tmp_path, local_
         wait_for(lambda: (run_dir / "run.json").exists(), "run.json")
         assert json.loads(post(base, "/swarm", {"user_count": "2", "spawn_rate": "20"}))["success"]
         wait_for(lambda: part_rows(run_dir) > 0, "rows")
+        # a new user count while the test runs: the same phase, with what was asked for
+        assert json.loads(post(base, "/swarm", {"user_count": "3", "spawn_rate": "30"}))["success"]
+        wait_for(lambda: info()["users"] == 3, "the new user count")
         post(base, "/stop")
         wait_for(lambda: info()["status"] == "completed", "Stop to complete the run")
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
     final = info()
     assert final["status"] == "completed"
+    assert [(p["users"], p["spawn_rate"]) for p in final["phases"]] == [(3, 30)]
+    assert (final["users"], final["spawn_rate"]) == (3, 30)
     assert final["rows"]["counted"] == final["rows"]["in_directory"] > 0
+
+
+def test_a_web_ui_master_records_its_workers_and_a_new_user_count(tmp_path, local_target):
+    """A master driven from the web UI with workers started by hand (no --expect-workers):
+    run.json counts the workers connected, not 1, and a new user count and spawn rate
+    asked for while the test runs is what run.json says."""
+    path = workload_file(tmp_path, "web_ui_workers")
+    ensure_seeded(load_workload(path), local_target, progress=False)
+    env = locust_env(local_target, path)
+    run_dir, port, web = tmp_path / "master" / "run", str(free_port()), free_port()
+    master = locust(
+        "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+        "--web-host", "127.0.0.1", "--web-port", str(web), "--host", local_target.endpoint,
+        "--rubench-run-dir", str(run_dir),
+    )  # fmt: skip
+    worker = locust("--worker", "--master-host", "127.0.0.1", "--master-port", port)
+    base = f"http://127.0.0.1:{web}"
+    info = lambda: json.loads((run_dir / "run.json").read_text())  # noqa: E731
+    with (
+        started(master, env, tmp_path / "master") as process,
+        started(worker, env, tmp_path / "w1"),
+        started(worker, env, tmp_path / "w2"),
+    ):
+        wait_for(lambda: (run_dir / "run.json").exists(), "run.json")
+        ready = lambda: json.loads(urllib.request.urlopen(base + "/stats/requests").read())  # noqa: E731
+        wait_for(lambda: len(ready().get("workers", [])) == 2, "two workers")
+        assert json.loads(post(base, "/swarm", {"user_count": "4", "spawn_rate": "40"}))["success"]
+        wait_for(lambda: info()["users"] == 4, "four users")
+        assert json.loads(post(base, "/swarm", {"user_count": "2", "spawn_rate": "20"}))["success"]
+        wait_for(lambda: info()["users"] == 2, "the new user count")
+        post(base, "/stop")
+        wait_for(lambda: info()["status"] == "completed", "Stop to complete the run")
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    final = info()
+    assert final["processes"] == 2
+    assert (final["users"], final["spawn_rate"]) == (2, 20)
+    assert (final["phases"][-1]["users"], final["phases"][-1]["spawn_rate"]) == (2, 20)
 
 
 def test_the_console_shows_a_live_line_and_the_tables_once(tmp_path, local_target):
