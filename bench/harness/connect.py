@@ -43,7 +43,12 @@ def explain(error: BaseException, target: Target) -> TargetError | None:
     if isinstance(error, ClientAuthenticationError):
         return TargetError(f"no Microsoft Entra ID token for {where}: {first_line(error)}")
     if isinstance(error, ServiceRequestError | ServiceResponseError | ConnectionError | OSError):
-        return TargetError(f"cannot reach {where}: {first_line(error)}")
+        hint = ""
+        tls_to_http = "WRONG_VERSION_NUMBER" in str(error) or "wrong version number" in str(error)
+        if where.startswith("http://") and target.connection.endpoint_discovery and tls_to_http:
+            # the account document advertised https for this http server
+            hint = "; it may advertise https addresses: try --no-endpoint-discovery"
+        return TargetError(f"cannot reach {where}: {first_line(error)}{hint}")
     return None
 
 

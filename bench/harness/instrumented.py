@@ -44,6 +44,7 @@ class InstrumentedCalls:
     def __init__(self, events: Events) -> None:
         self.events = events
         self.closing = False
+        self._calls_in_flight = 0  # several at once in a bulk_create's greenlets
         self._idle = Event()
         self._idle.set()
 
@@ -51,14 +52,17 @@ class InstrumentedCalls:
     def _in_flight(self) -> Iterator[None]:
         if self.closing:
             raise StopUser()
+        self._calls_in_flight += 1
         self._idle.clear()
         try:
             yield
         finally:
-            self._idle.set()
+            self._calls_in_flight -= 1
+            if not self._calls_in_flight:
+                self._idle.set()
 
     def close(self, timeout: float) -> bool:
-        """Refuse new calls; wait up to `timeout` s for the one in flight. True if idle."""
+        """Refuse new calls; wait up to `timeout` s for the ones in flight. True if idle."""
         self.closing = True
         return self._idle.wait(timeout)
 

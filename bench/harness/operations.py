@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from azure.core import MatchConditions
+from locust.exception import StopUser
 
 from bench.harness.documents import DocumentFactory, set_value_at, value_at
 from bench.harness.instrumented import CallFailed, InstrumentedCalls, count_items
@@ -230,10 +231,14 @@ class Operations:
         from gevent.pool import Pool
 
         def create_one(_: int) -> None:
-            with contextlib.suppress(CallFailed):
+            # StopUser: the user is stopping (no new calls); a greenlet of the pool must
+            # not print it as an unhandled error, the user itself stops below
+            with contextlib.suppress(CallFailed, StopUser):
                 self.create(spec, kind="bulk_create")
 
         Pool(spec.concurrency).map(create_one, range(spec.bulk_size))
+        if self.calls.closing:
+            raise StopUser()
 
     def stored_procedure(self, spec: OperationSpec) -> None:
         """Executes `procedure` on a chosen item's logical partition, with the parameters as

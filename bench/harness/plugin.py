@@ -136,6 +136,8 @@ def _record_phases(environment: Environment, run: RunDirectory, workload: Worklo
             getattr(options, "num_users", None),
             getattr(options, "spawn_rate", None),
         )
+        if isinstance(environment.runner, MasterRunner):  # hand-started: not --expect-workers
+            run.set_processes(environment.runner.worker_count)
         if first:
             run.record_container(_container_state(environment, workload))
 
@@ -147,7 +149,7 @@ def _record_phases(environment: Environment, run: RunDirectory, workload: Worklo
             run.begin_phase(time.time(), users, getattr(options, "spawn_rate", None), reset=True)
 
     def spawned(user_count: int = 0, **_: Any) -> None:
-        run.users_reached(user_count)
+        run.users_reached(user_count, getattr(environment.parsed_options, "spawn_rate", None))
         # --reset-stats does not fire reset_stats; Locust resets when spawning completes.
         if environment.reset_stats:
             reset()
@@ -235,11 +237,13 @@ def print_ru_table() -> None:
 
 
 def _watch_interrupts(run: RunDirectory) -> None:
-    """Mark the run interrupted on Ctrl-C, then let Locust handle the signal as usual."""
+    """Mark the run interrupted on Ctrl-C during a test, then let Locust handle the signal
+    as usual. Ctrl-C after the web UI's Stop only quits Locust: the run stays completed."""
     previous = signal.getsignal(signal.SIGINT)
 
     def on_interrupt(signum: int, frame: Any) -> None:
-        run.interrupted = True
+        if run.running:
+            run.interrupted = True
         if callable(previous):
             previous(signum, frame)
         else:

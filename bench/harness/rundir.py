@@ -139,10 +139,19 @@ class RunDirectory:
             phases=self.phases,
         )
 
-    def users_reached(self, users: int) -> None:
+    def users_reached(self, users: int, spawn_rate: Any = None) -> None:
+        """Spawning completed; from the web UI, a new user count (and spawn rate) may have
+        been asked for while the test runs."""
         if self.running:
             self.phases[-1]["users"] = users
-            update_run_json(self.path, users=users, phases=self.phases)
+            fields: dict[str, Any] = {"users": users}
+            if spawn_rate is not None:
+                self.phases[-1]["spawn_rate"] = fields["spawn_rate"] = spawn_rate
+            update_run_json(self.path, **fields, phases=self.phases)
+
+    def set_processes(self, processes: int) -> None:
+        """The worker processes that run the test (a master counts those connected)."""
+        update_run_json(self.path, processes=processes)
 
     def end_phase(self, at: float) -> None:
         """The test stopped (Locust's web UI may start another one)."""

@@ -222,8 +222,11 @@ def _charge_warnings(operations: dict[str, Any]) -> list[Finding]:
                 WARNING,
             )
         ]
-    kinds = {stats.get("kind") for stats in operations.values()}
-    constant = {c.get("min") for c in charges} | {c.get("max") for c in charges}
+    # an operation whose every call failed was charged for errors (a 400 query costs what
+    # a point read does): it says nothing about whether the target models charges
+    served = [stats for stats in operations.values() if (stats.get("error_rate") or 0) < 1]
+    kinds = {stats.get("kind") for stats in served}
+    constant = {(stats.get("ru") or {}).get(bound) for stats in served for bound in ("min", "max")}
     if len(kinds) > 1 and len(constant) == 1:
         return [
             Finding(

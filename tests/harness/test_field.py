@@ -173,6 +173,47 @@ def test_plain_locust_records_the_calls_in_flight_when_it_stops(tmp_path, local_
     assert info["rows"]["counted"] == info["rows"]["in_directory"] == len(rows)
 
 
+BULK = """name = "{name}"
+[container]
+container = "{name}"
+throughput = {{ mode = "manual", rus = 10000 }}
+[documents]
+count = 20
+[operations.import_bulk]
+kind = "bulk_create"
+weight = 1
+bulk_size = 100
+concurrency = 20
+"""
+
+
+def test_plain_locust_stopping_during_bulk_creates_records_them_without_tracebacks(
+    tmp_path, local_target
+):
+    """A bulk_create has many calls in flight at once (greenlets of a pool): at stop, the
+    user waits for all of them, and the pool's greenlets that may not start another call
+    end quietly (they printed one StopUser traceback each, hundreds per run)."""
+    path = tmp_path / "bulk_at_stop.toml"
+    path.write_text(BULK.format(name="bulk_at_stop"))
+    ensure_seeded(load_workload(path), local_target, progress=False)
+    run_dir = tmp_path / "run"
+    before = fetch_ledger(local_target.endpoint, local_target.key)
+    command = locust(
+        "--headless", "--users", "4", "--spawn-rate", "100", "--host", local_target.endpoint,
+        "--run-time", "3s", "--rubench-run-dir", str(run_dir),
+    )  # fmt: skip
+    with started(command, locust_env(local_target, path), tmp_path) as process:
+        process.wait(timeout=120)
+    log = (tmp_path / "locust.log").read_text()
+    assert "Traceback" not in log and "StopUser" not in log, log[-2000:]
+    rows = load_requests(run_dir, columns=REQUEST_SCHEMA.names)
+    creates = rows[rows["kind"] == "bulk_create"]
+    ledger = charged(local_target, path, before)
+    served = [p["operations"].get("Create", {}) for p in ledger["partitions"].values()]
+    assert len(creates) == sum(tally.get("requests", 0) for tally in served) > 0
+    assert creates["ru"].sum() == pytest.approx(sum(t.get("request_charge", 0) for t in served))
+
+
 def test_the_report_uses_the_containers_offer_not_the_workload_files(tmp_path, local_target):
     """Seeded at 10,000 RU/s, run with a file that says 400: run.json, the summary and the
     report use the 10,000 the target reports, and the report says that the file differs."""
@@ -259,6 +300,74 @@ def test_web_ui_runs_record_each_start_stop_and_reset_as_a_phase(tmp_path, local
 
     html = write_run_report(run_dir).read_text()
     assert "The test was started 2 times" in html and "reset 1 time(s)" in html
+
+
+def test_ctrl_c_after_the_web_uis_stop_leaves_the_run_completed(tmp_path, local_target):
+    """Ctrl-C is how a web-UI session ends: after Stop it quits Locust, it interrupts no
+    test, so the run is not reported as interrupted."""
+    path = workload_file(tmp_path, "web_ui_quit")
+    ensure_seeded(load_workload(path), local_target, progress=False)
+    run_dir, port = tmp_path / "run", free_port()
+    command = locust(
+        "--web-host", "127.0.0.1", "--web-port", str(port), "--host", local_target.endpoint,
+        "--rubench-run-dir", str(run_dir),
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    info = lambda: json.loads((run_dir / "run.json").read_text())  # noqa: E731
+    with started(command, locust_env(local_target, path), tmp_path) as process:
+        wait_for(lambda: (run_dir / "run.json").exists(), "run.json")
+        assert json.loads(post(base, "/swarm", {"user_count": "2", "spawn_rate": "20"}))["success"]
+        wait_for(lambda: part_rows(run_dir) > 0, "rows")
+        # a new user count while the test runs: the same phase, with what was asked for
+        assert json.loads(post(base, "/swarm", {"user_count": "3", "spawn_rate": "30"}))["success"]
+        wait_for(lambda: info()["users"] == 3, "the new user count")
+        post(base, "/stop")
+        wait_for(lambda: info()["status"] == "completed", "Stop to complete the run")
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    final = info()
+    assert final["status"] == "completed"
+    assert [(p["users"], p["spawn_rate"]) for p in final["phases"]] == [(3, 30)]
+    assert (final["users"], final["spawn_rate"]) == (3, 30)
+    assert final["rows"]["counted"] == final["rows"]["in_directory"] > 0
+
+
+def test_a_web_ui_master_records_its_workers_and_a_new_user_count(tmp_path, local_target):
+    """A master driven from the web UI with workers started by hand (no --expect-workers):
+    run.json counts the workers connected, not 1, and a new user count and spawn rate
+    asked for while the test runs is what run.json says."""
+    path = workload_file(tmp_path, "web_ui_workers")
+    ensure_seeded(load_workload(path), local_target, progress=False)
+    env = locust_env(local_target, path)
+    run_dir, port, web = tmp_path / "master" / "run", str(free_port()), free_port()
+    master = locust(
+        "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+        "--web-host", "127.0.0.1", "--web-port", str(web), "--host", local_target.endpoint,
+        "--rubench-run-dir", str(run_dir),
+    )  # fmt: skip
+    worker = locust("--worker", "--master-host", "127.0.0.1", "--master-port", port)
+    base = f"http://127.0.0.1:{web}"
+    info = lambda: json.loads((run_dir / "run.json").read_text())  # noqa: E731
+    with (
+        started(master, env, tmp_path / "master") as process,
+        started(worker, env, tmp_path / "w1"),
+        started(worker, env, tmp_path / "w2"),
+    ):
+        wait_for(lambda: (run_dir / "run.json").exists(), "run.json")
+        ready = lambda: json.loads(urllib.request.urlopen(base + "/stats/requests").read())  # noqa: E731
+        wait_for(lambda: len(ready().get("workers", [])) == 2, "two workers")
+        assert json.loads(post(base, "/swarm", {"user_count": "4", "spawn_rate": "40"}))["success"]
+        wait_for(lambda: info()["users"] == 4, "four users")
+        assert json.loads(post(base, "/swarm", {"user_count": "2", "spawn_rate": "20"}))["success"]
+        wait_for(lambda: info()["users"] == 2, "the new user count")
+        post(base, "/stop")
+        wait_for(lambda: info()["status"] == "completed", "Stop to complete the run")
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    final = info()
+    assert final["processes"] == 2
+    assert (final["users"], final["spawn_rate"]) == (2, 20)
+    assert (final["phases"][-1]["users"], final["phases"][-1]["spawn_rate"]) == (2, 20)
 
 
 def test_the_console_shows_a_live_line_and_the_tables_once(tmp_path, local_target):

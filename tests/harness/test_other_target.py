@@ -136,3 +136,14 @@ def test_figures_the_target_does_not_provide_are_unknown_or_flagged(tmp_path, en
         refused = rubench(*command, cwd=tmp_path)
         assert refused.returncode == 2
         assert "does not model request charges" in refused.stderr
+
+
+def test_an_http_target_that_advertises_https_names_the_option_that_helps(tmp_path, endpoint):
+    """The server's account document says https: with discovery on, the SDK fails with an
+    SSL error that does not say why; the one-line error points to --no-endpoint-discovery."""
+    (tmp_path / "elsewhere.toml").write_text(WORKLOAD)
+    seed = rubench("seed", "--workload", "elsewhere.toml", "--target", endpoint, cwd=tmp_path)
+    assert seed.returncode == 2
+    error = seed.stderr.strip().splitlines()[-1]
+    assert error.startswith(f"rubench: error: cannot reach {endpoint}")
+    assert error.endswith("try --no-endpoint-discovery")

@@ -89,3 +89,41 @@ def test_a_failing_operation_fails_run_baseline_and_check(tmp_path: Path, rubenc
     assert "big_batch: 100% of calls failed (baseline 0%)" in out
     failures = ET.parse(tmp_path / "bad" / "check-junit.xml").getroot().findall(".//failure")
     assert [f.get("type") for f in failures] == ["failing"]
+
+
+FAILING_QUERY = """name = "badquery"
+[container]
+container = "badquery"
+partition_key = "/categoryId"
+[documents]
+count = 20
+categories = 2
+[operations.point_read]
+kind = "read"
+weight = 1
+[operations.by_category]
+kind = "query"
+weight = 1
+sql = "SELECT * FROM c WHERE c.categoryId = @cat{extra}"
+parameters = {{ "@cat" = "field:categoryId" }}
+"""
+
+
+def test_a_failing_query_charged_like_a_point_read_fails_check(
+    tmp_path: Path, rubench, capsys
+) -> None:
+    """Every query fails (400, charged 1 RU) next to 1 RU point reads: the charges of the
+    failed calls are not "a target that charges the same for everything", so check does
+    not refuse the run (exit 2, blaming the target) but fails the operation (exit 1)."""
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(FAILING_QUERY.format(extra=""))
+    bad.write_text(FAILING_QUERY.format(extra=" AND NOSUCHFN(c.price)"))
+    baseline = tmp_path / "baseline.json"
+    run_ci_workload(rubench, good, tmp_path / "good")
+    assert rubench("baseline", tmp_path / "good", "-o", baseline) == 0
+
+    args = ("--users", "2", "--duration", "4s", "--out", tmp_path / "bad")
+    assert rubench("run", "--workload", bad, *args) == 1
+    capsys.readouterr()
+    assert rubench("check", tmp_path / "bad", "--baseline", baseline) == 1
+    assert "by_category: 100% of calls failed (baseline 0%)" in capsys.readouterr().out
