@@ -220,10 +220,11 @@ def _wait(process: subprocess.Popen[bytes]) -> int:
         code = process.wait()
     except KeyboardInterrupt:
         process.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + STOP_GRACE_S
         try:
             process.wait(timeout=STOP_GRACE_S)
-            _wait_for_group(process.pid, deadline)
+            # its workers never hear the master quit: they stop when its heartbeat has been
+            # missing for 60 s (Locust's timeout), then write their last rows
+            _wait_for_group(process.pid, time.monotonic() + STOP_GRACE_S + 10)
         except (subprocess.TimeoutExpired, KeyboardInterrupt):
             pass
         with suppress(ProcessLookupError):
