@@ -122,13 +122,17 @@ class HttpProtocol(asyncio.Protocol):
     def _wait(self, what: str, seconds: float | None) -> None:
         """Start waiting for the client (`what`: idle, headers, body) for at most `seconds`;
         None: the server is working, no client deadline. One timer per connection, moved
-        lazily, so a request costs no timer churn."""
+        lazily to a later deadline (it fires, sees it is early and waits again), at once to
+        an earlier one."""
         self._waiting_for = what
         if seconds is None:
             self._deadline = None
             return
         loop = asyncio.get_running_loop()
         self._deadline = loop.time() + seconds
+        if self._timer is not None and self._deadline < self._timer.when():
+            self._timer.cancel()  # an earlier deadline (headers after idle) moves it forward
+            self._timer = None
         if self._timer is None:
             self._timer = loop.call_at(self._deadline, self._on_timer)
 

@@ -110,6 +110,9 @@ class ParkedExecutions:
 
     def __init__(self) -> None:
         self._parked: dict[str, SlicedExecution] = {}
+        # Continuations whose execution failed, with the error and when: the SDK retries a
+        # 408 with the same continuation, which must fail the same way, not as unknown.
+        self._failed: dict[str, tuple[CosmosError, float]] = {}
         self._tokens = itertools.count(1)
 
     def park(self, execution: SlicedExecution) -> str:
@@ -122,6 +125,8 @@ class ParkedExecutions:
         """The parked execution behind `continuation` (removed), or None if it is not one."""
         if not continuation.startswith(self.PREFIX):
             return None
+        if continuation in self._failed:
+            raise self._failed[continuation][0]
         execution = self._parked.pop(continuation, None)
         if execution is None:
             raise CosmosError(
@@ -131,7 +136,14 @@ class ParkedExecutions:
             )
         return execution
 
+    def failed(self, continuation: str, error: CosmosError) -> None:
+        """The execution behind `continuation` failed with `error`: answer it again for it."""
+        self._expire()
+        self._failed[continuation] = (error, time.monotonic())
+
     def _expire(self) -> None:
         now = time.monotonic()
+        for token in [t for t, (_, at) in self._failed.items() if now - at > PARKED_TTL_SECONDS]:
+            del self._failed[token]
         for token in [t for t, e in self._parked.items() if now - e.last_used > PARKED_TTL_SECONDS]:
             self._parked.pop(token).throw(GreenletExit)

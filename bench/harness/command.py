@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 from pathlib import Path
@@ -118,8 +119,8 @@ def parse_duration(text: str, flag: str = "--duration") -> float:
 
 
 def _positive(value: float, flag: str) -> None:
-    if value <= 0:
-        raise RubenchError(f"{flag} {value}: expected a number above 0")
+    if not math.isfinite(value) or value <= 0:
+        raise RubenchError(f"{flag} {value}: expected a finite number above 0")
 
 
 def available_cpus() -> int:

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,15 +217,47 @@ def _wait(process: subprocess.Popen[bytes]) -> int:
     writing; if it has not within STOP_GRACE_S (or a second signal comes), kill its whole
     process group (its --processes workers too), so nothing is left orphaned."""
     try:
-        return process.wait()
+        code = process.wait()
     except KeyboardInterrupt:
         process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=STOP_GRACE_S)
+            # its workers never hear the master quit: they stop when its heartbeat has been
+            # missing for 60 s (Locust's timeout), then write their last rows
+            _wait_for_group(process.pid, time.monotonic() + STOP_GRACE_S + 10)
         except (subprocess.TimeoutExpired, KeyboardInterrupt):
+            pass
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # its own session: the group is Locust's
-            process.wait()
+        process.wait()
         raise
+    _wait_for_group(process.pid, time.monotonic() + STOP_GRACE_S)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    return code
+
+
+def _wait_for_group(group: int, deadline: float) -> None:
+    """Wait until no live process is left in Locust's process group: its --processes workers
+    outlive their master after a Ctrl-C (finishing their calls, writing their last rows)."""
+    while time.monotonic() < deadline and _group_alive(group):
+        time.sleep(0.1)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True
+    for stat in proc.glob("[0-9]*/stat"):  # zombies count for killpg, not for us
+        with suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if fields[0] != "Z" and int(fields[2]) == group:
+                return True
+    return False
 
 
 def _finish(

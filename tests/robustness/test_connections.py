@@ -80,3 +80,25 @@ def test_connections_beyond_the_cap_are_refused_with_a_503(monkeypatch):
         assert b"maximum of 3 connections" in refused
         for sock in held:
             sock.close()
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"GET / HTTP/1.1\r\nHost: x\r\nx-ms-da",
+        b"POST /dbs HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{}",
+    ],
+    ids=["half-headers", "short-body"],
+)
+def test_header_and_body_timeouts_shorter_than_the_idle_timeout_apply(
+    own_emulator, monkeypatch, sent
+):
+    # The connection's one timer was first set for the idle timeout and never moved
+    # earlier, so a half-sent request was held for the idle timeout (120 s), not 10 s / 30 s.
+    for name in ("HEADER_TIMEOUT_SECONDS", "BODY_TIMEOUT_SECONDS"):
+        monkeypatch.setattr(http, name, 0.2)
+    monkeypatch.setattr(http, "IDLE_TIMEOUT_SECONDS", 120.0)
+    sock = _open(own_emulator)
+    sock.settimeout(10)
+    sock.sendall(sent)
+    assert _until_closed(sock).startswith(b"HTTP/1.1 408")

@@ -27,6 +27,12 @@ def test_a_flag_that_is_not_a_number_is_one_line(capsys):
     assert "argument --users: invalid int value: 'abc' (see rubench run --help)" in line
 
 
+@pytest.mark.parametrize("rate", ["nan", "inf"])
+def test_a_spawn_rate_that_is_not_finite_is_one_line(capsys, rate):
+    line = one_line(capsys, main(["run", "--workload", SMOKE, "--spawn-rate", rate]))
+    assert f"--spawn-rate {rate}: expected a finite number above 0" in line
+
+
 def test_processes_are_bounded_by_the_cpus(capsys, closed_endpoint):
     cpus = available_cpus()
     run = ["run", "--workload", SMOKE, "--target", closed_endpoint, "--processes", "99999"]

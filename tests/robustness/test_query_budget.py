@@ -142,6 +142,27 @@ def test_a_query_that_cannot_make_progress_fails_with_408(
     assert "cannot make progress" in raised.value.message
 
 
+def test_a_query_abandoned_after_several_pages_fails_with_408_also_on_retry(
+    inprocess_emulator: LocalEmulator, monkeypatch: pytest.MonkeyPatch, short_pages: None, new_name
+):
+    # The 408 comes on a continued page; the SDK retries a 408 with the same continuation,
+    # which must answer the same 408, not a 400 about an invalid continuation token.
+    monkeypatch.setattr(slicing, "MAX_EXECUTION_SECONDS", 0.2)
+    container = _inprocess_container(inprocess_emulator, new_name("stuckpages"))
+    statuses: list[int] = []
+    with pytest.raises(CosmosHttpResponseError) as raised:
+        list(
+            container.query_items(
+                CROSS_PRODUCT,
+                partition_key="p",
+                raw_response_hook=lambda r: statuses.append(r.http_response.status_code),
+            )
+        )
+    assert statuses.count(200) > 1, statuses
+    assert raised.value.status_code == 408, raised.value.message
+    assert "cannot make progress" in raised.value.message
+
+
 def test_pipelined_replies_keep_request_order(container: ContainerProxy, request_bytes, connect):
     """A slow query, then a point read, on one connection: the read waits its turn there
     (HTTP/1.1 answers in order), even though the server is free to work on it."""

@@ -66,6 +66,29 @@ def test_sigterm_stops_the_run_like_ctrl_c(tmp_path):
     assert left == [], "Locust or the emulator outlived rubench"
 
 
+def test_sigterm_with_processes_waits_for_the_workers_and_their_rows(tmp_path):
+    # Locust's master exited in ~3 s; its --processes workers lived on, orphaned, for up to
+    # a minute, and wrote their last rows after summary and report had been written.
+    out = tmp_path / "run"
+    process = start_run(out, "--duration", "5m", "--processes", "2")
+    try:
+        wait_for_rows(out, process)
+        time.sleep(2)
+        descendants = psutil.Process(process.pid).children(recursive=True)
+        os.kill(process.pid, signal.SIGTERM)
+        _, stderr = process.communicate(timeout=150)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 128 + signal.SIGTERM, stderr.decode()[-2000:]
+    left = [p.pid for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert left == [], "Locust's workers outlived rubench"
+    # no row arrives after rubench exited (after its summary and report)
+    written = len(load_requests(out))
+    time.sleep(3)
+    assert len(load_requests(out)) == written
+
+
 def test_a_target_that_dies_mid_run_fails_the_run_and_keeps_what_completed(tmp_path):
     out = tmp_path / "run"
     with LocalEmulator(port=0) as emulator:

@@ -132,7 +132,13 @@ async def _sliced(
         return _paged(gateway, call, container, execute, continuation)
     if execution is None:
         execution = SlicedExecution(execute)
-    if not await execution.run_page():
+    try:
+        done = await execution.run_page()
+    except CosmosError as error:
+        if continuation:
+            gateway.parked.failed(continuation, error)
+        raise
+    if not done:
         headers = {CONTINUATION: gateway.parked.park(execution), "x-ms-item-count": "0"}
         return Reply(200, feed_body(container.rid, "Documents", []), headers, 0.0)
     return _first_page(gateway, call, container, execution.result)
