@@ -127,6 +127,35 @@ def test_filter_and_map_chain(container: ContainerProxy) -> None:
     assert container.scripts.execute_stored_procedure("evens", partition_key="p1") == [4, 2, 0]
 
 
+def test_query_shortcuts_answer_isaccepted_and_apply_with_callback_first(
+    container: ContainerProxy,
+) -> None:
+    # As the server-side API documents: `__.filter(pred, callback)` returns a
+    # QueryResponse with `isAccepted`, and `value(callback)` takes the callback first.
+    for i in range(5):
+        container.create_item({"id": f"d{i}", "pk": "p1", "n": i})
+    body = """
+    function shortcuts() {
+        var ids = {};
+        var result = __.filter(function (d) { return d.n < 2; }, function (err, docs) {
+            if (err) throw err;
+            ids.low = docs.map(function (d) { return d.id; });
+            __.chain().filter(function (d) { return d.n >= 3; }).pluck("id")
+                .value(function (err, high) {
+                    if (err) throw err;
+                    ids.high = high;
+                    getContext().getResponse().setBody(ids);
+                });
+        });
+        if (!result.isAccepted) throw new Error("the call was not accepted");
+    }"""
+    container.scripts.create_stored_procedure({"id": "shortcuts", "body": body})
+    assert container.scripts.execute_stored_procedure("shortcuts", partition_key="p1") == {
+        "low": ["d0", "d1"],
+        "high": ["d3", "d4"],
+    }
+
+
 def test_script_log_only_when_asked(container: ContainerProxy) -> None:
     body = "function () { console.log('n is %s', 42); getContext().getResponse().setBody('ok'); }"
     container.scripts.create_stored_procedure({"id": "logs", "body": body})
