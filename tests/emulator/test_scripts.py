@@ -156,6 +156,30 @@ def test_query_shortcuts_answer_isaccepted_and_apply_with_callback_first(
     }
 
 
+def test_create_without_id_gets_a_generated_one_unless_disabled(
+    container: ContainerProxy,
+) -> None:
+    body = """
+    function noId(disable) {
+        var collection = getContext().getCollection();
+        collection.createDocument(collection.getSelfLink(), {pk: "p1", n: 1},
+            {disableAutomaticIdGeneration: disable}, function (err, doc) {
+                if (err) throw err;
+                getContext().getResponse().setBody(doc.id);
+            });
+    }"""
+    container.scripts.create_stored_procedure({"id": "noId", "body": body})
+    generated = container.scripts.execute_stored_procedure(
+        "noId", partition_key="p1", params=[False]
+    )
+    assert isinstance(generated, str) and len(generated) == 36
+    assert container.read_item(generated, "p1")["n"] == 1
+    with pytest.raises(errors.CosmosHttpResponseError) as refused:
+        container.scripts.execute_stored_procedure("noId", partition_key="p1", params=[True])
+    assert refused.value.status_code == 400
+    assert len(list(container.query_items("SELECT * FROM c", partition_key="p1"))) == 1
+
+
 def test_script_log_only_when_asked(container: ContainerProxy) -> None:
     body = "function () { console.log('n is %s', 42); getContext().getResponse().setBody('ok'); }"
     container.scripts.create_stored_procedure({"id": "logs", "body": body})

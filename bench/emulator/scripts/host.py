@@ -9,6 +9,7 @@ request from a client would be; `charge` adds them up.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from bench.emulator import costs, documents
@@ -55,6 +56,13 @@ class Host:
     ) -> tuple[Any, dict]:
         if operation in ("create", "upsert"):
             document = args[0]
+            if (
+                isinstance(document, dict)
+                and "id" not in document
+                and not options.get("disableAutomaticIdGeneration")
+            ):
+                # The server-side API names a document without an id, unless told not to.
+                document = {**document, "id": str(uuid.uuid4())}
             check_resource_id(document)
             self.undo.save(self.at.key(document["id"]))
             outcome = documents.create(
