@@ -311,3 +311,48 @@ def test_udf_in_a_query(container: ContainerProxy) -> None:
     with pytest.raises(errors.CosmosHttpResponseError) as raised:
         list(container.query_items("SELECT udf.nope(c.price) FROM c", partition_key="empty"))
     assert raised.value.status_code == 400 and "udf.nope" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A lone surrogate in a document, an id, the response body or the error text.
+        "function () { var c = getContext().getCollection();"
+        " c.createDocument(c.getSelfLink(), {id: 's', pk: 'p1', v: '\\ud800'}); }",
+        "function () { var c = getContext().getCollection();"
+        " c.createDocument(c.getSelfLink(), {id: '\\ud800', pk: 'p1'}); }",
+        "function () { getContext().getResponse().setBody('\\udc00'); }",
+        "function () { throw new Error('\\ud800'); }",
+        # A status a script picks is a client error at most.
+        "function () { var e = new Error('x'); e.number = 500; throw e; }",
+        # Deeper than the service's 128 levels, as the same document from a client.
+        "function () { var o = {id: 'deep', pk: 'p1'}, p = o;"
+        " for (var i = 0; i < 200; i++) { p.a = {}; p = p.a; }"
+        " var c = getContext().getCollection(); c.createDocument(c.getSelfLink(), o); }",
+    ],
+)
+def test_what_json_cannot_carry_is_a_400_and_nothing_is_written(
+    container: ContainerProxy, body: str
+) -> None:
+    container.scripts.create_stored_procedure({"id": "bad", "body": body})
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.scripts.execute_stored_procedure("bad", partition_key="p1")
+    assert raised.value.status_code == 400
+    assert list(container.query_items("SELECT * FROM c", partition_key="p1")) == []
+
+
+def test_lone_surrogates_in_the_log_and_a_udf_result(container: ContainerProxy) -> None:
+    body = "function () { console.log('a\\ud800b'); getContext().getResponse().setBody(1); }"
+    container.scripts.create_stored_procedure({"id": "log", "body": body})
+    container.scripts.execute_stored_procedure(
+        "log", partition_key="p1", enable_script_logging=True
+    )
+    log = _last_headers(container)["x-ms-documentdb-script-log-results"]
+    assert unquote(log) == "a\ufffdb"
+    container.create_item({"id": "d", "pk": "p1"})
+    container.scripts.create_user_defined_function(
+        {"id": "lone", "body": "function () { return '\\ud800'; }"}
+    )
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        list(container.query_items("SELECT VALUE udf.lone() FROM c", partition_key="p1"))
+    assert raised.value.status_code == 400

@@ -12,7 +12,7 @@ import json
 import uuid
 from typing import Any
 
-from bench.emulator import costs, documents
+from bench.emulator import costs, documents, jsonin
 from bench.emulator import query as engine
 from bench.emulator.batch import Undo
 from bench.emulator.errors import CosmosError
@@ -38,6 +38,8 @@ class Host:
         """One queued request -> `{"value", "options"}` or `{"err": {"number", "message"}}`."""
         self.operations += 1
         try:
+            for argument in request["args"]:
+                jsonin.check(argument, "The request payload")
             value, options = self._dispatch(
                 request["operation"], request["args"], request["options"]
             )
