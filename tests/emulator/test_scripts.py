@@ -148,6 +148,7 @@ def test_query_shortcuts_answer_isaccepted_and_apply_with_callback_first(
                 });
         });
         if (!result.isAccepted) throw new Error("the call was not accepted");
+        __.response.setBody("pending");
     }"""
     container.scripts.create_stored_procedure({"id": "shortcuts", "body": body})
     assert container.scripts.execute_stored_procedure("shortcuts", partition_key="p1") == {

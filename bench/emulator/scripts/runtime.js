@@ -133,6 +133,10 @@ function __Message(holder) {
   };
 }
 
+// The documented shortcuts on `__`: getContext().getRequest() / getResponse().
+__.request = __Message("requestBody");
+__.response = __Message("responseBody");
+
 function getContext() {
   return {
     getCollection: function () { return __; },
