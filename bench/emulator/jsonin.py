@@ -55,6 +55,12 @@ def _too_deep(what: str) -> CosmosError:
     )
 
 
+def check(value: Any, what: str) -> None:
+    """400 for a value parsed elsewhere (e.g. from JavaScript) that `loads` would refuse:
+    nesting deeper than the limit or a lone surrogate."""
+    _check(value, what)
+
+
 def _check(value: Any, what: str) -> None:
     """Nesting depth and lone surrogates, without recursion."""
     stack = [(value, 1)]

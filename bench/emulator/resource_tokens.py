@@ -118,6 +118,10 @@ def _allows(permission: Permission, account: Account, call: Call) -> bool:
     if not call.segments:  # the account read every client starts with
         return True
     target = _canonical(account, call.segments)
+    if len(target) > 2 and target[2] == "users":
+        # Users and permissions are administrative resources: the master key only, as on
+        # the service (else a database-wide token could read other permissions' tokens).
+        return False
     granted = _canonical(account, [s for s in permission.resource.split("/") if s])
     reads = call.verb == "GET" or _is_query(call)
     if target[: len(granted)] == granted:  # the resource or something inside it

@@ -127,6 +127,60 @@ def test_filter_and_map_chain(container: ContainerProxy) -> None:
     assert container.scripts.execute_stored_procedure("evens", partition_key="p1") == [4, 2, 0]
 
 
+def test_query_shortcuts_answer_isaccepted_and_apply_with_callback_first(
+    container: ContainerProxy,
+) -> None:
+    # As the server-side API documents: `__.filter(pred, callback)` returns a
+    # QueryResponse with `isAccepted`, and `value(callback)` takes the callback first.
+    for i in range(5):
+        container.create_item({"id": f"d{i}", "pk": "p1", "n": i})
+    body = """
+    function shortcuts() {
+        var ids = {};
+        var result = __.filter(function (d) { return d.n < 2; }, function (err, docs) {
+            if (err) throw err;
+            ids.low = docs.map(function (d) { return d.id; });
+            __.chain().filter(function (d) { return d.n >= 3; }).pluck("id")
+                .value(function (err, high) {
+                    if (err) throw err;
+                    ids.high = high;
+                    getContext().getResponse().setBody(ids);
+                });
+        });
+        if (!result.isAccepted) throw new Error("the call was not accepted");
+        __.response.setBody("pending");
+    }"""
+    container.scripts.create_stored_procedure({"id": "shortcuts", "body": body})
+    assert container.scripts.execute_stored_procedure("shortcuts", partition_key="p1") == {
+        "low": ["d0", "d1"],
+        "high": ["d3", "d4"],
+    }
+
+
+def test_create_without_id_gets_a_generated_one_unless_disabled(
+    container: ContainerProxy,
+) -> None:
+    body = """
+    function noId(disable) {
+        var collection = getContext().getCollection();
+        collection.createDocument(collection.getSelfLink(), {pk: "p1", n: 1},
+            {disableAutomaticIdGeneration: disable}, function (err, doc) {
+                if (err) throw err;
+                getContext().getResponse().setBody(doc.id);
+            });
+    }"""
+    container.scripts.create_stored_procedure({"id": "noId", "body": body})
+    generated = container.scripts.execute_stored_procedure(
+        "noId", partition_key="p1", params=[False]
+    )
+    assert isinstance(generated, str) and len(generated) == 36
+    assert container.read_item(generated, "p1")["n"] == 1
+    with pytest.raises(errors.CosmosHttpResponseError) as refused:
+        container.scripts.execute_stored_procedure("noId", partition_key="p1", params=[True])
+    assert refused.value.status_code == 400
+    assert len(list(container.query_items("SELECT * FROM c", partition_key="p1"))) == 1
+
+
 def test_script_log_only_when_asked(container: ContainerProxy) -> None:
     body = "function () { console.log('n is %s', 42); getContext().getResponse().setBody('ok'); }"
     container.scripts.create_stored_procedure({"id": "logs", "body": body})
@@ -258,3 +312,48 @@ def test_udf_in_a_query(container: ContainerProxy) -> None:
     with pytest.raises(errors.CosmosHttpResponseError) as raised:
         list(container.query_items("SELECT udf.nope(c.price) FROM c", partition_key="empty"))
     assert raised.value.status_code == 400 and "udf.nope" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A lone surrogate in a document, an id, the response body or the error text.
+        "function () { var c = getContext().getCollection();"
+        " c.createDocument(c.getSelfLink(), {id: 's', pk: 'p1', v: '\\ud800'}); }",
+        "function () { var c = getContext().getCollection();"
+        " c.createDocument(c.getSelfLink(), {id: '\\ud800', pk: 'p1'}); }",
+        "function () { getContext().getResponse().setBody('\\udc00'); }",
+        "function () { throw new Error('\\ud800'); }",
+        # A status a script picks is a client error at most.
+        "function () { var e = new Error('x'); e.number = 500; throw e; }",
+        # Deeper than the service's 128 levels, as the same document from a client.
+        "function () { var o = {id: 'deep', pk: 'p1'}, p = o;"
+        " for (var i = 0; i < 200; i++) { p.a = {}; p = p.a; }"
+        " var c = getContext().getCollection(); c.createDocument(c.getSelfLink(), o); }",
+    ],
+)
+def test_what_json_cannot_carry_is_a_400_and_nothing_is_written(
+    container: ContainerProxy, body: str
+) -> None:
+    container.scripts.create_stored_procedure({"id": "bad", "body": body})
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.scripts.execute_stored_procedure("bad", partition_key="p1")
+    assert raised.value.status_code == 400
+    assert list(container.query_items("SELECT * FROM c", partition_key="p1")) == []
+
+
+def test_lone_surrogates_in_the_log_and_a_udf_result(container: ContainerProxy) -> None:
+    body = "function () { console.log('a\\ud800b'); getContext().getResponse().setBody(1); }"
+    container.scripts.create_stored_procedure({"id": "log", "body": body})
+    container.scripts.execute_stored_procedure(
+        "log", partition_key="p1", enable_script_logging=True
+    )
+    log = _last_headers(container)["x-ms-documentdb-script-log-results"]
+    assert unquote(log) == "a\ufffdb"
+    container.create_item({"id": "d", "pk": "p1"})
+    container.scripts.create_user_defined_function(
+        {"id": "lone", "body": "function () { return '\\ud800'; }"}
+    )
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        list(container.query_items("SELECT VALUE udf.lone() FROM c", partition_key="p1"))
+    assert raised.value.status_code == 400

@@ -131,6 +131,32 @@ def test_item_token_and_partition_key_token(
     assert denied.value.status_code == 403
 
 
+def test_a_database_wide_token_cannot_reach_users_or_permissions(
+    emulator: LocalEmulator, database: DatabaseProxy, user: UserProxy, items: ContainerProxy
+) -> None:
+    link = database.database_link
+    user.create_permission(
+        {"id": "other", "permissionMode": "Read", "resource": items.container_link}
+    )
+    body = {"id": "wide", "permissionMode": "All", "resource": link}
+    token = user.create_permission(body).properties["_token"]
+    by_token = token_client(emulator, link, token).get_database_client(database.id)
+    attempts = [
+        lambda: list(by_token.get_user_client(user.id).list_permissions()),
+        lambda: by_token.get_user_client(user.id).get_permission("other"),
+        lambda: list(by_token.list_users()),
+        lambda: by_token.create_user({"id": "intruder"}),
+    ]
+    for attempt in attempts:
+        with pytest.raises(errors.CosmosHttpResponseError) as refused:
+            attempt()
+        assert refused.value.status_code == 403
+    assert "intruder" not in [u["id"] for u in database.list_users()]
+    # Its own scope still works.
+    item = by_token.get_container_client(items.id).read_item("item0", "a")
+    assert item["id"] == "item0"
+
+
 def test_expired_forged_and_revoked_tokens_are_401(
     emulator: LocalEmulator, database: DatabaseProxy, user: UserProxy, items: ContainerProxy
 ) -> None:

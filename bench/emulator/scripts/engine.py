@@ -19,6 +19,7 @@ from typing import Any
 
 from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException, MiniRacer
 
+from bench.emulator import jsonin
 from bench.emulator.errors import CosmosError
 
 # The service stops a stored procedure or trigger after 5 seconds [Doc] concepts-limits.md
@@ -105,7 +106,18 @@ def run(
     failure = outcome["failure"]
     if failure is not None:
         raise _script_error(failure)
-    return Execution(outcome.get("requestBody"), outcome.get("responseBody"), outcome["log"])
+    # JavaScript strings may hold lone surrogates, which JSON cannot carry: a body is then
+    # a 400 (as the same body from a client), a log line gets U+FFFD in their place.
+    request_body, response_body = outcome.get("requestBody"), outcome.get("responseBody")
+    jsonin.check(request_body, "The request body the trigger set")
+    jsonin.check(response_body, "The script's response body")
+    log = [_well_formed(line) for line in outcome["log"]]
+    return Execution(request_body, response_body, log)
+
+
+def _well_formed(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def call_udf(source: str, args: Sequence[Any]) -> dict[str, Any]:
@@ -114,7 +126,9 @@ def call_udf(source: str, args: Sequence[Any]) -> dict[str, Any]:
     context = _shared_context()
     deadline = time.monotonic() + TIME_LIMIT_SECONDS
     try:
-        return _call(context, "__udf", source, list(args), deadline=deadline)
+        answer = _call(context, "__udf", source, list(args), deadline=deadline)
+        jsonin.check(answer.get("value"), "Its result")
+        return answer
     except CosmosError as error:
         raise CosmosError(400, f"The user-defined function failed: {error.message}") from None
 
@@ -135,7 +149,7 @@ def _call(context: MiniRacer, function: str, *args: Any, deadline: float) -> dic
             ) from None
         except JSEvalException as error:
             raise CosmosError(
-                400, f"Encountered exception while executing function: {error}"
+                400, _well_formed(f"Encountered exception while executing function: {error}")
             ) from None
 
 
@@ -157,8 +171,10 @@ def _timeout() -> CosmosError:
 
 def _script_error(failure: dict[str, Any]) -> CosmosError:
     number = failure.get("number") or 0
-    message = failure.get("message") or ""
-    status = number if 400 <= number < 600 else 400
+    message = _well_formed(failure.get("message") or "")
+    # A script may set any `number` on what it throws: only client errors pass through, so
+    # a script cannot make the emulator answer a 5xx.
+    status = number if 400 <= number < 500 else 400
     return CosmosError(
         status, f"Encountered exception while executing function. Exception = {message}"
     )

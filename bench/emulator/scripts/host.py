@@ -9,9 +9,10 @@ request from a client would be; `charge` adds them up.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
-from bench.emulator import costs, documents
+from bench.emulator import costs, documents, jsonin
 from bench.emulator import query as engine
 from bench.emulator.batch import Undo
 from bench.emulator.errors import CosmosError
@@ -37,6 +38,8 @@ class Host:
         """One queued request -> `{"value", "options"}` or `{"err": {"number", "message"}}`."""
         self.operations += 1
         try:
+            for argument in request["args"]:
+                jsonin.check(argument, "The request payload")
             value, options = self._dispatch(
                 request["operation"], request["args"], request["options"]
             )
@@ -55,6 +58,13 @@ class Host:
     ) -> tuple[Any, dict]:
         if operation in ("create", "upsert"):
             document = args[0]
+            if (
+                isinstance(document, dict)
+                and "id" not in document
+                and not options.get("disableAutomaticIdGeneration")
+            ):
+                # The server-side API names a document without an id, unless told not to.
+                document = {**document, "id": str(uuid.uuid4())}
             check_resource_id(document)
             self.undo.save(self.at.key(document["id"]))
             outcome = documents.create(

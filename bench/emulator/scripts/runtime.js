@@ -65,13 +65,16 @@ function __sorter(key, sign) {
 }
 __Chain.prototype.sortBy = function (key) { return this.then(__sorter(key, 1)); };
 __Chain.prototype.sortByDescending = function (key) { return this.then(__sorter(key, -1)); };
+// `value()` and the `__.filter/map/...` shortcuts answer a QueryResponse, as the service's
+// server-side API documents (`if (!__.filter(...).isAccepted) ...`), not a bare boolean.
 __Chain.prototype.value = function (options, callback) {
   var steps = this.steps;
-  return __queue("readAll", [], options, function (err, docs, responseOptions) {
+  if (typeof options === "function") { callback = options; options = {}; }
+  return { isAccepted: __queue("readAll", [], options, function (err, docs, responseOptions) {
     if (err) { if (callback) return callback(err); throw err; }
     var result = steps.reduce(function (d, step) { return step(d); }, docs);
     if (callback) callback(undefined, result, responseOptions);
-  });
+  }) };
 };
 
 function __Collection() {}
@@ -129,6 +132,10 @@ function __Message(holder) {
     getMaxRequestBodySize: function () { return 2 * 1024 * 1024; },
   };
 }
+
+// The documented shortcuts on `__`: getContext().getRequest() / getResponse().
+__.request = __Message("requestBody");
+__.response = __Message("responseBody");
 
 function getContext() {
   return {
