@@ -17,6 +17,7 @@ from pathlib import Path
 from bench.conformance import expectations, runner, sdist
 from bench.conformance.expectations import Expectation
 from bench.conformance.outcomes import Outcome, TestResult
+from bench.emulator.local import EmulatorStartError
 from bench.errors import RubenchError
 
 
@@ -80,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
-    except RubenchError as error:
+    except (RubenchError, EmulatorStartError) as error:
         print(f"conformance: error: {error}", file=sys.stderr)
         return 2
 

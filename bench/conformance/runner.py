@@ -1,9 +1,11 @@
 """Run test files of the SDK's suite against a fresh local emulator, one emulator per file.
 
 Each file gets its own emulator (https, free port) so a file's leftovers and throttling
-never reach the next. Tests that fail unexpectedly are run again alone before they
-count: several SDK tests monkeypatch SDK internals and restore them only on success,
-so one failure can make later tests of the same process fail for no fault of theirs.
+never reach the next; a file that expects the official emulator's fixed address gets
+port 8081 (an emulator start error says so if that port is taken). Tests that fail
+unexpectedly are run again alone before they count: several SDK tests monkeypatch SDK
+internals and restore them only on success, so one failure can make later tests of the
+same process fail for no fault of theirs.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +68,13 @@ DEFAULT_FILES = tuple(
 )
 
 
+# Files whose tests fake a multi-region account at the official emulator's fixed address
+# (https://localhost:8081/ and 127.0.0.1:8081): their emulator listens there, one at a time.
+OFFICIAL_PORT = 8081
+OFFICIAL_ADDRESS_FILES = frozenset({"test_session.py"})
+_official_port = threading.Lock()
+
+
 @dataclass
 class FileRun:
     """What one test file did: its results (after reruns) and where its output is."""
@@ -82,7 +92,16 @@ def run_file(
     tests_dir: Path, test_file: str, logs_dir: Path, rerun: Iterable[str] | None = None
 ) -> FileRun:
     """Run one file (or, with `rerun`, just those test ids of it, each alone)."""
-    with LocalEmulator(port=0, tls=True) as emulator:
+    if test_file not in OFFICIAL_ADDRESS_FILES:
+        return _run_on(0, tests_dir, test_file, logs_dir, rerun)
+    with _official_port:
+        return _run_on(OFFICIAL_PORT, tests_dir, test_file, logs_dir, rerun)
+
+
+def _run_on(
+    port: int, tests_dir: Path, test_file: str, logs_dir: Path, rerun: Iterable[str] | None
+) -> FileRun:
+    with LocalEmulator(port=port, tls=True) as emulator:
         environment = _environment(emulator)
         if rerun is None:
             return _pytest(tests_dir, test_file, [test_file], logs_dir, environment, "")
