@@ -86,10 +86,16 @@ class InstrumentedCalls:
             clock = time.perf_counter()
             result: T | None = None
             error: BaseException | None = None
+            interrupted: BaseException | None = None
             try:
                 result = function(raw_response_hook=observer)
             except Exception as caught:
                 error = caught
+            except BaseException as signal_or_kill:  # Ctrl-C, or Locust killing the user
+                if not observer.attempts:  # nothing reached the target: nothing to record
+                    raise
+                interrupted = signal_or_kill
+                error = signal_or_kill if observer.status >= 400 else None
             latency_ms = (time.perf_counter() - clock) * 1000
             outcome = classify(error, conflict_ok=conflict_ok, missing_ok=missing_ok)
             record = CallRecord.build(
@@ -99,7 +105,7 @@ class InstrumentedCalls:
                 latency_ms=latency_ms,
                 observer=observer,
                 outcome=outcome,
-                item_count=items(result) if error is None else 0,
+                item_count=items(result) if error is None and interrupted is None else 0,
                 error=error,
                 partition_key=partition_key,
             )
@@ -114,6 +120,8 @@ class InstrumentedCalls:
                 context={"rubench": record},
                 exception=failure,
             )
+            if interrupted is not None:  # the target answered and charged it: recorded, then
+                raise interrupted  # the interruption goes on (the user stops)
             if failure is not None:
                 raise CallFailed(record, failure) from failure
             return result, record

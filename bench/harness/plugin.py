@@ -238,16 +238,24 @@ def print_ru_table() -> None:
 
 def _watch_interrupts(run: RunDirectory) -> None:
     """Mark the run interrupted on Ctrl-C during a test, then let Locust handle the signal
-    as usual. Ctrl-C after the web UI's Stop only quits Locust: the run stays completed."""
+    as usual. Ctrl-C after the web UI's Stop only quits Locust: the run stays completed.
+
+    The interruption is raised from gevent's hub, not where the signal lands: there it
+    would kill whichever user greenlet was running, maybe in the middle of a call the
+    target had already charged, which would then never be recorded. The hub hands it to
+    the main greenlet (gevent's rule for system errors), and Locust stops the users."""
     previous = signal.getsignal(signal.SIGINT)
+
+    def interrupt() -> None:
+        if callable(previous):
+            previous(signal.SIGINT, None)
+        else:
+            raise KeyboardInterrupt
 
     def on_interrupt(signum: int, frame: Any) -> None:
         if run.running:
             run.interrupted = True
-        if callable(previous):
-            previous(signum, frame)
-        else:
-            raise KeyboardInterrupt
+        gevent.get_hub().loop.run_callback(interrupt)
 
     signal.signal(signal.SIGINT, on_interrupt)
 
