@@ -30,10 +30,8 @@ def post_user(gateway: Gateway, call: Call) -> Reply:
         results = query_resources(call, [u.to_resource() for u in database.users.values()])
         return resource_feed(gateway, call, "QueryUsers", "Users", database.rid, results)
     body = call.json_object()
-    existing = database.users.get(body.get("id")) if isinstance(body.get("id"), str) else None
+    existing = _upserted(database.users, body, call, "User")
     if existing is not None:
-        if not call.flag(UPSERT):
-            raise CosmosError(409, f"User '{existing.id}' already exists.")
         existing.rename(body)
         return metadata_reply(gateway, "UpsertUser", 200, existing.to_resource())
     user = User(database.raw_rid, database.self_link, body)
@@ -74,10 +72,8 @@ def post_permission(gateway: Gateway, call: Call) -> Reply:
         results = query_resources(call, resources)
         return resource_feed(gateway, call, "QueryPermissions", "Permissions", user.rid, results)
     body = call.json_object()
-    existing = user.permissions.get(body.get("id")) if isinstance(body.get("id"), str) else None
+    existing = _upserted(user.permissions, body, call, "Permission")
     if existing is not None:
-        if not call.flag(UPSERT):
-            raise CosmosError(409, f"Permission '{existing.id}' already exists.")
         existing.apply(body)
         resource = _resource(gateway, call, database, existing)
         return metadata_reply(gateway, "UpsertPermission", 200, resource)
@@ -113,6 +109,15 @@ def delete_permission(gateway: Gateway, call: Call) -> Reply:
     permission = user.permission(call.segments[5])
     del user.permissions[permission.id]
     return metadata_reply(gateway, "DeletePermission", 204, None)
+
+
+def _upserted(table: dict[str, Any], body: dict[str, Any], call: Call, kind: str) -> Any:
+    """The resource a create body names when it exists: an upsert replaces it, a plain
+    create is a 409; None for a new id."""
+    existing = table.get(body.get("id")) if isinstance(body.get("id"), str) else None
+    if existing is not None and not call.flag(UPSERT):
+        raise CosmosError(409, f"{kind} '{existing.id}' already exists.")
+    return existing
 
 
 def _replace(
