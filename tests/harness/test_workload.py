@@ -92,7 +92,7 @@ def test_hierarchical_key_and_autoscale(tmp_path):
         ),
         (
             MINIMAL.replace('[operations.read]\nkind = "read"\nweight = 3', ""),
-            "operations: expected at least one",
+            "operations: missing, expected at least one [operations.<name>] table",
         ),
     ],
 )
