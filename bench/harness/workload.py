@@ -34,6 +34,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from bench.errors import RubenchError
 
@@ -448,7 +449,7 @@ def parse_workload(data: dict[str, Any], *, source: Path, source_text: str = "")
     return workload
 
 
-def _error_line(error: Any) -> str:
+def _error_line(error: ErrorDetails) -> str:
     """One pydantic error as `<key as the file writes it>: <what is allowed>`."""
     key, field, table = _locate(error["loc"])
     kind = error["type"]
@@ -456,7 +457,7 @@ def _error_line(error: Any) -> str:
         names = sorted(info.alias or name for name, info in table.model_fields.items())
         return f"{key}: unknown key (allowed: {', '.join(names)})"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        shown = "missing" if kind == "union_tag_not_found" else repr(error["ctx"]["tag"])
+        shown = "missing" if kind == "union_tag_not_found" else repr(error["input"]["kind"])
         return f"{key}.kind: {shown} is not one of {', '.join(OPERATION_KINDS)}"
     if kind == "literal_error":
         allowed = ", ".join(get_args(_without_none(field.annotation)))

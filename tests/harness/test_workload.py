@@ -102,6 +102,10 @@ def test_unset_throughput_is_the_modes_minimum(tmp_path, throughput, rus):
             f"operations.read.kind: 'scan' is not one of {KINDS}",
         ),
         (
+            MINIMAL.replace('kind = "read"', "kind = 5"),
+            f"operations.read.kind: 5 is not one of {KINDS}",
+        ),
+        (
             MINIMAL.replace('kind = "read"\n', ""),
             f"operations.read.kind: missing is not one of {KINDS}",
         ),
