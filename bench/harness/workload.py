@@ -18,8 +18,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from types import UnionType
-from typing import Annotated, Any, Literal, NoReturn, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, NoReturn, get_args
 
 from pydantic import (
     BaseModel,
@@ -33,10 +32,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.fields import FieldInfo
-from pydantic_core import ErrorDetails
 
 from bench.errors import RubenchError
+from bench.harness.schema_errors import error_lines, toml_key
 
 WORKLOAD_VARIABLE = "RUBENCH_WORKLOAD"  # how a run hands its workload to Locust processes
 OVERRIDES_VARIABLE = "RUBENCH_WORKLOAD_OVERRIDES"  # JSON: see apply_overrides
@@ -338,11 +336,10 @@ OperationSpec = Annotated[
     | StoredProcedureOperation,
     Field(discriminator="kind", description="a table with kind and weight"),
 ]
-OPERATION_MODELS: dict[str, type[_Operation]] = {
-    get_args(model.model_fields["kind"].annotation)[0]: model
+OPERATION_KINDS = tuple(
+    get_args(model.model_fields["kind"].annotation)[0]
     for model in get_args(get_args(OperationSpec)[0])
-}
-OPERATION_KINDS = tuple(OPERATION_MODELS)
+)
 
 
 class WorkloadFile(_Spec):
@@ -439,102 +436,14 @@ def parse_workload(data: dict[str, Any], *, source: Path, source_text: str = "")
             {"name": source.stem, **data}, context={"directory": source.parent}
         )
     except ValidationError as error:
-        lines = dict.fromkeys(f"{source}: {_error_line(e)}" for e in error.errors())
-        raise WorkloadError("\n".join(lines)) from None  # (a list's items share one line)
+        lines = (f"{source}: {line}" for line in error_lines(error, WorkloadFile))
+        raise WorkloadError("\n".join(lines)) from None
     workload = Workload.model_construct(  # validated just above
         **dict(iter(spec)), source_text=source_text, source_path=str(source)
     )
     _check_query_scopes(workload)
     _check_documents(workload)
     return workload
-
-
-def _error_line(error: ErrorDetails) -> str:
-    """One pydantic error as `<key as the file writes it>: <what is allowed>`."""
-    key, field, table = _locate(error["loc"])
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        names = sorted(info.alias or name for name, info in table.model_fields.items())
-        return f"{key}: unknown key (allowed: {', '.join(names)})"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        shown = "missing" if kind == "union_tag_not_found" else repr(error["input"]["kind"])
-        return f"{key}.kind: {shown} is not one of {', '.join(OPERATION_KINDS)}"
-    if kind == "literal_error":
-        allowed = ", ".join(get_args(_without_none(field.annotation)))
-        return f"{key}: {error['input']!r} is not one of {allowed}"
-    if kind == "value_error":
-        return f"{key}: {error['ctx']['error']}"
-    missing = "missing, " if kind == "missing" else ""
-    return f"{key}: {missing}expected {_allowed(field, key)}"
-
-
-def _locate(loc: tuple[str | int, ...]) -> tuple[str, FieldInfo, type[BaseModel]]:
-    """An error location as the file writes the key (no union tags, TOML quoting), the
-    field it ends in and the table (model) that holds it."""
-    keys: list[str] = []
-    field = FieldInfo.from_annotation(WorkloadFile)
-    annotation: Any = WorkloadFile
-    table: type[BaseModel] = WorkloadFile
-    mapping: Any = None  # the last dict (a table of named entries) walked into
-    for item in loc:
-        if item == "[key]":  # the key before is not a valid name for the table it is in
-            field = FieldInfo.from_annotation(get_args(mapping)[0])
-            break
-        if field.discriminator:  # the item is the kind of an operation: its model
-            annotation = OPERATION_MODELS[str(item)]
-            field = FieldInfo.from_annotation(annotation)
-            continue
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            table = annotation
-            fields = {info.alias or name: info for name, info in table.model_fields.items()}
-            if str(item) not in fields:  # an unknown key
-                keys.append(_toml_key(str(item)))
-                break
-            field = fields[str(item)]
-            annotation = field.annotation
-        elif get_origin(annotation) is dict:
-            mapping, annotation = annotation, get_args(annotation)[1]
-            field = FieldInfo.from_annotation(annotation)
-        else:  # inside a value (a list, a JSON value): the key so far names it
-            break
-        keys.append(_toml_key(str(item)))
-    return ".".join(keys), field, table
-
-
-def _allowed(field: FieldInfo, key: str) -> str:
-    """What a field allows, from its description, else its type and bounds."""
-    annotation = _without_none(field.annotation)
-    if field.description:
-        return field.description
-    if get_origin(annotation) is Literal:
-        return "one of " + ", ".join(get_args(annotation))
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return f"a [{key}] table"
-    noun = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
-    shown = noun.get(annotation, f"a {getattr(annotation, '__name__', annotation)}")
-    bounds = {
-        name: getattr(m, name)
-        for m in field.metadata
-        for name in ("ge", "gt", "le")
-        if getattr(m, name, None) is not None
-    }
-    if "ge" in bounds and "le" in bounds:
-        return f"{shown} between {bounds['ge']} and {bounds['le']}"
-    if "gt" in bounds and "le" in bounds:
-        return f"{shown} above {bounds['gt']} and at most {bounds['le']}"
-    return shown
-
-
-def _without_none(annotation: Any) -> Any:
-    """`int` for `int | None`: what an optional key holds when it is set."""
-    if get_origin(annotation) not in (Union, UnionType):
-        return annotation
-    members = [arg for arg in get_args(annotation) if arg is not type(None)]
-    return members[0] if len(members) == 1 else annotation
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
 
 
 def _fail(workload: Workload, key: str, allowed: str) -> NoReturn:
@@ -571,7 +480,7 @@ def _check_documents(workload: Workload) -> None:
             if parameter.source == "field" and value_at(sample, path) is None:
                 _fail(
                     workload,
-                    f"operations.{spec.name}.parameters.{_toml_key(name)}",
+                    f"operations.{spec.name}.parameters.{toml_key(name)}",
                     f'"field:<path>" naming a field the documents have '
                     f"({', '.join(sorted(sample))}), nested with / as in field:address/city",
                 )

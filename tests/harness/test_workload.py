@@ -107,7 +107,7 @@ def test_unset_throughput_is_the_modes_minimum(tmp_path, throughput, rus):
         ),
         (
             MINIMAL.replace('kind = "read"\n', ""),
-            f"operations.read.kind: missing is not one of {KINDS}",
+            f"operations.read.kind: missing, expected one of {KINDS}",
         ),
         (
             MINIMAL + "[operations]\nr2 = 5\n",
