@@ -7,6 +7,9 @@ partition's `PartitionIndex` current on every write. Usage:
     result = execute("SELECT * FROM c WHERE c.kind = @k", [{"name": "@k", "value": "a"}],
                      partitions, partition_key_paths=["/pk"])
     result.documents, query_charge(result.metrics)
+
+For clients reading a query before they send it: `check_syntax` (does it parse) and
+`partition_key_parameters` (which parameters pin its partition key).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.query.loader import DocumentLoader, PartitionSource
 from bench.emulator.query.metrics import QueryMetrics, index_metrics_header, query_metrics_header
 from bench.emulator.query.parser import parse
+from bench.emulator.query.partition_scope import partition_key_parameters
 from bench.emulator.query.partitioned import PartitionedPlan, partitioned_plan
 from bench.emulator.query.planner import Plan, check_order_by, plan_query
 from bench.emulator.query.values import UNDEFINED, to_json_text
@@ -53,6 +57,7 @@ __all__ = [
     "execute",
     "fan_out_plan",
     "index_metrics_header",
+    "partition_key_parameters",
     "query_metrics_header",
 ]
 
