@@ -12,7 +12,9 @@ counts like any other:
 - `from a.b import c` depends on the module `a.b.c` when `c` is one, and
   always on the package `a.b`, enclosing or not: it names the package as where
   `c` comes from. Inside `a.b` that is a submodule importing its package back;
-  `import a.b.c as c` and `from a.b.c import x` name the module itself.
+  `import a.b.c as c` and `from a.b.c import x` name the module itself;
+- a module that calls `importlib.import_module` imports every module whose
+  name it spells as a string (the CLI's lazily loaded subcommands).
 
 Run as a script, it prints the import graph between packages::
 
@@ -72,8 +74,20 @@ def imported_modules(name: str, files: dict[str, Path]) -> set[str]:
             targets.update(m for m in with_ancestors(source) if m not in started)
             targets.add(source)
             targets.update(f"{source}.{alias.name}" for alias in node.names)
+    if _imports_by_name(tree):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and node.value in files:
+                targets.update(m for m in with_ancestors(node.value) if m not in started)
     targets.discard(name)
     return targets & files.keys()
+
+
+def _imports_by_name(tree: ast.Module) -> bool:
+    return any(
+        isinstance(node, ast.Attribute | ast.Name)
+        and (node.attr if isinstance(node, ast.Attribute) else node.id) == "import_module"
+        for node in ast.walk(tree)
+    )
 
 
 def _absolute(name: str, node: ast.ImportFrom, files: dict[str, Path]) -> str:
@@ -178,12 +192,14 @@ def test_the_graph_sees_a_package_imported_back_and_a_lazy_import(tmp_path):
         "pkg/b.py": "def g():\n    import pkg.c.d\n",
         "pkg/c/__init__.py": "",
         "pkg/c/d.py": "from ..b import g\n",
+        "pkg/cli.py": "import importlib\n\nimportlib.import_module('pkg.c.d')\n",
     }
     for relative, text in sources.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(text)
     graph = import_graph(module_files(tmp_path, "pkg"))
     assert graph["pkg.b"] == {"pkg.c", "pkg.c.d"}  # a.b.c imports the package a.b too
+    assert graph["pkg.cli"] == {"pkg.c", "pkg.c.d"}
     assert list(cycles(graph)) == [["pkg", "pkg.a", "pkg"], ["pkg.b", "pkg.c.d", "pkg.b"]]
 
 
