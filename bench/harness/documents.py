@@ -1,10 +1,11 @@
-"""The documents a workload loads and touches, derived from (workload, item number) alone.
+"""The documents a workload loads and touches, derived from (workload, item number) alone:
+what its `[documents]` table asks for (`DocumentsSpec`) and the factory that builds them.
 
 Every process can rebuild item n (its id, its partition key, its whole body) without
 sharing state with any other, so reads always target ids that exist and creates made
 by different workers never collide::
 
-    catalog = DocumentFactory(workload)
+    catalog = workload.document_factory()  # or DocumentFactory(name, key_paths, spec)
     doc = catalog.document(42)
     catalog.partition_key(doc)  # the value (or list, for hierarchical keys) the SDK wants
 """
@@ -17,15 +18,42 @@ import json
 import random
 import re
 import zlib
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
-from bench.harness.workload import Workload
+from pydantic import Field, ValidationInfo, field_validator
+
+from bench.harness.spec import JsonFile, Spec
 
 ADJECTIVES = ("Classic", "Pro", "Ultra", "Compact", "Trail", "Urban", "Light", "Storm")
 NOUNS = ("Helmet", "Jacket", "Bottle", "Glove", "Pump", "Saddle", "Lamp", "Lock", "Tire")
 TAGS = ("sale", "new", "outdoor", "kids", "eco", "premium", "bundle", "winter", "summer")
 KEY_CACHE_SIZE = 200_000  # (id, key) pairs: a few tens of MB at most
 PLACEHOLDER = re.compile(r"\{n(?:%(\d+))?\}")
+# Bounds that keep a typo from exhausting memory: the service's item size limit is 2 MB
+# (with room for system properties); key choosers hold one number per document.
+MAX_DOCUMENT_BYTES = 2_000_000
+MAX_DOCUMENTS = 10_000_000
+
+
+class DocumentsSpec(Spec):
+    """The `[documents]` table of a workload file."""
+
+    generator: Literal["catalog", "template"] = "catalog"
+    count: int = Field(1000, ge=1, le=MAX_DOCUMENTS)
+    size_bytes: int | None = Field(None, ge=1, le=MAX_DOCUMENT_BYTES)  # pad JSON to about this
+    categories: int = Field(20, ge=1, le=MAX_DOCUMENTS)  # catalog: blocks of item numbers
+    template: JsonFile | None = Field(None, validate_default=True)  # the user's sample document
+
+    @field_validator("template")
+    @classmethod
+    def _with_its_generator(cls, template: dict[str, Any] | None, info: ValidationInfo) -> Any:
+        generator = info.data.get("generator")
+        if generator == "template" and template is None:
+            raise ValueError('expected a JSON file name (required for generator "template")')
+        if generator == "catalog" and template is not None:
+            raise ValueError('expected no template unless generator = "template"')
+        return template
 
 
 def item_id(prefix: str, number: int) -> str:
@@ -54,11 +82,11 @@ def set_value_at(document: dict[str, Any], path: str, value: Any) -> None:
 class DocumentFactory:
     """Builds item n of a workload: the catalog generator or the user's template."""
 
-    def __init__(self, workload: Workload) -> None:
-        self.workload = workload
-        self.prefix = workload.name
-        self.paths = workload.container.partition_key_paths
-        self._seed = zlib.crc32(workload.name.encode())
+    def __init__(self, name: str, key_paths: Sequence[str], spec: DocumentsSpec) -> None:
+        self.spec = spec
+        self.prefix = name
+        self.paths = tuple(key_paths)
+        self._seed = zlib.crc32(name.encode())
         self._keys = functools.lru_cache(maxsize=KEY_CACHE_SIZE)(self._key)
 
     def _key(self, number: int) -> tuple[str, Any]:
@@ -66,7 +94,7 @@ class DocumentFactory:
         return document["id"], self.partition_key(document)
 
     def document(self, number: int, doc_id: str | None = None) -> dict[str, Any]:
-        spec = self.workload.documents
+        spec = self.spec
         if spec.generator == "template":
             document = self._from_template(number)
         else:
@@ -88,7 +116,7 @@ class DocumentFactory:
     def category_of(self, number: int) -> int:
         """Catalog categories are contiguous blocks of item numbers, so a skewed choice of
         items is also a skewed choice of categories (a hot partition under /categoryId)."""
-        spec = self.workload.documents
+        spec = self.spec
         return min(spec.categories - 1, number * spec.categories // max(1, spec.count))
 
     def _product(self, number: int) -> dict[str, Any]:
@@ -121,7 +149,7 @@ class DocumentFactory:
                 )
             return node
 
-        return fill(copy.deepcopy(self.workload.documents.template or {}))
+        return fill(copy.deepcopy(self.spec.template or {}))
 
 
 def pad_to_size(document: dict[str, Any], size_bytes: int) -> None:

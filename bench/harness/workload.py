@@ -21,9 +21,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, get_args
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     JsonValue,
     PrivateAttr,
@@ -34,16 +31,18 @@ from pydantic import (
 )
 
 from bench.errors import RubenchError
+from bench.harness.documents import (
+    MAX_DOCUMENT_BYTES,
+    DocumentFactory,
+    DocumentsSpec,
+    value_at,
+)
 from bench.harness.schema_errors import error_lines, toml_key
+from bench.harness.spec import JsonFile, Name, Spec, TextFile, byte_problem
 
 WORKLOAD_VARIABLE = "RUBENCH_WORKLOAD"  # how a run hands its workload to Locust processes
 OVERRIDES_VARIABLE = "RUBENCH_WORKLOAD_OVERRIDES"  # JSON: see apply_overrides
-# Bounds that keep a typo from exhausting memory: the service's item size limit is 2 MB
-# (with room for system properties); Locust expands a task's weight into that many list
-# entries; key choosers hold one number per document.
-MAX_DOCUMENT_BYTES = 2_000_000
-MAX_DOCUMENTS = 10_000_000
-MAX_WEIGHT = 10_000
+MAX_WEIGHT = 10_000  # Locust expands a task's weight into that many list entries
 PROVISIONED_RUS = {"manual": (400, 100), "autoscale": (1000, 1000)}  # mode: (minimum, step)
 
 
@@ -51,53 +50,10 @@ class WorkloadError(RubenchError):
     """A workload file is malformed; each line names the file, the key and what is allowed."""
 
 
-Name = Annotated[
-    str,
-    Field(
-        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$",
-        description="a name of letters, digits, '_', '.', '-' (at most 64 characters)",
-    ),
-]
 ParameterName = Annotated[str, Field(pattern="^@", description="parameter names that start with @")]
 
 
-def _read_file(value: Any, info: ValidationInfo) -> str:
-    """A file named relative to the workload file (the validation context's `directory`)."""
-    if not isinstance(value, str):
-        raise ValueError("expected a file name, relative to the workload file")
-    path = Path((info.context or {}).get("directory", ".")) / value
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ValueError(f"cannot read {path} ({error.strerror})") from None
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path} is not UTF-8 text ({_byte_problem(error)})") from None
-
-
-def _read_json_file(value: Any, info: ValidationInfo) -> dict[str, Any]:
-    text = _read_file(value, info)
-    try:
-        data = json.loads(text, parse_constant=_not_json)
-    except ValueError as error:  # JSONDecodeError, or NaN / Infinity (not JSON)
-        raise ValueError(f"{value} is not valid JSON: {error}") from None
-    except RecursionError:
-        raise ValueError(f"{value} is nested too deeply") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object in {value}")
-    return data
-
-
-TextFile = Annotated[str, BeforeValidator(_read_file)]
-JsonFile = Annotated[dict[str, Any], BeforeValidator(_read_json_file)]
-
-
-class _Spec(BaseModel):
-    """A table of the file: unknown keys are errors, types are not coerced, nothing changes."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
-
-
-class ThroughputSpec(_Spec):
+class ThroughputSpec(Spec):
     mode: Literal["manual", "autoscale", "serverless"] = "manual"
     rus: int | None = Field(  # manual RU/s or autoscale max RU/s; None when serverless
         None,
@@ -127,7 +83,7 @@ class ThroughputSpec(_Spec):
         return rus
 
 
-class ContainerSpec(_Spec):
+class ContainerSpec(Spec):
     database: Name = "rubench"
     container: Name = "items"
     partition_key_paths: tuple[Annotated[str, Field(pattern=r"^/[^/\s]+(/[^/\s]+)*$")], ...] = (
@@ -163,25 +119,7 @@ class ContainerSpec(_Spec):
         return "MultiHash" if len(self.partition_key_paths) > 1 else "Hash"
 
 
-class DocumentsSpec(_Spec):
-    generator: Literal["catalog", "template"] = "catalog"
-    count: int = Field(1000, ge=1, le=MAX_DOCUMENTS)
-    size_bytes: int | None = Field(None, ge=1, le=MAX_DOCUMENT_BYTES)  # pad JSON to about this
-    categories: int = Field(20, ge=1, le=MAX_DOCUMENTS)  # catalog: blocks of item numbers
-    template: JsonFile | None = Field(None, validate_default=True)  # the user's sample document
-
-    @field_validator("template")
-    @classmethod
-    def _with_its_generator(cls, template: dict[str, Any] | None, info: ValidationInfo) -> Any:
-        generator = info.data.get("generator")
-        if generator == "template" and template is None:
-            raise ValueError('expected a JSON file name (required for generator "template")')
-        if generator == "catalog" and template is not None:
-            raise ValueError('expected no template unless generator = "template"')
-        return template
-
-
-class KeysSpec(_Spec):
+class KeysSpec(Spec):
     distribution: Literal["uniform", "zipf", "hotspot"] = "uniform"
     skew: float = Field(1.0, ge=0, le=10)  # zipf exponent
     hot_fraction: float = Field(0.1, gt=0, le=1)  # hotspot: share of items that are hot
@@ -193,7 +131,7 @@ PARAMETER_FORMS = (
 )
 
 
-class ParameterSpec(_Spec):
+class ParameterSpec(Spec):
     """Where a query parameter's value comes from: a field of a chosen existing document,
     a uniform random number, or a constant. The file writes one of PARAMETER_FORMS."""
 
@@ -225,7 +163,7 @@ Parameters = Annotated[
 ]
 
 
-class _Operation(_Spec):
+class _Operation(Spec):
     """What every operation has: a weight in the mix (Locust's `@task(weight)`; 0 disables
     it) and a name, the key of its table in the file."""
 
@@ -319,7 +257,7 @@ class StoredProcedureOperation(_Operation):
     kind: Literal["stored_procedure"]
     procedure: Name  # the procedure's id
     script: TextFile = ""  # its JavaScript, registered before the run ("" = it exists)
-    parameters: Parameters = {}  # positional arguments, in the order written
+    parameters: Parameters = Field(default_factory=dict)  # positional, in the order written
 
 
 # The one list of operation kinds: everything else (dispatch, errors) derives from it.
@@ -342,7 +280,7 @@ OPERATION_KINDS = tuple(
 )
 
 
-class WorkloadFile(_Spec):
+class WorkloadFile(Spec):
     """Everything a workload file may say."""
 
     name: Name  # names the run directory and document ids; default: the file's name
@@ -369,11 +307,15 @@ class Workload(WorkloadFile):
 
     source_text: str = ""
     source_path: str = ""
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = Field(default_factory=dict)
 
     def with_partition_key(self, paths: tuple[str, ...], container: str) -> Workload:
         """The same workload against another partition-key design (for key comparisons)."""
         return apply_overrides(self, {"partition_key": list(paths), "container": container})
+
+    def document_factory(self) -> DocumentFactory:
+        """The documents this workload loads and touches (`bench.harness.documents`)."""
+        return DocumentFactory(self.name, self.container.partition_key_paths, self.documents)
 
 
 def apply_overrides(workload: Workload, overrides: dict[str, Any]) -> Workload:
@@ -408,7 +350,7 @@ def load_workload(path: Path) -> Workload:
     except OSError as error:
         raise WorkloadError(f"{path}: cannot read workload file ({error.strerror})") from None
     except UnicodeDecodeError as error:
-        problem = f"expected UTF-8 text, found {_byte_problem(error)}"
+        problem = f"expected UTF-8 text, found {byte_problem(error)}"
         raise WorkloadError(f"{path}: {problem}") from None
     try:
         data = tomllib.loads(text)
@@ -454,10 +396,8 @@ def _check_documents(workload: Workload) -> None:
     """What only a generated document can show: a template must hold every partition key
     path, `field:` parameters must name a field the documents have, and a document must fit
     the service's item size limit (else every request of the run fails)."""
-    from bench.harness.documents import DocumentFactory, value_at
-
     try:
-        sample = DocumentFactory(workload).document(0)
+        sample = workload.document_factory().document(0)
     except ZeroDivisionError:
         _fail(workload, "documents.template", "placeholders {n} or {n%K} with K of 1 or more")
     if workload.documents.generator == "template":
@@ -522,11 +462,3 @@ def _is_range(bounds: Any) -> bool:
         isinstance(b, int | float) and not isinstance(b, bool) and math.isfinite(b) for b in bounds
     )
     return numbers and len(bounds) == 2 and bounds[0] <= bounds[1]
-
-
-def _byte_problem(error: UnicodeDecodeError) -> str:
-    return f"byte 0x{error.object[error.start]:02x} at offset {error.start}"
-
-
-def _not_json(constant: str) -> None:
-    raise ValueError(f"{constant} is not a JSON number")

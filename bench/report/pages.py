@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+import bench.report.charts as charts
 from bench import __version__
 from bench.errors import RubenchError
-from bench.report import charts
 from bench.report.charts import ChartRun, operation_order
 from bench.report.comparison import FIGURES, compare_runs
 from bench.report.findings import changed_findings, run_findings
