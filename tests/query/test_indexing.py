@@ -7,6 +7,7 @@ import pytest
 from bench.emulator.errors import CosmosError
 from bench.emulator.query import PartitionIndex, execute
 from bench.emulator.query.indexing import IndexChange, parse_path
+from bench.emulator.query.metrics import CompositeIndexUse
 
 from .engine import MemoryPartition, partitions_of, run
 
@@ -178,16 +179,30 @@ def test_order_by_falls_back_to_sorting_when_some_documents_lack_the_path() -> N
     assert result.documents == ["2", "3"]  # undefined sorts first
 
 
-def test_filter_plus_order_by_needs_a_composite_index_to_avoid_the_sort() -> None:
+def test_filter_plus_order_by_uses_the_composite_index_only_when_the_order_by_lists_the_filter() -> (
+    None
+):
+    """index-policy.md: a composite (a ASC, b ASC) serves `WHERE a = 1 ORDER BY a, b` (or
+    with every direction inverted) but not `WHERE a = 1 ORDER BY b`, which sorts."""
     documents = [{"id": str(i), "pk": "p", "a": i % 4, "b": i} for i in range(40)]
-    query = "SELECT VALUE c.b FROM c WHERE c.a = 1 ORDER BY c.b DESC"
-    plain = run(query, partitions_of(documents))
     composite = policy(["/*"], [], compositeIndexes=[[{"path": "/a"}, {"path": "/b"}]])
-    served = run(query, partitions_of(documents, composite))
-    assert plain.documents == served.documents == list(range(37, 0, -4))
-    assert plain.metrics.in_memory_sort
-    assert not served.metrics.in_memory_sort
-    assert served.metrics.utilized_composite_indexes == [["/a ASC", "/b ASC"]]
+    expected = list(range(37, 0, -4))
+    plain = run("SELECT VALUE c.b FROM c WHERE c.a = 1 ORDER BY c.b DESC", partitions_of(documents))
+    not_listed = run(
+        "SELECT VALUE c.b FROM c WHERE c.a = 1 ORDER BY c.b DESC",
+        partitions_of(documents, composite),
+    )
+    listed = run(
+        "SELECT VALUE c.b FROM c WHERE c.a = 1 ORDER BY c.a DESC, c.b DESC",
+        partitions_of(documents, composite),
+    )
+    assert plain.documents == not_listed.documents == listed.documents == expected
+    assert plain.metrics.in_memory_sort and not_listed.metrics.in_memory_sort
+    assert not_listed.metrics.utilized_composite_indexes == []
+    assert not listed.metrics.in_memory_sort
+    assert listed.metrics.utilized_composite_indexes == [CompositeIndexUse(("/a ASC", "/b ASC"))]
+    with pytest.raises(CosmosError, match="corresponding composite index"):
+        run("SELECT VALUE c.b FROM c WHERE c.a = 1 ORDER BY c.a, c.b", partitions_of(documents))
 
 
 def test_hierarchical_partition_key_prefix_scopes_the_query() -> None:
