@@ -69,6 +69,11 @@ def composite(*specs: str) -> dict[str, Any]:
     return {"IndexSpecs": list(specs), "IndexPreciseSet": True, "IndexImpactScore": "High"}
 
 
+def suggested(*specs: str) -> dict[str, Any]:
+    """A potential composite index: the service marks its index set not precise."""
+    return {**composite(*specs), "IndexPreciseSet": False}
+
+
 def metrics(
     utilized: list | None = None,
     potential: list | None = None,
@@ -105,8 +110,8 @@ CASES = [
                 single("(ROOT.ts > 100)", "/ts/?"),
             ],
             potential_composite=[
-                composite("/name ASC", "/town ASC", "/age ASC"),
-                composite("/name ASC", "/town ASC", "/ts ASC"),
+                suggested("/name ASC", "/town ASC", "/age ASC"),
+                suggested("/name ASC", "/town ASC", "/ts ASC"),
             ],
         ),
     ),
@@ -131,7 +136,7 @@ CASES = [
                 single('(ROOT.town = "Redmond")', "/town/?"),
                 single('(ROOT.name = "Ann")', "/name/?"),
             ],
-            potential_composite=[composite("/town ASC", "/name ASC")],
+            potential_composite=[suggested("/town ASC", "/name ASC")],
         ),
     ),
     # Learn "measure-index": two range filters, no equality: no composite is suggested.
@@ -153,7 +158,7 @@ CASES = [
         metrics(
             utilized=[single('(ROOT.name = "Tim")', "/name/?")],
             potential=[single("(ROOT.score = 1)", "/score/?")],
-            potential_composite=[composite("/name ASC", "/score ASC")],
+            potential_composite=[suggested("/name ASC", "/score ASC")],
         ),
     ),
     # A generalized array path: the lookup finds a superset, so the index set is not precise.

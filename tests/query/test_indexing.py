@@ -179,9 +179,7 @@ def test_order_by_falls_back_to_sorting_when_some_documents_lack_the_path() -> N
     assert result.documents == ["2", "3"]  # undefined sorts first
 
 
-def test_filter_plus_order_by_uses_the_composite_index_only_when_the_order_by_lists_the_filter() -> (
-    None
-):
+def test_a_filter_and_order_by_use_a_composite_only_when_the_order_by_lists_the_filter() -> None:
     """index-policy.md: a composite (a ASC, b ASC) serves `WHERE a = 1 ORDER BY a, b` (or
     with every direction inverted) but not `WHERE a = 1 ORDER BY b`, which sorts."""
     documents = [{"id": str(i), "pk": "p", "a": i % 4, "b": i} for i in range(40)]

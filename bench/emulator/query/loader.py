@@ -205,7 +205,7 @@ class DocumentLoader:
             if match is None:
                 add_once(
                     self.metrics.potential_composite_indexes,
-                    CompositeIndexUse(tuple(candidate.specs())),
+                    CompositeIndexUse(tuple(candidate.specs()), index_precise=False),
                 )
             elif all(index.is_indexed(path) for path in candidate.paths):
                 for lookup in candidate.lookups:
