@@ -19,8 +19,10 @@ from azure.cosmos import CosmosClient, PartitionKey, exceptions
 from azure.cosmos.aio import CosmosClient as AsyncCosmosClient
 
 from bench.emulator import LocalEmulator
+from bench.emulator.costs import COEFFICIENTS
 
 INDEX_HEADER = "x-ms-cosmos-index-utilization"
+CHARGE = "x-ms-request-charge"
 DATABASE = "indexmetrics"
 DOCUMENTS = [
     {
@@ -253,7 +255,7 @@ def test_order_by_on_two_paths_without_composite_index_is_refused(
 
 
 def charge(emulator: LocalEmulator, policy: str, query: str, **options: Any) -> float:
-    return float(sync_query(emulator, policy, query, **options)[1]["x-ms-request-charge"])
+    return float(sync_query(emulator, policy, query, **options)[1][CHARGE])
 
 
 def test_index_metrics_are_only_sent_when_asked_and_cost_nothing(
@@ -281,3 +283,19 @@ def test_composite_indexes_make_the_queries_they_serve_cheaper(
     assert charge(metrics_emulator, "composite", served_query) < charge(
         metrics_emulator, "composite", sorted_query
     )
+
+
+def test_each_composite_index_adds_one_index_term_to_a_create(
+    metrics_emulator: LocalEmulator,
+) -> None:
+    """One entry per document in each composite index, charged like any index term."""
+    client = CosmosClient(metrics_emulator.endpoint, metrics_emulator.key)
+    database = client.get_database_client(DATABASE)
+    charges = {}
+    for policy in POLICIES:
+        container = database.get_container_client(policy)
+        container.create_item({**DOCUMENTS[0], "id": "charged"})
+        charges[policy] = float(container.client_connection.last_response_headers[CHARGE])
+        container.delete_item("charged", partition_key="p")
+    extra = len(COMPOSITES) * COEFFICIENTS.write_per_indexed_path
+    assert charges["composite"] == pytest.approx(charges["default"] + extra, abs=0.011)

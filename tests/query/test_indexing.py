@@ -82,6 +82,23 @@ def test_insert_counts_indexed_user_terms_only() -> None:
     assert PartitionIndex({"automatic": False}, ["/pk"]).insert("k", DOCUMENT) == 0
 
 
+def test_each_composite_index_holds_one_entry_per_document() -> None:
+    """index-policy.md: a composite index gets a value for every item, an "undefined" one
+    where a path is missing or not a scalar; a replace rewrites an entry that changes."""
+    composites = [[{"path": "/name"}, {"path": "/missing"}], [{"path": "/name"}, {"path": "/id"}]]
+    index = PartitionIndex(policy(["/*"], [], compositeIndexes=composites), ["/pk"])
+    assert index.insert("k", DOCUMENT) == 6 + 2
+    renamed = {**DOCUMENT, "name": "m"}
+    # name: one range term removed and one added, and both composite entries rewritten.
+    assert index.replace("k", DOCUMENT, renamed) == IndexChange(changed=2 + 4, total=8)
+    retagged = {**renamed, "tags": ["a", "c"]}
+    assert index.replace("k", renamed, retagged) == IndexChange(changed=2, total=8)
+    now_an_object = {**retagged, "missing": {"x": 1}}  # still undefined for the composite
+    assert index.replace("k", retagged, now_an_object).changed == 1
+    none = policy(["/*"], [], compositeIndexes=composites, indexingMode="none")
+    assert PartitionIndex(none, ["/pk"]).insert("k", DOCUMENT) == 0
+
+
 def test_replace_rewrites_only_the_terms_that_change() -> None:
     index = PartitionIndex(policy(["/*"], ["/address/*"]), ["/pk"])
     index.insert("k", DOCUMENT)

@@ -11,6 +11,13 @@ The storage calls `insert`/`remove` on creates and deletes and `replace`
 when a document is written over (only the terms that differ change, which
 is also what the cost model charges), and builds a new index when the
 container's indexing policy is replaced.
+
+Each composite index holds one entry per document, whatever the document
+holds at its paths ("If a path in a composite index doesn't exist in an item
+or leads to a nonscalar value, a value is added to the index to indicate
+that the path is undefined", index-policy.md): a write pays for that entry
+like for any other index term. Queries read composite indexes through the
+range indexes of their paths (same documents, one seek; see `composites.py`).
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ DEFAULT_POLICY: Mapping[str, Any] = {
     "includedPaths": [{"path": "/*"}],
     "excludedPaths": [{"path": '/"_etag"/?'}],
 }
+_MISSING = object()
 _PENDING_LIMIT = 1024  # new distinct values buffered before the sorted list is rebuilt
 
 Path = tuple[str, ...]
@@ -103,6 +111,17 @@ def _bad_path(text: Any, position: int) -> CosmosError:
 @dataclass(frozen=True)
 class CompositeIndex:
     paths: tuple[tuple[Path, bool], ...]  # (document path, descending)
+
+    def entry(self, document: Mapping[str, Any]) -> tuple[Term | None, ...]:
+        """The document's entry: each path's scalar term, None where undefined or nonscalar."""
+        entry: list[Term | None] = []
+        for path, _ in self.paths:
+            value: Any = document
+            for segment in path:
+                value = value.get(segment, _MISSING) if type(value) is dict else _MISSING
+            scalar = value is not _MISSING and type(value) not in (dict, list)
+            entry.append(sort_key(value) if scalar else None)
+        return tuple(entry)
 
 
 class PathPolicy:
@@ -256,12 +275,12 @@ class PartitionIndex:
     # -- writes ----------------------------------------------------------
     def insert(self, key: Any, document: Mapping[str, Any]) -> int:
         """Index `document` under storage key `key`; return the number of index terms written
-        for user properties (system properties are indexed too but not counted), which the
-        cost model charges for."""
+        for user properties (system properties are indexed too but not counted) and
+        composite indexes (one entry each), which the cost model charges for."""
         self._sizes.pop(key, None)
         if key not in self._positions:
             self._positions[key] = len(self._positions)
-        written = 0
+        written = len(self.composites) if self.enabled else 0
         for values, term, counted in self._terms(document):
             values.add(term, key)
             written += counted
@@ -287,6 +306,10 @@ class PartitionIndex:
             values.add(term, key)
             changed += counted * count
         total = sum(counted * count for (_, _, counted), count in after.items())
+        if self.enabled:
+            # A composite entry that changes is removed and written again.
+            changed += 2 * sum(c.entry(old) != c.entry(new) for c in self.composites)
+            total += len(self.composites)
         return IndexChange(changed=changed, total=total)
 
     def _terms(self, document: Mapping[str, Any]) -> list[IndexEntry]:
