@@ -141,6 +141,26 @@ CASES = [
             potential_composite=[suggested("/town ASC", "/name ASC")],
         ),
     ),
+    # Both bounds of one range path go to the same composite index.
+    Case(
+        "range-with-two-bounds",
+        "default",
+        "SELECT * FROM c WHERE c.name = 'Tim' AND c.age > 12 AND c.age < 20",
+        metrics(
+            utilized=[
+                single('(ROOT.name = "Tim")', "/name/?"),
+                single("(ROOT.age > 12)", "/age/?"),
+                single("(ROOT.age < 20)", "/age/?"),
+            ],
+            potential_composite=[suggested("/name ASC", "/age ASC")],
+        ),
+    ),
+    Case(
+        "range-with-two-bounds-served",
+        "composite",
+        "SELECT * FROM c WHERE c.name = 'Tim' AND c.age > 12 AND c.age < 20",
+        metrics(utilized_composite=[composite("/name ASC", "/age ASC")]),
+    ),
     # Learn "measure-index": two range filters, no equality: no composite is suggested.
     Case(
         "ranges-only",

@@ -33,47 +33,49 @@ _RANGE_KINDS = frozenset({"range", "between", "prefix"})
 
 @dataclass(frozen=True)
 class FilterComposite:
-    """A composite index for part of a filter: its lookups, equalities first, range last."""
+    """A composite index for part of a filter: its paths (equalities first, the range path
+    last) and the filter's lookups it serves (both bounds of `a > 1 AND a < 9`)."""
 
+    paths: tuple[Path, ...]
+    ranged: bool  # the last path has a range filter
     lookups: tuple[Lookup, ...]
 
-    @property
-    def paths(self) -> tuple[Path, ...]:
-        return tuple(lookup.path for lookup in self.lookups)
-
-    def specs(self, descending: Sequence[bool] | None = None) -> list[str]:
-        """`/name ASC`, ...: the service's IndexSpecs (all ASC for a suggestion)."""
-        orders = descending or [False] * len(self.lookups)
-        return [composite_spec(p, d) for p, d in zip(self.paths, orders, strict=True)]
+    def specs(self) -> list[str]:
+        """`/name ASC`, ...: the IndexSpecs the service suggests (all ascending)."""
+        return [composite_spec(path, False) for path in self.paths]
 
     def served_by(self, composite: CompositeIndex) -> bool:
         """Whether `composite` serves these filters: the same paths, equalities in any
         order, the range path last; directions do not matter for filters."""
         paths = [path for path, _ in composite.paths]
-        if len(paths) != len(self.lookups) or set(paths) != set(self.paths):
+        if len(paths) != len(self.paths) or set(paths) != set(self.paths):
             return False
-        last = self.lookups[-1]
-        return last.kind not in _RANGE_KINDS or paths[-1] == last.path
+        return not self.ranged or paths[-1] == self.paths[-1]
 
 
 def filter_composites(lookups: Sequence[Lookup | AnyOf]) -> list[FilterComposite]:
     """The composite indexes the service suggests for a filter's top-level conjuncts."""
-    equalities: list[Lookup] = []
-    ranges: list[Lookup] = []
+    equalities: dict[Path, list[Lookup]] = {}
+    ranges: dict[Path, list[Lookup]] = {}
     for lookup in lookups:
         if not isinstance(lookup, Lookup) or ARRAY_ITEM in lookup.path:
             continue
         if lookup.kind == "eq" and lookup.op == "=":
-            if all(e.path != lookup.path for e in equalities):
-                equalities.append(lookup)
-        elif lookup.kind in _RANGE_KINDS and all(r.path != lookup.path for r in ranges):
-            ranges.append(lookup)
-    ranges = [r for r in ranges if all(e.path != r.path for e in equalities)]
+            equalities.setdefault(lookup.path, []).append(lookup)
+        elif lookup.kind in _RANGE_KINDS:
+            ranges.setdefault(lookup.path, []).append(lookup)
+    served_equal = tuple(lookup for group in equalities.values() for lookup in group)
+    ranges = {path: group for path, group in ranges.items() if path not in equalities}
     if not equalities:
         return []
     if not ranges:
-        return [FilterComposite(tuple(equalities))] if len(equalities) > 1 else []
-    return [FilterComposite((*equalities, r)) for r in ranges]
+        if len(equalities) < 2:
+            return []
+        return [FilterComposite(tuple(equalities), False, served_equal)]
+    return [
+        FilterComposite((*equalities, path), True, (*served_equal, *group))
+        for path, group in ranges.items()
+    ]
 
 
 def composite_spec(path: Path, descending: bool) -> str:
