@@ -161,6 +161,19 @@ CASES = [
         "SELECT * FROM c WHERE c.name = 'Tim' AND c.age > 12 AND c.age < 20",
         metrics(utilized_composite=[composite("/name ASC", "/age ASC")]),
     ),
+    # index-policy.md counts `!=` among the range filters.
+    Case(
+        "not-equal-is-a-range",
+        "default",
+        "SELECT * FROM c WHERE c.name = 'Tim' AND c.age != 12",
+        metrics(
+            utilized=[
+                single('(ROOT.name = "Tim")', "/name/?"),
+                single("(ROOT.age != 12)", "/age/?"),
+            ],
+            potential_composite=[suggested("/name ASC", "/age ASC")],
+        ),
+    ),
     # Learn "measure-index": two range filters, no equality: no composite is suggested.
     Case(
         "ranges-only",

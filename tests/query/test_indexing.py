@@ -306,6 +306,17 @@ def test_random_filters_give_the_same_answer_with_and_without_indexes() -> None:
             assert run(count, indexed, parameters).documents == [len(without)], count
 
 
+def test_not_equal_loads_only_the_other_values_of_its_type() -> None:
+    """`c.n != 3` is false for values of another type (the comparison is undefined), so a
+    range index serves it as the two ranges around 3."""
+    documents = [{"id": str(i), "pk": "p", "n": i % 4} for i in range(40)]
+    documents += [{"id": "s", "pk": "p", "n": "3"}, {"id": "u", "pk": "p"}]
+    result = run("SELECT VALUE c.id FROM c WHERE c.n != 3", partitions_of(documents))
+    assert len(result.documents) == 30
+    assert result.metrics.retrieved_document_count == 30
+    assert result.metrics.scanned_document_count == 0
+
+
 def test_count_is_answered_from_the_index_without_loading_documents() -> None:
     """As the service reports it: nothing retrieved, index utilization 1, a seek's charge."""
     from bench.emulator.costs import query_charge

@@ -2,10 +2,11 @@
 
 Only conjuncts of the top-level WHERE (and the partition-key scope) can
 narrow the documents a query loads: `path = const`, `path IN (...)`,
-ranges, BETWEEN, STARTSWITH and ARRAY_CONTAINS on a path the policy
-indexes. Their candidate sets are intersected; with none usable, the
-query scans. Lookups on generalized array paths (`/tags/[]`) return a
-superset, so the full filter always runs again on what was loaded.
+ranges (`!=` too: the same type's other values), BETWEEN, STARTSWITH and
+ARRAY_CONTAINS on a path the policy indexes. Their candidate sets are
+intersected; with none usable, the query scans. Lookups on generalized
+array paths (`/tags/[]`) return a superset, so the full filter always runs
+again on what was loaded.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bench.emulator.query.indexing import (
 )
 from bench.emulator.query.values import RANK_ARRAY, UNDEFINED, sort_key, type_rank
 
-_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
 
 UNMAPPED_ORDER_BY = (
     "Unsupported ORDER BY clause. ORDER BY item expression could not be mapped to a document path."
@@ -76,6 +77,9 @@ class Lookup:
             return index.lookup_range(self.path, sort_key(low), True, sort_key(high), True)
         (value,) = values
         start, stop = rank_bounds(type_rank(value))
+        if self.op == "!=":  # values of another type compare undefined: not selected
+            below = index.lookup_range(self.path, start, True, sort_key(value), False)
+            return below | index.lookup_range(self.path, sort_key(value), False, stop, False)
         if self.op in (">", ">="):
             return index.lookup_range(self.path, sort_key(value), self.op == ">=", stop, False)
         return index.lookup_range(self.path, start, True, sort_key(value), self.op == "<=")
