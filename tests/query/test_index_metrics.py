@@ -57,13 +57,13 @@ FOUR_FILTERS = (
 )
 
 
-def single(text: str, spec: str, *, precise: bool = True) -> dict[str, Any]:
+def single(text: str, spec: str, *, precise: bool = True, impact: str = "High") -> dict[str, Any]:
     return {
         "FilterExpression": text,
         "IndexSpec": spec,
         "FilterPreciseSet": True,
         "IndexPreciseSet": precise,
-        "IndexImpactScore": "High",
+        "IndexImpactScore": impact,
     }
 
 
@@ -194,6 +194,20 @@ CASES = [
             utilized=[single('(ROOT.name = "Tim")', "/name/?")],
             potential=[single("(ROOT.score = 1)", "/score/?")],
             potential_composite=[suggested("/name ASC", "/score ASC")],
+        ),
+    ),
+    # Existence checks score Low, on an indexed path and on an excluded one (as in a published
+    # .NET output for `IS_DEFINED(c.description) AND IS_DEFINED(c.manufacturerName)`).
+    Case(
+        "existence-checks",
+        "default",
+        "SELECT * FROM c WHERE c.name = 'Tim' AND IS_DEFINED(c.town) AND IS_DEFINED(c.score)",
+        metrics(
+            utilized=[
+                single('(ROOT.name = "Tim")', "/name/?"),
+                single("IS_DEFINED(ROOT.town)", "/town/?", impact="Low"),
+            ],
+            potential=[single("IS_DEFINED(ROOT.score)", "/score/?", impact="Low")],
         ),
     ),
     # A generalized array path: the lookup finds a superset, so the index set is not precise.

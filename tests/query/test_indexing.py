@@ -270,7 +270,9 @@ def test_random_filters_give_the_same_answer_with_and_without_indexes() -> None:
 
     def predicate() -> str:
         path, value = generator.choice(paths), generator.choice(constants)
-        shape = generator.randrange(7)
+        shape = generator.randrange(8)
+        if shape == 7:  # objects and arrays (empty ones too) are defined
+            return f"IS_DEFINED({generator.choice([path, 'c.address', 'c.tags', 'c.none'])})"
         if shape == 0:
             return f"{path} IN ({value}, {generator.choice(constants)})"
         if shape == 1:
@@ -314,6 +316,17 @@ def test_not_equal_loads_only_the_other_values_of_its_type() -> None:
     result = run("SELECT VALUE c.id FROM c WHERE c.n != 3", partitions_of(documents))
     assert len(result.documents) == 30
     assert result.metrics.retrieved_document_count == 30
+    assert result.metrics.scanned_document_count == 0
+
+
+def test_is_defined_loads_only_documents_holding_the_path() -> None:
+    """Scalars, objects and arrays (empty ones too) are defined; the index knows all three."""
+    documents = [{"id": str(i), "pk": "p"} for i in range(30)]
+    documents += [{"id": "n", "pk": "p", "x": None}, {"id": "o", "pk": "p", "x": {}}]
+    documents += [{"id": "a", "pk": "p", "x": []}, {"id": "s", "pk": "p", "x": {"y": 1}}]
+    result = run("SELECT VALUE c.id FROM c WHERE IS_DEFINED(c.x)", partitions_of(documents))
+    assert sorted(result.documents) == ["a", "n", "o", "s"]
+    assert result.metrics.retrieved_document_count == 4
     assert result.metrics.scanned_document_count == 0
 
 

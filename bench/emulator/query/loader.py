@@ -302,7 +302,8 @@ def _composite_use(composite: CompositeIndex) -> CompositeIndexUse:
 def _note(entries: list[SingleIndexUse], options: Sequence[Lookup]) -> None:
     for option in options:
         precise = ARRAY_ITEM not in option.path
-        add_once(entries, SingleIndexUse(option.text, index_spec(option.path), precise))
+        use = SingleIndexUse(option.text, index_spec(option.path), precise, impact=option.impact)
+        add_once(entries, use)
 
 
 def _dotted(path: Path) -> str:

@@ -37,6 +37,7 @@ TIMING_KEYS = (
 
 _Entry = TypeVar("_Entry")
 HIGH_IMPACT = "High"  # the service's IndexImpactScore values: "High" or "Low"
+LOW_IMPACT = "Low"
 
 
 @dataclass(frozen=True)
