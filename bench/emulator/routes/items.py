@@ -151,6 +151,7 @@ def patch(gateway: Gateway, call: Call) -> Reply | Awaitable[Reply]:
     request = PatchRequest.from_body(call.json(), at.container.partition_key.paths)
 
     def work() -> Reply:
+        triggers.refuse_on_patch(call)
         outcome = documents.patch(
             at, _item_id(call, at), request, if_match=call.header("if-match"), now=call.now
         )

@@ -156,10 +156,13 @@ def execute(gateway: Gateway, call: Call) -> Awaitable[Reply]:
 
 
 def _response_body(value: Any) -> bytes:
-    """The procedure's response body as sent, within the service's size limit (counted in
-    characters as the runtime counts it at each `setBody`; this catches a script that
-    redefined what that check uses, e.g. `JSON.stringify`)."""
-    body = b"" if value is None else dumps(value)
-    if len(body.decode()) > scripts_engine.MAX_BODY_SIZE:
+    """The procedure's response body as sent, within the service's size limit, counted as
+    the runtime counts it at each `setBody` (characters of a string, of the JSON of anything
+    else): this catches a script that redefined what that check uses (`JSON.stringify`)."""
+    if value is None:
+        return b""
+    body = dumps(value)
+    size = len(value) if isinstance(value, str) else len(body.decode())
+    if size > scripts_engine.MAX_BODY_SIZE:
         raise CosmosError(413, scripts_engine.BODY_TOO_LARGE)
     return body

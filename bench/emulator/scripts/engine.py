@@ -13,6 +13,7 @@ works (stored procedures).
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import weakref
 from collections.abc import Callable, Sequence
@@ -90,11 +91,11 @@ class _Session:
 
     def start(self) -> dict[str, Any]:
         self.context = pool.take()
-        return _call(self.context, "__start", self.setup, deadline=self.deadline)
+        return _call(self.context, "start", self.setup, deadline=self.deadline)
 
     def resume(self, answers: list[dict[str, Any]]) -> dict[str, Any]:
         assert self.context is not None
-        return _call(self.context, "__resume", answers, deadline=self.deadline)
+        return _call(self.context, "resume", answers, deadline=self.deadline)
 
     def requests(self, outcome: dict[str, Any]) -> list[dict[str, Any]]:
         """The operations the script queued in this round (none once it failed)."""
@@ -175,7 +176,7 @@ class UdfScope:
             weakref.finalize(self, pool.give_back, self._context)
         deadline = time.monotonic() + TIME_LIMIT_SECONDS
         try:
-            answer = _call(self._context, "__udf", source, list(args), deadline=deadline)
+            answer = _call(self._context, "udf", source, list(args), deadline=deadline)
             jsonin.check(answer.get("value"), "Its result")
             return answer
         except CosmosError as error:
@@ -186,8 +187,9 @@ def _call(context: MiniRacer, function: str, *args: Any, deadline: float) -> dic
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise _timeout()
+    call = f"__transport({json.dumps(function)}, {json.dumps(list(args), separators=(',', ':'))})"
     try:
-        return context.call(function, *args, timeout_sec=remaining)
+        text = context.eval(call, timeout_sec=remaining)
     except JSTimeoutException:
         raise _timeout() from None
     except JSOOMException:
@@ -198,6 +200,36 @@ def _call(context: MiniRacer, function: str, *args: Any, deadline: float) -> dic
         raise CosmosError(
             400, _well_formed(f"Encountered exception while executing function: {error}")
         ) from None
+    answer = json.loads(text) if isinstance(text, str) else None
+    if not _readable(function, answer):
+        # A script that replaced what the runtime uses (its `__state`, `Array.prototype`...)
+        # broke its own execution, not the emulator.
+        raise CosmosError(
+            400, "The script replaced a built-in its execution needs; its outcome is unreadable."
+        )
+    return answer
+
+
+def _readable(function: str, answer: Any) -> bool:
+    """Whether `answer` has the shape runtime.js gives the answer of `function`."""
+    if not isinstance(answer, dict):
+        return False
+    if function == "udf":
+        return True
+    requests, failure, log = answer.get("requests"), answer.get("failure"), answer.get("log")
+    return (
+        isinstance(requests, list)
+        and all(
+            isinstance(r, dict)
+            and isinstance(r.get("operation"), str)
+            and isinstance(r.get("args"), list)
+            and isinstance(r.get("options"), dict)
+            for r in requests
+        )
+        and (failure is None or isinstance(failure, dict))
+        and isinstance(log, list)
+        and all(isinstance(line, str) for line in log)
+    )
 
 
 def _timeout() -> CosmosError:
@@ -209,8 +241,10 @@ def _timeout() -> CosmosError:
 
 
 def _script_error(failure: dict[str, Any]) -> CosmosError:
-    number = failure.get("number") or 0
-    message = _well_formed(failure.get("message") or "")
+    number = failure.get("number")
+    number = number if type(number) is int else 0
+    message = failure.get("message")
+    message = _well_formed(message if isinstance(message, str) else "")
     # A script may set any `number` on what it throws: only client errors pass through, so
     # a script cannot make the emulator answer a 5xx.
     status = number if 400 <= number < 500 else 400
