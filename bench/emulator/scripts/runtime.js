@@ -126,9 +126,10 @@ function __sized(value) {
 }
 
 function __Message(holder) {
+  // An unset body appends as the empty string, as on the service ("" + 1 + 2 is "12").
   function append(value) {
     var current = __state[holder];
-    __state[holder] = __sized(current === undefined || current === null ? value : current + value);
+    __state[holder] = __sized((current === undefined || current === null ? "" : current) + value);
   }
   return {
     getBody: function () { return __state[holder]; },
