@@ -4,16 +4,21 @@ its partition see writes it has not committed."""
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 import time
 from collections.abc import Callable
-from urllib.parse import unquote
+from email.utils import formatdate
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from azure.cosmos import ContainerProxy, CosmosClient, DatabaseProxy, PartitionKey
 from azure.cosmos import exceptions as errors
 
 from bench.emulator import LocalEmulator
+from bench.emulator.auth import master_key_header
+from bench.emulator.gateway import resource_type_and_link
 
 HOSTILE = """
 function hostile() {
@@ -173,3 +178,48 @@ def test_requests_on_its_partition_never_see_uncommitted_writes(
     assert list(container.query_items("SELECT VALUE c.id FROM c", partition_key="p1")) == (
         [] if fail else ["made"]
     )
+
+
+def _hang_up_after_sending(emulator: LocalEmulator, path: str, body: bytes, pk: str) -> None:
+    """Send a signed POST and close the connection without reading the answer."""
+    date = formatdate(usegmt=True)
+    resource_type, link = resource_type_and_link(path.split("/"))
+    authorization = master_key_header(emulator.key, "POST", resource_type, link, date)
+    host, port = urlsplit(emulator.endpoint).hostname, urlsplit(emulator.endpoint).port
+    request = (
+        f"POST /{path} HTTP/1.1\r\nHost: {host}:{port}\r\nx-ms-date: {date}\r\n"
+        f"x-ms-version: 2020-07-15\r\nauthorization: {authorization}\r\n"
+        f"x-ms-documentdb-partitionkey: {json.dumps([pk])}\r\n"
+        f"content-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    with socket.create_connection((host, port)) as connection:
+        connection.sendall(request)
+
+
+SPIN_THEN_CREATE = """
+function spinThenCreate(ms) {
+    var collection = getContext().getCollection();
+    collection.createDocument(collection.getSelfLink(), {id: "before", pk: "p1"}, function (err) {
+        if (err) throw err;
+        var end = Date.now() + ms;
+        while (Date.now() < end) {}
+        collection.createDocument(collection.getSelfLink(), {id: "after", pk: "p1"});
+    });
+}"""
+
+
+def test_a_client_hanging_up_does_not_cut_a_procedure_short(
+    emulator: LocalEmulator, database: DatabaseProxy, container: ContainerProxy
+) -> None:
+    container.scripts.create_stored_procedure({"id": "spin", "body": SPIN_THEN_CREATE})
+    path = f"dbs/{database.id}/colls/{container.id}/sprocs/spin"
+    _hang_up_after_sending(emulator, path, b"[1000]", "p1")
+    waited_until = time.monotonic() + 60  # a bound for a loaded machine, not a speed check
+    while time.monotonic() < waited_until:
+        try:
+            container.read_item("after", "p1")  # waits while the procedure holds the partition
+            break
+        except errors.CosmosResourceNotFoundError:
+            time.sleep(0.1)
+    ids = list(container.query_items("SELECT VALUE c.id FROM c", partition_key="p1"))
+    assert sorted(ids) == ["after", "before"]

@@ -4,6 +4,7 @@ resources under `.../colls/{c}/sprocs|triggers|udfs`, and executing a stored pro
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -150,8 +151,12 @@ def execute(gateway: Gateway, call: Call) -> Awaitable[Reply]:
             headers[LOG_RESULTS] = quote("\n".join(execution.log))
         return Reply(200, body, headers, costs.script_charge(host.charge))
 
-    return gateway.on_partitions_sliced(
-        call, container, [at.partition], "ExecuteStoredProcedure", work
+    # Shielded: a client that hangs up does not cut the procedure short between two rounds;
+    # as on the service, it commits or rolls back whole, and is charged.
+    return asyncio.shield(
+        gateway.on_partitions_sliced(
+            call, container, [at.partition], "ExecuteStoredProcedure", work
+        )
     )
 
 
