@@ -18,7 +18,9 @@ from azure.cosmos import exceptions as errors
 
 from bench.emulator import LocalEmulator
 from bench.emulator.auth import master_key_header
+from bench.emulator.errors import CosmosError
 from bench.emulator.gateway import resource_type_and_link
+from bench.emulator.scripts import engine
 
 HOSTILE = """
 function hostile() {
@@ -223,3 +225,18 @@ def test_a_client_hanging_up_does_not_cut_a_procedure_short(
             time.sleep(0.1)
     ids = list(container.query_items("SELECT VALUE c.id FROM c", partition_key="p1"))
     assert sorted(ids) == ["after", "before"]
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_contexts_stopped_at_their_time_limit_are_closed_only_once_settled() -> None:
+    """Closing a context while V8 winds down a stopped call crashed mini-racer (or, at best,
+    raised "Event loop is closed" in its callback)."""
+    forever = engine.Script("function () { while (true) {} }")
+    answer = engine.Script("function () { getContext().getResponse().setBody(1); }")
+    links = {"self_link": "dbs/d/colls/c/", "alt_link": "dbs/d/colls/c"}
+    for _ in range(20):
+        with pytest.raises(CosmosError) as raised:
+            engine.run(forever, lambda request: {}, time_limit=0.05, **links)
+        assert raised.value.status == 408
+        assert engine.run(answer, lambda request: {}, **links).response_body == 1
+    time.sleep(1)  # let the helper retire the last ones (before the test ends)

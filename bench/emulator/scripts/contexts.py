@@ -18,12 +18,13 @@ import queue
 import threading
 from importlib import resources as package_files
 
-from py_mini_racer import MiniRacer
+from py_mini_racer import JSEvalException, JSTimeoutException, MiniRacer
 
 MEMORY_LIMIT_BYTES = 256 * 1024 * 1024
 # Contexts kept ready: one for the execution in hand and one for the next, per spare core.
 READY_CONTEXTS = 2
 START_TIMEOUT_SECONDS = 60.0  # far above a context's start, even on a loaded machine
+SETTLE_TIMEOUT_SECONDS = 10.0  # for V8 to wind down a call stopped at its time limit
 
 
 def _runtime_source() -> str:
@@ -73,9 +74,22 @@ class ContextPool:
         while True:
             used = self._chores.get()
             if used is not None:
-                used.close()
+                _retire(used)
             while self._ready.qsize() < self._wanted:
                 self._ready.put(_prepared())
+
+
+def _retire(context: MiniRacer) -> None:
+    """Close `context` once V8 is done with it. A call stopped at its time limit winds down
+    asynchronously, and closing a context under it crashes mini-racer: a trivial call queued
+    behind it returns once it has. A context that never settles is left open, not closed."""
+    try:
+        context.eval("0", timeout_sec=SETTLE_TIMEOUT_SECONDS)
+    except JSTimeoutException:
+        return
+    except JSEvalException:
+        pass  # past its memory limit: it cannot run again, but it is settled
+    context.close()
 
 
 pool = ContextPool()
