@@ -146,6 +146,9 @@ def execute(gateway: Gateway, call: Call) -> Awaitable[Reply]:
                 return Reply(
                     error.status, dumps(error.body()), headers, costs.script_charge(host.charge)
                 )
+            except BaseException:
+                host.rollback()  # an emulator failure commits nothing either
+                raise
         headers = {}
         if call.flag(ENABLE_LOGGING):
             headers[LOG_RESULTS] = quote("\n".join(execution.log))

@@ -21,7 +21,7 @@ from importlib import resources as package_files
 from py_mini_racer import JSEvalException, JSTimeoutException, MiniRacer
 
 MEMORY_LIMIT_BYTES = 256 * 1024 * 1024
-# Contexts kept ready: one for the execution in hand and one for the next, per spare core.
+# Contexts kept ready: one for the execution in hand and one for the next.
 READY_CONTEXTS = 2
 START_TIMEOUT_SECONDS = 60.0  # far above a context's start, even on a loaded machine
 SETTLE_TIMEOUT_SECONDS = 10.0  # for V8 to wind down a call stopped at its time limit
