@@ -13,7 +13,7 @@ import base64
 import binascii
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from urllib.parse import unquote
 
 import bench.emulator.consistency as consistency
@@ -21,6 +21,7 @@ import bench.emulator.costs as costs
 from bench.emulator.auth import Authenticator
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
+from bench.emulator.held import HeldPartitions
 from bench.emulator.ledger import Ledger
 from bench.emulator.paging import Snapshots
 from bench.emulator.partitions import PhysicalPartition
@@ -82,6 +83,7 @@ class Gateway:
         self.default_consistency = default_consistency
         self.snapshots = Snapshots()
         self.parked = ParkedExecutions()
+        self.held = HeldPartitions()
 
     def handle(
         self,
@@ -160,14 +162,39 @@ class Gateway:
         partitions: Sequence[PhysicalPartition],
         operation: str,
         work: Callable[[], Reply],
+    ) -> Reply | Awaitable[Reply]:
+        """Admit on every partition, run `work`, then debit and record its charge (once no
+        stored procedure holds one of the partitions)."""
+
+        def admitted() -> Reply:
+            self._admit(call, container, partitions, operation)
+            try:
+                reply = work()
+            except CosmosError as error:
+                raise self._failed(call, container, partitions, operation, error) from None
+            return self._succeeded(call, container, partitions, operation, reply)
+
+        return self.when_free(partitions, admitted)
+
+    def when_free(
+        self,
+        partitions: Iterable[PhysicalPartition],
+        work: Callable[[], Reply | Awaitable[Reply]],
+    ) -> Reply | Awaitable[Reply]:
+        """`work()` now, or once no running stored procedure holds any of `partitions`."""
+        partitions = list(partitions)
+        if not self.held.any_held(partitions):
+            return work()
+        return self._after_release(partitions, work)
+
+    async def _after_release(
+        self,
+        partitions: list[PhysicalPartition],
+        work: Callable[[], Reply | Awaitable[Reply]],
     ) -> Reply:
-        """Admit on every partition, run `work`, then debit and record its charge."""
-        self._admit(call, container, partitions, operation)
-        try:
-            reply = work()
-        except CosmosError as error:
-            raise self._failed(call, container, partitions, operation, error) from None
-        return self._succeeded(call, container, partitions, operation, reply)
+        await self.held.until_free(partitions)
+        answer = work()  # no await since the partitions were found free
+        return answer if isinstance(answer, Reply) else await answer
 
     async def on_partitions_sliced(
         self,
@@ -178,6 +205,7 @@ class Gateway:
         work: Callable[[], Awaitable[Reply]],
     ) -> Reply:
         """`on_partitions` for work that yields to the event loop while it runs."""
+        await self.held.until_free(partitions)
         self._admit(call, container, partitions, operation)
         try:
             reply = await work()

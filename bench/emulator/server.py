@@ -65,7 +65,8 @@ class EmulatorServer:
             await asyncio.sleep(TTL_SWEEP_SECONDS)
             now = time.time()
             for container in self.gateway.account.containers():
-                if container.ttl_heap:
+                # A procedure's partition is swept once it has committed or rolled back.
+                if container.ttl_heap and not self.gateway.held.any_held(container.partitions):
                     container.remove_expired(now)
 
     async def stop(self) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from greenlet import GreenletExit, greenlet
@@ -51,11 +51,14 @@ class SlicedExecution(greenlet):
         self.worked = 0.0  # seconds of work so far, across pages
         self.last_used = time.monotonic()
 
-    async def run_page(self) -> bool:
-        """Work until done (True) or until the page budget is spent (False). Raises what
-        the work raises."""
+    async def run_page(self, before_slice: Callable[[], Awaitable[None]] | None = None) -> bool:
+        """Work until done (True) or until the page budget is spent (False), awaiting
+        `before_slice()` before each slice (the time it waits is not work). Raises what the
+        work raises."""
         page_ends = time.perf_counter() + PAGE_SECONDS
         while True:
+            if before_slice is not None:
+                await before_slice()
             started = time.perf_counter()
             self.slice_ends = min(started + SLICE_SECONDS, page_ends)
             self.result = self.switch()

@@ -357,3 +357,97 @@ def test_lone_surrogates_in_the_log_and_a_udf_result(container: ContainerProxy) 
     with pytest.raises(errors.CosmosHttpResponseError) as raised:
         list(container.query_items("SELECT VALUE udf.lone() FROM c", partition_key="p1"))
     assert raised.value.status_code == 400
+
+
+FILL_RESPONSE = """
+function fill(chunkSize, catchIt) {
+    var response = getContext().getResponse();
+    var chunk = new Array(chunkSize + 1).join("x");
+    var appended = 0;
+    try {
+        while (true) { response.appendBody(chunk); appended++; }
+    } catch (e) {
+        if (!catchIt || e.number !== 413) throw e;
+    }
+    response.setBody(appended);
+}"""
+
+
+def test_response_body_past_2_mb_is_a_413_the_script_can_catch(container: ContainerProxy) -> None:
+    container.scripts.create_stored_procedure({"id": "fill", "body": FILL_RESPONSE})
+    # Caught, as the service's runtime lets a script do: it returns what fitted.
+    fitted = container.scripts.execute_stored_procedure(
+        "fill", partition_key="p1", params=[100_000, True]
+    )
+    assert fitted == 2 * 1024 * 1024 // 100_000
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.scripts.execute_stored_procedure(
+            "fill", partition_key="p1", params=[100_000, False]
+        )
+    assert raised.value.status_code == 413
+    assert "resulting message would be too large" in raised.value.message
+
+
+def test_a_response_body_that_defeated_the_runtime_check_is_still_a_413(
+    container: ContainerProxy,
+) -> None:
+    cheat = """function () {
+        var big = [];
+        for (var i = 0; i < 60000; i++) big.push("abcdefghijklmnopqrstuvwxyz0123456789");
+        var real = JSON.stringify;
+        JSON.stringify = function (value) {
+            return value === big ? "[]" : real.apply(JSON, arguments);
+        };
+        getContext().getResponse().setBody(big);
+    }"""
+    container.scripts.create_stored_procedure({"id": "cheat", "body": cheat})
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.scripts.execute_stored_procedure("cheat", partition_key="p1")
+    assert raised.value.status_code == 413
+
+
+def test_a_script_that_breaks_the_runtime_fails_as_a_bad_request(
+    container: ContainerProxy,
+) -> None:
+    scripts = container.scripts
+    # What the outcome travels through was captured before the script ran.
+    body = """function () {
+        JSON.stringify = function () { return "not json"; };
+        Function.prototype.apply = function () { return "hijacked"; };
+        getContext().getResponse().setBody({a: 1});
+    }"""
+    scripts.create_stored_procedure({"id": "unharmed", "body": body})
+    assert scripts.execute_stored_procedure("unharmed", partition_key="p1") == {"a": 1}
+    scripts.create_stored_procedure({"id": "breaker", "body": "function () { __state.log = 5; }"})
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        scripts.execute_stored_procedure("breaker", partition_key="p1")
+    assert raised.value.status_code == 400
+    assert "replaced a built-in" in raised.value.message
+
+
+def test_parameters_past_2_mb_are_a_413_and_nothing_runs(container: ContainerProxy) -> None:
+    container.scripts.create_stored_procedure({"id": "bulk", "body": BULK_CREATE})
+    docs = [{"id": f"d{i}", "pk": "p1", "pad": "x" * 1000} for i in range(2100)]
+    with pytest.raises(errors.CosmosHttpResponseError) as raised:
+        container.scripts.execute_stored_procedure("bulk", partition_key="p1", params=[docs])
+    assert raised.value.status_code == 413
+    assert list(container.query_items("SELECT * FROM c", partition_key="p1")) == []
+    assert (
+        container.scripts.execute_stored_procedure("bulk", partition_key="p1", params=[docs[:10]])
+        == 10
+    )
+
+
+def test_patch_naming_triggers_is_refused_not_run_without_them(container: ContainerProxy) -> None:
+    container.scripts.create_trigger(
+        {"id": "stamp", "body": STAMP, "triggerType": "Pre", "triggerOperation": "All"}
+    )
+    container.create_item({"id": "a", "pk": "p1", "n": 1})
+    operations = [{"op": "set", "path": "/n", "value": 2}]
+    for include in ({"pre_trigger_include": "stamp"}, {"post_trigger_include": "stamp"}):
+        with pytest.raises(errors.CosmosHttpResponseError) as raised:
+            container.patch_item("a", "p1", operations, **include)
+        assert raised.value.status_code == 400
+        assert "not on patch" in raised.value.message
+    assert container.read_item("a", "p1")["n"] == 1
+    assert container.patch_item("a", "p1", operations)["n"] == 2

@@ -51,6 +51,15 @@ async def _scenario(emulator: LocalEmulator, name: str) -> None:
             )
             assert created["stamped"] == "Create"
             assert [t["id"] async for t in scripts.list_triggers()] == ["stamp"]
+            with pytest.raises(errors.CosmosHttpResponseError) as raised:
+                await container.patch_item(
+                    "a",
+                    "p1",
+                    [{"op": "set", "path": "/n", "value": 1}],
+                    pre_trigger_include="stamp",
+                )
+            assert raised.value.status_code == 400
+            assert "n" not in await container.read_item("a", "p1")
 
             udf = {"id": "twice", "body": "function (x) { return 2 * x; }"}
             await scripts.create_user_defined_function(udf)

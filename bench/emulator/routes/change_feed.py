@@ -20,6 +20,7 @@ etag survives splits (the SDK moves it to the children after a 410/1002).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
@@ -73,7 +74,7 @@ class _Start:
     since_ts: int | None  # If-Modified-Since, epoch seconds
 
 
-def read(gateway: Gateway, call: Call) -> Reply:
+def read(gateway: Gateway, call: Call) -> Reply | Awaitable[Reply]:
     container = gateway.account.container(call.segments[1], call.segments[3])
     scope = _scope(call, container)
 

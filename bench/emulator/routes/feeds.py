@@ -122,19 +122,21 @@ async def _sliced(
     gateway: Gateway,
     call: Call,
     container: Container,
+    partitions: Sequence[PhysicalPartition],
     execute: Callable[[], Snapshot],
     continuation: str | None,
 ) -> Reply:
     """`_paged` for queries: the execution runs in slices (see `bench.emulator.slicing`);
     when the page budget runs out first, the page is empty, carries no charge (the whole
-    charge goes with the result's pages) and continues the execution."""
+    charge goes with the result's pages) and continues the execution. A slice waits while a
+    stored procedure holds one of `partitions`: it never reads uncommitted writes."""
     execution = gateway.parked.take(continuation) if continuation else None
     if continuation and execution is None:
         return _paged(gateway, call, container, execute, continuation)
     if execution is None:
         execution = SlicedExecution(execute)
     try:
-        done = await execution.run_page()
+        done = await execution.run_page(lambda: gateway.held.until_free(partitions))
     except CosmosError as error:
         if continuation:
             gateway.parked.failed(continuation, error)
@@ -186,6 +188,7 @@ def query(gateway: Gateway, call: Call) -> Awaitable[Reply]:
             gateway,
             call,
             container,
+            partitions,
             lambda: _execute(call, container, text, parameters, sources, prefix),
             call.header(CONTINUATION),
         )
@@ -236,6 +239,7 @@ def _one_partition_after_another(
             gateway,
             call,
             container,
+            [partition],
             lambda: _execute(call, container, text, parameters, [partition], None),
             inner or None,
         )
@@ -309,7 +313,7 @@ def _execute(
     return Snapshot(items, charge, headers)
 
 
-def read_feed(gateway: Gateway, call: Call) -> Reply:
+def read_feed(gateway: Gateway, call: Call) -> Reply | Awaitable[Reply]:
     container = gateway.account.container(call.segments[1], call.segments[3])
     partitions, prefix, sources = _scope(call, container)
 

@@ -3,7 +3,7 @@ delete-all-items-by-partition-key. Each runs on the physical partition the key h
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import bench.emulator.batch as batches
@@ -59,7 +59,7 @@ def _placed(gateway: Gateway, call: Call) -> Placement:
 
 def _run(
     gateway: Gateway, call: Call, at: Placement, operation: str, work: Callable[[], Reply]
-) -> Reply:
+) -> Reply | Awaitable[Reply]:
     return gateway.on_partitions(call, at.container, [at.partition], operation, work)
 
 
@@ -89,7 +89,7 @@ def _item_id(call: Call, at: Placement) -> str:
     return key[1]
 
 
-def create(gateway: Gateway, call: Call) -> Reply:
+def create(gateway: Gateway, call: Call) -> Reply | Awaitable[Reply]:
     """Create, or upsert with `x-ms-documentdb-is-upsert`; without the partition key
     header the key is taken from the document."""
     container = _container(gateway, call)
@@ -112,7 +112,7 @@ def create(gateway: Gateway, call: Call) -> Reply:
     return _run(gateway, call, at, "Upsert" if upsert else "Create", work)
 
 
-def read(gateway: Gateway, call: Call) -> Reply:
+def read(gateway: Gateway, call: Call) -> Reply | Awaitable[Reply]:
     at = _placed(gateway, call)
     if_none_match = call.header("if-none-match")
 
@@ -126,7 +126,7 @@ def read(gateway: Gateway, call: Call) -> Reply:
     return _run(gateway, call, at, "Read", work)
 
 
-def replace(gateway: Gateway, call: Call) -> Reply:
+def replace(gateway: Gateway, call: Call) -> Reply | Awaitable[Reply]:
     at = _placed(gateway, call)
     document = documents.parse_document(call.body)
 
@@ -147,11 +147,12 @@ def replace(gateway: Gateway, call: Call) -> Reply:
     return _run(gateway, call, at, "Replace", work)
 
 
-def patch(gateway: Gateway, call: Call) -> Reply:
+def patch(gateway: Gateway, call: Call) -> Reply | Awaitable[Reply]:
     at = _placed(gateway, call)
     request = PatchRequest.from_body(call.json(), at.container.partition_key.paths)
 
     def work() -> Reply:
+        triggers.refuse_on_patch(call)
         outcome = documents.patch(
             at, _item_id(call, at), request, if_match=call.header("if-match"), now=call.now
         )
@@ -160,7 +161,7 @@ def patch(gateway: Gateway, call: Call) -> Reply:
     return _run(gateway, call, at, "Patch", work)
 
 
-def delete(gateway: Gateway, call: Call) -> Reply:
+def delete(gateway: Gateway, call: Call) -> Reply | Awaitable[Reply]:
     at = _placed(gateway, call)
 
     def work() -> Reply:
@@ -181,13 +182,13 @@ def delete(gateway: Gateway, call: Call) -> Reply:
     return _run(gateway, call, at, "Delete", work)
 
 
-def batch(gateway: Gateway, call: Call) -> Reply:
+def batch(gateway: Gateway, call: Call) -> Reply | Awaitable[Reply]:
     at = _placed(gateway, call)
     operations = batches.parse(call.body)
     return _run(gateway, call, at, "Batch", lambda: batches.run(at, operations, call))
 
 
-def delete_partition(gateway: Gateway, call: Call) -> Reply:
+def delete_partition(gateway: Gateway, call: Call) -> Reply | Awaitable[Reply]:
     """Delete every item of one logical partition (the service does it in the background;
     here it is immediate, charged as one delete per item)."""
     at = _placed(gateway, call)

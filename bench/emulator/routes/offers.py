@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from bench.emulator.call import Call
@@ -37,7 +38,7 @@ def read(gateway: Gateway, call: Call) -> Reply:
     )
 
 
-def replace(gateway: Gateway, call: Call) -> Reply:
+def replace(gateway: Gateway, call: Call) -> Reply | Awaitable[Reply]:
     offer = gateway.account.offer(call.segments[1])
     content = call.json_object().get("content")
     if not isinstance(content, dict):
@@ -50,5 +51,11 @@ def replace(gateway: Gateway, call: Call) -> Reply:
         if type(manual) is not int:
             raise CosmosError(400, "content.offerThroughput must be an integer.")
         throughput = Throughput(manual_rus=manual)
-    gateway.account.replace_offer(offer, throughput)
-    return metadata_reply(gateway, "ReplaceOffer", 200, offer.to_resource())
+
+    def apply() -> Reply:
+        gateway.account.replace_offer(offer, throughput)
+        return metadata_reply(gateway, "ReplaceOffer", 200, offer.to_resource())
+
+    # A split copies a partition's documents: not while a procedure's writes there are pending.
+    everywhere = [p for container in gateway.account.containers() for p in container.partitions]
+    return gateway.when_free(everywhere, apply)

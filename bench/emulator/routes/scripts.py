@@ -4,6 +4,8 @@ resources under `.../colls/{c}/sprocs|triggers|udfs`, and executing a stored pro
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -23,6 +25,9 @@ from bench.emulator.storage import Container
 if TYPE_CHECKING:
     from bench.emulator.gateway import Gateway
 
+# The service's request size limit ([Doc] concepts-limits.md: 2 MB), a procedure's parameters
+# included: more is a 413 before anything runs.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
 ENABLE_LOGGING = "x-ms-documentdb-script-enable-logging"
 LOG_RESULTS = "x-ms-documentdb-script-log-results"
 _OPERATION_NAMES = {
@@ -99,12 +104,20 @@ def delete(gateway: Gateway, call: Call) -> Reply:
     return _answer(gateway, call, "Delete", 204, None)
 
 
-def execute(gateway: Gateway, call: Call) -> Reply:
+def execute(gateway: Gateway, call: Call) -> Awaitable[Reply]:
     """Run the stored procedure on the partition key's logical partition, all or nothing.
 
-    A failed execution is still charged for the operations it performed before
-    failing (they ran, then were rolled back), as the service charges them.
+    The JavaScript runs off the event loop (other requests keep being served); the
+    partition is held meanwhile, so requests on it wait for the outcome. A failed
+    execution is still charged for the operations it performed before failing (they ran,
+    then were rolled back), as the service charges them.
     """
+    if len(call.body) > MAX_REQUEST_BYTES:
+        raise CosmosError(
+            413,
+            f"The stored procedure's parameters are {len(call.body)} bytes; a request may "
+            f"carry at most {MAX_REQUEST_BYTES} bytes.",
+        )
     container = _container(gateway, call)
     procedure = container.scripts.get(Kind.SPROC, call.segments[5])
     pk = header_key(call, container)
@@ -112,26 +125,53 @@ def execute(gateway: Gateway, call: Call) -> Reply:
         raise CosmosError(400, "PartitionKey value must be supplied to execute a stored procedure.")
     args = call.json() if call.body.strip() else []
     at = container.place(pk)
+    script = scripts_engine.Script(procedure["body"], args if isinstance(args, list) else [args])
 
-    def work() -> Reply:
-        host = Host(at, call.now, strong=call.strong)
-        script = scripts_engine.Script(
-            procedure["body"], args if isinstance(args, list) else [args]
-        )
-        try:
-            execution = scripts_engine.run(
-                script, host.perform, self_link=container.self_link, alt_link=container.name_link
-            )
-        except CosmosError as error:
-            host.rollback()
-            headers = {"content-type": "application/json", "x-ms-substatus": str(error.substatus)}
-            return Reply(
-                error.status, dumps(error.body()), headers, costs.script_charge(host.charge)
-            )
+    async def work() -> Reply:
+        async with gateway.held.hold(at.partition):
+            host = Host(at, call.now, strong=call.strong)
+            try:
+                execution = await scripts_engine.run_off_loop(
+                    script,
+                    host.perform,
+                    self_link=container.self_link,
+                    alt_link=container.name_link,
+                )
+                body = _response_body(execution.response_body)
+            except CosmosError as error:
+                host.rollback()
+                headers = {
+                    "content-type": "application/json",
+                    "x-ms-substatus": str(error.substatus),
+                }
+                return Reply(
+                    error.status, dumps(error.body()), headers, costs.script_charge(host.charge)
+                )
+            except BaseException:
+                host.rollback()  # an emulator failure commits nothing either
+                raise
         headers = {}
         if call.flag(ENABLE_LOGGING):
             headers[LOG_RESULTS] = quote("\n".join(execution.log))
-        body = b"" if execution.response_body is None else dumps(execution.response_body)
         return Reply(200, body, headers, costs.script_charge(host.charge))
 
-    return gateway.on_partitions(call, container, [at.partition], "ExecuteStoredProcedure", work)
+    # Shielded: a client that hangs up does not cut the procedure short between two rounds;
+    # as on the service, it commits or rolls back whole, and is charged.
+    return asyncio.shield(
+        gateway.on_partitions_sliced(
+            call, container, [at.partition], "ExecuteStoredProcedure", work
+        )
+    )
+
+
+def _response_body(value: Any) -> bytes:
+    """The procedure's response body as sent, within the service's size limit, counted as
+    the runtime counts it at each `setBody` (characters of a string, of the JSON of anything
+    else): this catches a script that redefined what that check uses (`JSON.stringify`)."""
+    if value is None:
+        return b""
+    body = dumps(value)
+    size = len(value) if isinstance(value, str) else len(body.decode())
+    if size > scripts_engine.MAX_BODY_SIZE:
+        raise CosmosError(413, scripts_engine.BODY_TOO_LARGE)
+    return body

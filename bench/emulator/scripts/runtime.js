@@ -1,5 +1,6 @@
 // The server-side JavaScript API of Cosmos DB (getContext(), the collection's document
-// operations, __ chains, console.log), evaluated once per V8 context by engine.py.
+// operations, __ chains, console.log), loaded into each fresh V8 context (contexts.py); a
+// context serves one execution, so nothing here needs protecting from the script.
 //
 // Operations are asynchronous, as the service documents them: each call queues a request
 // and returns whether it was accepted; Python runs the queued requests on the partition
@@ -113,23 +114,39 @@ __Collection.prototype = {
 };
 var __ = new __Collection();
 
+// The service's runtime refuses a body past the size limit where the script sets it, with a
+// 413 the script may catch (then return early and continue in another call); it counts
+// characters of the value (JSON for objects), not bytes.
+function __sized(value) {
+  if (value !== null && value !== undefined) {
+    var text = typeof value === "object" ? JSON.stringify(value) : String(value);
+    if (text !== undefined && text.length > __state.maxBodySize) throw __error(413, __state.bodyTooLarge);
+  }
+  return value;
+}
+
 function __Message(holder) {
+  // An unset body appends as the empty string, as on the service ("" + 1 + 2 is "12").
+  function append(value) {
+    var current = __state[holder];
+    __state[holder] = __sized((current === undefined || current === null ? "" : current) + value);
+  }
   return {
     getBody: function () { return __state[holder]; },
-    setBody: function (value) { __state[holder] = value; },
-    appendBody: function (text) { __state[holder] = (__state[holder] === undefined ? "" : __state[holder]) + text; },
+    setBody: function (value) { __state[holder] = __sized(value); },
+    appendBody: append,
     appendValue: function (name, value) {
       if (name !== "Body") throw __error(400, "Only 'Body' can be appended to.");
-      __state[holder] = (__state[holder] === undefined ? "" : String(__state[holder])) + String(value);
+      append(value);
     },
     getValue: function (name) { return name === "Body" ? __state[holder] : undefined; },
     setValue: function (name, value) {
       if (name !== "Body") throw __error(400, "Setting '" + name + "' is not supported.");
-      __state[holder] = value;
+      __state[holder] = __sized(value);
     },
     getOperationType: function () { return __state.operationType; },
-    getMaxResponseBodySize: function () { return 2 * 1024 * 1024; },
-    getMaxRequestBodySize: function () { return 2 * 1024 * 1024; },
+    getMaxResponseBodySize: function () { return __state.maxBodySize; },
+    getMaxRequestBodySize: function () { return __state.maxBodySize; },
   };
 }
 
@@ -163,14 +180,15 @@ function __guard(work) {
   return __outcome();
 }
 
-// Start one execution: `setup` = {source, args, selfLink, altLink, acceptMs, requestBody,
-// responseBody, operationType}.
+// Start one execution: `setup` = {source, args, selfLink, altLink, acceptMs, maxBodySize,
+// bodyTooLarge, requestBody, responseBody, operationType}.
 function __start(setup) {
   __state = { log: [], failure: null, selfLink: setup.selfLink, altLink: setup.altLink,
               acceptUntil: Date.now() + setup.acceptMs,
               requestBody: setup.requestBody === null ? undefined : setup.requestBody,
               responseBody: setup.responseBody === null ? undefined : setup.responseBody,
-              operationType: setup.operationType,
+              operationType: setup.operationType, maxBodySize: setup.maxBodySize,
+              bodyTooLarge: setup.bodyTooLarge,
               requests: [], callbacks: [] };
   return __guard(function () {
     var main = (0, eval)("(" + setup.source + ")");
@@ -192,9 +210,17 @@ function __resume(answers) {
   });
 }
 
-// A UDF call inside a query, synchronously; each body is compiled once.
+// A UDF call inside a query, synchronously; each body is compiled once per context.
 var __udfs = {};
 function __udf(source, args) {
   var udf = __udfs[source] || (__udfs[source] = (0, eval)("(" + source + ")"));
   return { value: udf.apply(null, args) };
 }
+
+// What engine.py calls, as `const` bindings a script cannot reassign, holding the built-ins
+// as they were before any script ran: a script that replaces `JSON.stringify` or
+// `Function.prototype.apply` still hands back a readable outcome (or fails as a 400).
+const __json = JSON.stringify;
+const __apply = Reflect.apply;
+const __entries = Object.freeze({ start: __start, resume: __resume, udf: __udf });
+const __transport = function (name, args) { return __json(__apply(__entries[name], null, args)); };

@@ -46,6 +46,20 @@ def _requested(call: Call, at: Placement, header: str, kind: str, operation: str
     return triggers
 
 
+def refuse_on_patch(call: Call) -> None:
+    """A patch naming triggers is refused, not run without them: the service documents
+    pre- and post-triggers for create, replace and delete only ([Doc] the .NET SDK's
+    `ItemRequestOptions.PreTriggers`: "Only valid when used with Create, Replace and Delete
+    methods for items"), though the SDK sends the headers on a patch too."""
+    named = [header for header in (PRE_INCLUDE, POST_INCLUDE) if call.header(header)]
+    if named:
+        raise CosmosError(
+            400,
+            f"Triggers run on create, replace, upsert and delete, not on patch; this patch "
+            f"names some in {' and '.join(named)}. Nothing was changed.",
+        )
+
+
 def around(
     call: Call,
     at: Placement,

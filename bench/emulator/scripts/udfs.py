@@ -11,14 +11,16 @@ from bench.emulator.scripts.registry import Kind, ScriptRegistry
 
 
 def by_name(scripts: ScriptRegistry) -> dict[str, Callable[[list[Any]], Any]]:
-    """What the query engine calls for `udf.name(args)`, for each UDF of the container."""
-    return {udf["id"]: _caller(udf["body"]) for udf in scripts.all(Kind.UDF)}
+    """What the query engine calls for `udf.name(args)`, for each UDF of the container; one
+    query execution's calls share a V8 context that no other query sees."""
+    scope = engine.UdfScope()
+    return {udf["id"]: _caller(scope, udf["body"]) for udf in scripts.all(Kind.UDF)}
 
 
-def _caller(source: str) -> Callable[[list[Any]], Any]:
+def _caller(scope: engine.UdfScope, source: str) -> Callable[[list[Any]], Any]:
     def call(args: list[Any]) -> Any:
         # JSON has no `undefined`: an undefined argument arrives as null.
-        result = engine.call_udf(source, [None if a is UNDEFINED else a for a in args])
+        result = scope.call(source, [None if a is UNDEFINED else a for a in args])
         return result.get("value", UNDEFINED)
 
     return call
