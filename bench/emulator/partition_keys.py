@@ -14,7 +14,7 @@ from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 import bench.emulator.jsonin as jsonin
-from bench.emulator.epk import UNDEFINED, effective_partition_key
+from bench.epk import UNDEFINED, effective_partition_key
 from bench.emulator.errors import CosmosError
 
 MAX_HIERARCHY_DEPTH = 3

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from bench.emulator.change_log import ChangeLog
-from bench.emulator.epk import MAX_EPK, MIN_EPK
+from bench.epk import MAX_EPK, MIN_EPK
 from bench.emulator.errors import CosmosError
 from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.throughput import PartitionBudget

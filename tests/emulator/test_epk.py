@@ -7,7 +7,7 @@ import itertools
 import pytest
 from azure.cosmos.partition_key import NonePartitionKeyValue, PartitionKey
 
-from bench.emulator.epk import UNDEFINED, effective_partition_key
+from bench.epk import UNDEFINED, effective_partition_key
 from bench.emulator.partitions import even_boundaries
 
 VALUES = [
