@@ -1,0 +1,208 @@
+"""`GatewayClient`: signed REST requests to one Cosmos DB account, retried as the SDK does.
+
+It holds what every call shares: the endpoint's connection pool, the credentials, the
+account's default consistency (read once from `GET /`, as the SDK's constructor does)
+and the retry limits. Containers (`client.container("db", "items")`) hold the rest::
+
+    client = GatewayClient(endpoint, key)              # or a TokenCredential
+    items = client.container("shop", "products")
+    items.read_item("1", "p1").stats.ru
+
+Requests for metadata (the account, a container's properties, its partition key ranges)
+are summed in `client.metadata`, not in the call that happened to need them, so the
+calls' RU plus `metadata.ru` is what the account charged.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from email.utils import formatdate
+from typing import Any
+from urllib.parse import urlparse
+
+from bench.gateway_client.auth import Authorization, EntraToken, MasterKey
+from bench.gateway_client.outcome import REQUEST_CHARGE, CallStats, GatewayError
+from bench.gateway_client.retries import RetryBudget, RetryLimits
+from bench.gateway_client.transport import (
+    CONNECT_TIMEOUT_SECONDS,
+    POOL_SIZE,
+    READ_TIMEOUT_SECONDS,
+    NoResponse,
+    Tls,
+    Transport,
+)
+
+API_VERSION = "2020-07-15"
+SESSION = "Session"
+
+
+class _HttpDate:
+    """`x-ms-date` (RFC 1123), formatted once per second."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def now(self) -> str:
+        second = int(time.time())
+        if second != self._second:
+            self._second, self._text = second, formatdate(second, usegmt=True)
+        return self._text
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def error_message(status: int, body: bytes) -> tuple[str, Any]:
+    """`<status> <code>: <message>` from an error body, and the parsed body."""
+    try:
+        parsed = json.loads(body) if body else None
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and "message" in parsed:
+        first = str(parsed["message"]).strip().splitlines()
+        return f"{status} {parsed.get('code', '')}: {first[0] if first else ''}", parsed
+    return str(status), parsed
+
+
+class GatewayClient:
+    """One account endpoint: connection pool, credentials, retry limits."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        credential: Any,
+        *,
+        tls: Tls | None = None,
+        retry: RetryLimits | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
+        pool_size: int = POOL_SIZE,
+    ) -> None:
+        """`credential`: an account key (base64 text) or an azure-core TokenCredential."""
+        self.endpoint = endpoint.rstrip("/")
+        self.host = urlparse(self.endpoint).netloc
+        self.auth: Authorization = (
+            MasterKey(credential)
+            if isinstance(credential, str)
+            else EntraToken(credential, endpoint)
+        )
+        self.retry = retry or RetryLimits()
+        self.transport = Transport(
+            self.endpoint,
+            tls,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            pool_size=pool_size,
+        )
+        self.metadata = CallStats()
+        self._date = _HttpDate()
+        self._account: dict[str, Any] | None = None
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> GatewayClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # the account ---------------------------------------------------------------------
+
+    def account(self) -> dict[str, Any]:
+        """The account document (`GET /`), read once."""
+        if self._account is None:
+            raw = self.request("GET", "/", "", "", {}, b"", self.metadata)
+            self._account = json.loads(raw)
+        return self._account
+
+    @property
+    def session_consistency(self) -> bool:
+        policy = self.account().get("userConsistencyPolicy") or {}
+        return policy.get("defaultConsistencyLevel", SESSION) == SESSION
+
+    def container(self, database: str, container: str) -> Any:
+        from bench.gateway_client.container import GatewayContainer
+
+        return GatewayContainer(self, database, container)
+
+    # requests --------------------------------------------------------------------------
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        resource_type: str,
+        resource_link: str,
+        headers: dict[str, str],
+        body: bytes,
+        stats: CallStats,
+    ) -> tuple[int, Any, bytes]:
+        """One request with the 429/449 retries; every attempt is added to `stats`.
+        Returns the last (status, headers, body); raises GatewayError (status 0) when the
+        endpoint did not answer."""
+        budget = RetryBudget(self.retry)
+        while True:
+            date = self._date.now()
+            headers["x-ms-date"] = date
+            headers["x-ms-version"] = API_VERSION
+            headers["x-ms-activity-id"] = str(uuid.uuid4())
+            headers["authorization"] = self.auth.header(method, resource_type, resource_link, date)
+            try:
+                raw = self.transport.send(method, path, headers, body)
+            except NoResponse as error:
+                stats.status, stats.substatus = 0, 0
+                raise GatewayError(f"no response from {self.endpoint}: {error}", stats) from None
+            response_headers = raw.headers
+            status = raw.status
+            stats.attempts += 1
+            stats.status = status
+            stats.substatus = int(_number(response_headers.get("x-ms-substatus", 0)))
+            stats.ru += _number(response_headers.get(REQUEST_CHARGE, 0))
+            stats.bytes += len(raw.body)
+            if status < 400:
+                return status, response_headers, raw.body
+            if status == 429:
+                stats.throttled += 1
+            wait = budget.wait_before_retry(
+                status, _number(response_headers.get("x-ms-retry-after-ms", 0))
+            )
+            if wait is None:
+                return status, response_headers, raw.body
+            stats.throttle_wait_ms += wait
+            time.sleep(wait / 1000)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        resource_type: str,
+        resource_link: str,
+        headers: dict[str, str],
+        body: bytes,
+        stats: CallStats,
+    ) -> bytes:
+        """`send`, raising GatewayError on any final status >= 400."""
+        status, _, content = self.send(
+            method, path, resource_type, resource_link, headers, body, stats
+        )
+        if status >= 400:
+            raise self.failure(method, path, status, content, stats)
+        return content
+
+    def failure(
+        self, method: str, path: str, status: int, content: bytes, stats: CallStats
+    ) -> GatewayError:
+        message, parsed = error_message(status, content)
+        if status in (401, 403):
+            message = (
+                f"{self.endpoint} rejected the credentials ({message}); check the key or sign-in"
+            )
+        return GatewayError(f"{method} {path}: {message}", stats, parsed)
