@@ -4,12 +4,13 @@ It speaks the REST protocol directly (signed requests, partition key headers, se
 tokens, pk-range routing, the SDK's 429 retries) at a fraction of the SDK's client CPU
 per request, and returns with every call the figures rubench records for SDK calls::
 
-    from bench.gateway_client import GatewayClient, GatewayError, NeedsSdk
+    from bench.gateway_client import GatewayClient, GatewayContainer, query_items
 
     with GatewayClient(endpoint, key) as client:
-        items = client.container("shop", "products")
+        items = GatewayContainer(client, "shop", "products")
         read = items.read_item("1", "p1")
         read.body, read.stats.ru, read.stats.attempts, read.stats.latency_ms
+        query_items(items, "SELECT * FROM c WHERE c.price > 5").stats.pages
 
 Layout: `client` (account, signed requests, retries) -> `container` (item operations,
 batch, ranges, session tokens) and `queries`; `auth`, `transport`, `retries`,
@@ -19,6 +20,7 @@ batch, ranges, session tokens) and `queries`; `auth`, `transport`, `retries`,
 from bench.gateway_client.client import GatewayClient
 from bench.gateway_client.container import GatewayContainer
 from bench.gateway_client.outcome import CallStats, GatewayError, NeedsSdk, Response
+from bench.gateway_client.queries import query_items, query_page
 from bench.gateway_client.retries import RetryLimits
 from bench.gateway_client.transport import Tls
 
@@ -31,4 +33,6 @@ __all__ = [
     "Response",
     "RetryLimits",
     "Tls",
+    "query_items",
+    "query_page",
 ]

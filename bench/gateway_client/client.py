@@ -2,10 +2,10 @@
 
 It holds what every call shares: the endpoint's connection pool, the credentials, the
 account's default consistency (read once from `GET /`, as the SDK's constructor does)
-and the retry limits. Containers (`client.container("db", "items")`) hold the rest::
+and the retry limits. Containers (`bench.gateway_client.container`) hold the rest::
 
     client = GatewayClient(endpoint, key)              # or a TokenCredential
-    items = client.container("shop", "products")
+    items = GatewayContainer(client, "shop", "products")
     items.read_item("1", "p1").stats.ru
 
 Requests for metadata (the account, a container's properties, its partition key ranges)
@@ -127,11 +127,6 @@ class GatewayClient:
     def session_consistency(self) -> bool:
         policy = self.account().get("userConsistencyPolicy") or {}
         return policy.get("defaultConsistencyLevel", SESSION) == SESSION
-
-    def container(self, database: str, container: str) -> Any:
-        from bench.gateway_client.container import GatewayContainer
-
-        return GatewayContainer(self, database, container)
 
     # requests --------------------------------------------------------------------------
 

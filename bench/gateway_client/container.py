@@ -1,12 +1,13 @@
 """`GatewayContainer`: the item operations of one container, as REST requests.
 
 Mirrors the SDK's `ContainerProxy` (read/create/upsert/replace/patch/delete, a
-transactional batch, queries) with results that carry `CallStats`. The container's
+transactional batch, bulk creates; queries are `bench.gateway_client.queries`, which
+builds on this) with results that carry `CallStats`. The container's
 properties (`_rid`, partition key definition) and its partition key ranges are read on
 first use, as the SDK reads them; the ranges again after a split. Under Session
 consistency, reads and queries carry the session token of the range they go to::
 
-    items = client.container("shop", "products")
+    items = GatewayContainer(client, "shop", "products")
     items.upsert_item({"id": "1", "pk": "p1", "price": 5}).stats.ru
     items.replace_item("1", {...}, if_match=etag)       # 412 raises GatewayError
 """
@@ -280,20 +281,6 @@ class GatewayContainer:
                 return error
 
         return list(Pool(concurrency).imap(create, documents))
-
-    # queries ---------------------------------------------------------------------------
-
-    def query_items(self, query: str, parameters: Sequence[Mapping[str, Any]] = (), **options: Any):
-        """See `bench.gateway_client.queries.query_items`."""
-        from bench.gateway_client.queries import query_items
-
-        return query_items(self, query, parameters, **options)
-
-    def query_page(self, query: str, parameters: Sequence[Mapping[str, Any]] = (), **options: Any):
-        """See `bench.gateway_client.queries.query_page`."""
-        from bench.gateway_client.queries import query_page
-
-        return query_page(self, query, parameters, **options)
 
 
 def batch_operation(kind: str, args: tuple[Any, ...]) -> dict[str, Any]:
