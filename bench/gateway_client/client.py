@@ -22,6 +22,8 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import urlparse
 
+import gevent
+
 from bench.gateway_client.auth import Authorization, EntraToken, MasterKey
 from bench.gateway_client.outcome import REQUEST_CHARGE, CallStats, GatewayError
 from bench.gateway_client.retries import RetryBudget, RetryLimits
@@ -104,6 +106,7 @@ class GatewayClient:
         self.metadata = CallStats()
         self._date = _HttpDate()
         self._account: dict[str, Any] | None = None
+        self._session: bool | None = None
 
     def close(self) -> None:
         self.transport.close()
@@ -125,8 +128,11 @@ class GatewayClient:
 
     @property
     def session_consistency(self) -> bool:
-        policy = self.account().get("userConsistencyPolicy") or {}
-        return policy.get("defaultConsistencyLevel", SESSION) == SESSION
+        """Whether reads need session tokens: the account's default level is Session."""
+        if self._session is None:
+            policy = self.account().get("userConsistencyPolicy") or {}
+            self._session = policy.get("defaultConsistencyLevel", SESSION) == SESSION
+        return self._session
 
     # requests --------------------------------------------------------------------------
 
@@ -172,7 +178,7 @@ class GatewayClient:
             if wait is None:
                 return status, response_headers, raw.body
             stats.throttle_wait_ms += wait
-            time.sleep(wait / 1000)
+            gevent.sleep(wait / 1000)  # lets the other greenlets (users) go on
 
     def request(
         self,
