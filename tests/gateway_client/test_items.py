@@ -113,9 +113,7 @@ def test_transactional_batch_all_or_nothing(
 def test_bulk_creates_report_each_item(items: GatewayContainer) -> None:
     items.create_item({"id": "3", "pk": "k3"})
     results = items.bulk_create(({"id": str(n), "pk": f"k{n}"} for n in range(8)), concurrency=4)
-    assert [r.stats.status for r in results] == [
-        409 if n == 3 else 201 for n in range(8)
-    ]
+    assert [r.stats.status for r in results] == [409 if n == 3 else 201 for n in range(8)]
     assert isinstance(results[3], GatewayError)
 
 
