@@ -14,7 +14,12 @@ from azure.cosmos import ContainerProxy
 from bench.emulator import LocalEmulator, fetch_ledger
 from bench.gateway_client import GatewayClient, GatewayContainer
 
-METADATA_OPERATIONS = {"ReadPartitionKeyRanges", "ReadCollection", "ReadContainer"}
+METADATA_OPERATIONS = {
+    "CreateContainer",
+    "ReadContainer",
+    "ReplaceContainer",
+    "ReadPartitionKeyRanges",
+}
 
 
 @pytest.fixture(scope="session")
