@@ -58,6 +58,7 @@ class GatewayContainer:
         # query text -> what needs merging: queries NeedsSdk is raised for without asking
         self.needs_sdk: dict[str, list[str]] = {}
         self._properties: dict[str, Any] | None = None
+        self._partition_key: PartitionKeyDefinition | None = None
         self._routing: RoutingMap | None = None
         self._routing_stale = False
         self._lock = threading.Lock()
@@ -75,7 +76,9 @@ class GatewayContainer:
 
     @property
     def partition_key(self) -> PartitionKeyDefinition:
-        return PartitionKeyDefinition.from_container(self.properties)
+        if self._partition_key is None:
+            self._partition_key = PartitionKeyDefinition.from_container(self.properties)
+        return self._partition_key
 
     def routing_map(self, refresh: bool = False) -> RoutingMap:
         """The partition key ranges (read once; again on `refresh` or after a response
@@ -119,13 +122,16 @@ class GatewayContainer:
         """Under Session consistency, the token of the range `pk` lives in."""
         if not self.client.session_consistency:
             return
-        definition = self.partition_key
-        epk = definition.epk(pk)
         routing = self.routing_map()
-        if definition.is_prefix(pk):  # a hierarchical prefix: the first range it spans
-            key_range = routing.overlapping(epk, epk + "FF")[0]
+        if len(routing.ranges) == 1:  # no need to hash the key to find it
+            key_range = routing.ranges[0]
         else:
-            key_range = routing.range_of(epk)
+            definition = self.partition_key
+            epk = definition.epk(pk)
+            if definition.is_prefix(pk):  # a hierarchical prefix: the first range it spans
+                key_range = routing.overlapping(epk, epk + "FF")[0]
+            else:
+                key_range = routing.range_of(epk)
         token = self.sessions.for_range(key_range.id, key_range.parents)
         if token:
             headers[SESSION_TOKEN] = token

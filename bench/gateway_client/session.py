@@ -53,7 +53,8 @@ class SessionTokens:
                 if not separator:
                     continue
                 known = self._tokens.get(range_id)
-                self._tokens[range_id] = token if known is None else newer(known, token)
+                if known != token:
+                    self._tokens[range_id] = token if known is None else newer(known, token)
 
     def for_range(self, range_id: str, parents: Iterable[str] = ()) -> str | None:
         """The header value for a request to one range, or None when none is known."""

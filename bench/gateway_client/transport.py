@@ -1,11 +1,15 @@
-"""HTTP/1.1 to one gateway endpoint over geventhttpclient, the client under Locust's
-`FastHttpUser`: pooled keep-alive connections, timeouts, TLS verified as the SDK does.
+"""HTTP/1.1 to one gateway endpoint on geventhttpclient, the stack under Locust's
+`FastHttpUser`: its pooled keep-alive connections and C response parser, with the request
+head written here in one piece (the client's headers are few and known, so its general
+header merging and validation would be most of the cost of a request).
 
-The SDK verifies certificates except when the host is exactly `localhost` or
+TLS is verified as the SDK does: always, except when the host is exactly `localhost` or
 `127.0.0.1` (its local-emulator rule); a CA file replaces the system's trust store, and
 `insecure` turns verification off (rubench allows that for loopback targets only, see
 `bench.harness.target.Connection`). A request that gets no response (refused, reset,
-timed out) raises `NoResponse` instead of hanging or retrying a write twice.
+timed out) raises `NoResponse` instead of hanging. As geventhttpclient does, a request
+whose connection broke is sent again on a fresh one only when its method is idempotent
+(GET, PUT, DELETE): a POST may have been applied and charged already.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from geventhttpclient import HTTPClient
+from geventhttpclient.connectionpool import ConnectionPool, SSLConnectionPool
+from geventhttpclient.response import HTTPParseError, HTTPSocketPoolResponse
 
 SDK_UNVERIFIED_HOSTS = ("localhost", "127.0.0.1")
 # the SDK's defaults (documents.ConnectionPolicy): 5 s to connect, 65 s to read
 CONNECT_TIMEOUT_SECONDS = 5.0
 READ_TIMEOUT_SECONDS = 65.0
 POOL_SIZE = 64
+IDEMPOTENT = frozenset(("GET", "HEAD", "PUT", "DELETE"))
+USER_AGENT = "rubench-gateway-client"
 
 
 class NoResponse(Exception):
@@ -67,38 +74,57 @@ class Transport:
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"endpoint {endpoint!r}: expected http(s)://host[:port]/")
         host = parsed.hostname
-        options: dict[str, Any] = {}
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        self.host_header = parsed.netloc
+        options: dict[str, Any] = {
+            "size": pool_size,
+            "connection_timeout": connect_timeout,
+            "network_timeout": read_timeout,
+        }
         if parsed.scheme == "https":
             context = (tls or Tls()).context(host)
-            options = {
-                "ssl": True,
-                "ssl_context_factory": lambda *args, **kwargs: context,
-                "insecure": not context.check_hostname,
-            }
-        self._http = HTTPClient(
-            host,
-            port=parsed.port or (443 if parsed.scheme == "https" else 80),
-            connection_timeout=connect_timeout,
-            network_timeout=read_timeout,
-            concurrency=pool_size,
-            headers={"User-Agent": "rubench-gateway-client"},
-            **options,
-        )
+            self._pool: ConnectionPool = SSLConnectionPool(
+                host,
+                port,
+                host,
+                port,
+                insecure=not context.check_hostname,
+                ssl_context_factory=lambda *args, **kwargs: context,
+                **options,
+            )
+        else:
+            self._pool = ConnectionPool(host, port, host, port, **options)
 
     def send(self, method: str, path: str, headers: dict[str, str], body: bytes) -> RawResponse:
-        try:
-            response = self._http.request(method, path, body=body, headers=headers)
+        lines = [f"{method} {path} HTTP/1.1\r\nHost: {self.host_header}\r\n"]
+        lines += [f"{name}: {value}\r\n" for name, value in headers.items()]
+        lines.append(f"User-Agent: {USER_AGENT}\r\nContent-Length: {len(body)}\r\n\r\n")
+        request = "".join(lines).encode("latin-1") + body
+        attempts = 2 if method in IDEMPOTENT else 1
+        while True:
+            attempts -= 1
             try:
-                content = response.read()
-            finally:
-                response.release()
-        except (OSError, ssl.SSLError) as error:  # socket errors and timeouts are OSErrors
-            raise NoResponse(f"{type(error).__name__}: {error}") from error
-        except Exception as error:  # geventhttpclient's parse errors: a broken response
-            if type(error).__module__.startswith("geventhttpclient"):
+                return self._exchange(method, request)
+            except (OSError, HTTPParseError) as error:  # socket errors and timeouts: OSError
+                if attempts and isinstance(error, ConnectionError | HTTPParseError):
+                    continue  # a keep-alive connection the server had closed
                 raise NoResponse(f"{type(error).__name__}: {error}") from error
+
+    def _exchange(self, method: str, request: bytes) -> RawResponse:
+        pool = self._pool
+        sock = pool.get_socket()
+        try:
+            sock.sendall(request)
+        except BaseException:
+            pool.release_socket(sock)
             raise
+        # the response returns the connection to the pool, or closes it, once read
+        response = HTTPSocketPoolResponse(sock, pool, method=method)
+        try:
+            content = response.read()
+        finally:
+            response.release()
         return RawResponse(response.status_code, response.info(), content)
 
     def close(self) -> None:
-        self._http.close()
+        self._pool.close()
