@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import threading
 import time
@@ -42,17 +41,14 @@ class MasterKey:
                 "the account key is not base64 text (the primary or secondary key from the "
                 "portal or `az cosmosdb keys list`)"
             ) from None
-        self._mac = hmac.new(decoded, digestmod=hashlib.sha256)
+        self._key = decoded
 
     def __repr__(self) -> str:
         return "MasterKey(<hidden>)"
 
     def header(self, verb: str, resource_type: str, resource_link: str, date: str) -> str:
-        mac = self._mac.copy()  # the keyed state is computed once; copying it is cheap
-        mac.update(
-            f"{verb.lower()}\n{resource_type.lower()}\n{resource_link}\n{date.lower()}\n\n".encode()
-        )
-        signature = base64.b64encode(mac.digest()).decode("ascii")
+        text = f"{verb.lower()}\n{resource_type.lower()}\n{resource_link}\n{date.lower()}\n\n"
+        signature = base64.b64encode(hmac.digest(self._key, text.encode(), "sha256")).decode()
         return "type%3Dmaster%26ver%3D1.0%26sig%3D" + signature.translate(_URL_ENCODED_BASE64)
 
 

@@ -15,6 +15,7 @@ calls' RU plus `metadata.ru` is what the account charged.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import uuid
@@ -52,6 +53,19 @@ class _HttpDate:
         if second != self._second:
             self._second, self._text = second, formatdate(second, usegmt=True)
         return self._text
+
+
+class _ActivityIds:
+    """`x-ms-activity-id` GUIDs: a random prefix per client and a counter (a uuid4 per
+    request would cost a system call for randomness the service does not need)."""
+
+    def __init__(self) -> None:
+        digits = uuid.uuid4().hex
+        self._prefix = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-"
+        self._counter = itertools.count()
+
+    def next(self) -> str:
+        return self._prefix + format(next(self._counter) & 0xFFFFFFFFFFFF, "012x")
 
 
 def _number(value: Any) -> float:
@@ -105,6 +119,7 @@ class GatewayClient:
         )
         self.metadata = CallStats()
         self._date = _HttpDate()
+        self._activity_ids = _ActivityIds()
         self._account: dict[str, Any] | None = None
         self._session: bool | None = None
 
@@ -154,7 +169,7 @@ class GatewayClient:
             date = self._date.now()
             headers["x-ms-date"] = date
             headers["x-ms-version"] = API_VERSION
-            headers["x-ms-activity-id"] = str(uuid.uuid4())
+            headers["x-ms-activity-id"] = self._activity_ids.next()
             headers["authorization"] = self.auth.header(method, resource_type, resource_link, date)
             try:
                 raw = self.transport.send(method, path, headers, body)
@@ -165,8 +180,11 @@ class GatewayClient:
             status = raw.status
             stats.attempts += 1
             stats.status = status
-            stats.substatus = int(_number(response_headers.get("x-ms-substatus", 0)))
-            stats.ru += _number(response_headers.get(REQUEST_CHARGE, 0))
+            substatus = response_headers.get("x-ms-substatus")
+            stats.substatus = int(_number(substatus)) if substatus else 0
+            charge = response_headers.get(REQUEST_CHARGE)
+            if charge:
+                stats.ru += _number(charge)
             stats.bytes += len(raw.body)
             if status < 400:
                 return status, response_headers, raw.body

@@ -82,7 +82,9 @@ class GatewayContainer:
 
     def routing_map(self, refresh: bool = False) -> RoutingMap:
         """The partition key ranges (read once; again on `refresh` or after a response
-        named a range the map does not know)."""
+        named a range the map does not know); one greenlet reads, the others wait."""
+        if self._routing is not None and not (refresh or self._routing_stale):
+            return self._routing
         with self._lock:
             if self._routing is None or refresh or self._routing_stale:
                 self._routing = self._read_ranges(self._routing)
@@ -166,9 +168,8 @@ class GatewayContainer:
         if status >= 400:
             raise self.client.failure(method, f"{path} ({operation})", status, content, stats)
         stats.pages = 1
-        parsed = json.loads(content) if content else None
-        stats.item_count = len(parsed) if isinstance(parsed, list) else int(parsed is not None)
-        return Response(parsed, stats, etag=response_headers.get("etag"))
+        stats.item_count = 1 if content else 0  # a batch counts its operations (below)
+        return Response(stats, raw=content, etag=response_headers.get("etag"))
 
     def _item(self, item_id: str) -> tuple[str, str]:
         return f"{self.path}/docs/{quote(item_id, safe='')}", f"{self.link}/docs/{item_id}"
@@ -260,6 +261,7 @@ class GatewayContainer:
         response = self._call(
             "POST", f"{self.path}/docs", self.link, headers, body, operation="batch"
         )
+        response.stats.item_count = len(response.body or [])
         if response.stats.status == 207:
             results = response.body or []
             failed = next((r for r in results if r.get("statusCode") != 424), {})

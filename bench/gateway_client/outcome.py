@@ -13,6 +13,7 @@ what its last response said. Failures raise `GatewayError`, which carries the sa
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,15 +44,33 @@ class CallStats:
             self.pk_ranges.append(range_id)
 
 
-@dataclass
 class Response:
-    """A successful call: the parsed body (an item, a list of items, batch results or None
-    for a delete), its etag and the stats."""
+    """A successful call: its body (an item, a list of items, batch results, or None for a
+    delete), etag and stats. A point operation's body is parsed when first read: a load
+    test that never looks at it does not pay for the JSON (the SDK always parses; the
+    call's latency is taken before either way)."""
 
-    body: Any
-    stats: CallStats
-    etag: str | None = None
-    continuation: str | None = None  # queries read page by page: where the next page starts
+    def __init__(
+        self,
+        stats: CallStats,
+        *,
+        body: Any = None,
+        raw: bytes | None = None,
+        etag: str | None = None,
+        continuation: str | None = None,
+    ) -> None:
+        self.stats = stats
+        self.etag = etag
+        self.continuation = continuation  # queries read page by page: where the next starts
+        self._body = body
+        self._raw = raw
+
+    @property
+    def body(self) -> Any:
+        if self._raw is not None:
+            self._body = json.loads(self._raw) if self._raw else None
+            self._raw = None
+        return self._body
 
 
 class GatewayError(Exception):

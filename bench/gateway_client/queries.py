@@ -123,7 +123,7 @@ def query_items(
             items += documents
             if not continuation:
                 stats.item_count = len(items)  # TOP: what was kept, not what was sent
-                return Response(items, stats)
+                return Response(stats, body=items)
     finally:
         stats.latency_ms = (time.perf_counter() - started) * 1000
 
@@ -153,7 +153,7 @@ def query_page(
             populate_query_metrics,
             whole_query=False,
         )
-        return Response(documents, stats, continuation=following)
+        return Response(stats, body=documents, continuation=following)
     finally:
         stats.latency_ms = (time.perf_counter() - started) * 1000
 

@@ -10,6 +10,7 @@ answered 410/1002 (the range split) or a response names a range it does not know
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ class PartitionKeyDefinition:
 
     def header(self, value: Any) -> str:
         """`["p1"]`, `[5]`, `[null]`, `["a","b"]` (non-ASCII \\u-escaped, like the SDK)."""
+        if self.kind == "Hash" and isinstance(value, str | int | float | None):
+            return _single_header(type(value), value)
         wire = [{} if c is UNDEFINED else c for c in self.components(value)]
         if self.kind == "MultiHash":
             return json.dumps(wire, separators=(",", ":"))
@@ -58,6 +61,12 @@ class PartitionKeyDefinition:
         """The key value a document carries (UNDEFINED where a path is missing)."""
         values = [_value_at(document, path) for path in self.paths]
         return values if self.kind == "MultiHash" else values[0]
+
+
+@functools.lru_cache(maxsize=65536)
+def _single_header(kind: type, value: Any) -> str:
+    """Keyed by type too: `True == 1`, but `[true]` is not `[1]`."""
+    return json.dumps([value])
 
 
 def _value_at(document: Mapping[str, Any], path: str) -> Any:
