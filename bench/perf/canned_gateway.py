@@ -31,13 +31,28 @@ CONTAINER = {
 }
 RANGES = {
     "_rid": "AQAAAIAAAAI=",
-    "PartitionKeyRanges": [{"id": "0", "minInclusive": "", "maxExclusive": "FF", "parents": []}],
+    "PartitionKeyRanges": [
+        {
+            "_rid": "AQAAAIAAAAI=",
+            "id": "0",
+            "_etag": '"0-1"',
+            "minInclusive": "",
+            "maxExclusive": "FF",
+            "ridPrefix": 0,
+            "_self": "pkranges/0/",
+            "throughputFraction": 1.0,
+            "status": "online",
+            "parents": [],
+            "_ts": 0,
+        }
+    ],
     "_count": 1,
 }
 ITEM_HEADERS = {
     "x-ms-request-charge": "1",
     "x-ms-session-token": "0:-1#1",
     "x-ms-alt-content-path": "dbs/d/colls/c",
+    "x-ms-content-path": "AQAAAIAAAAI=",
     "x-ms-documentdb-partitionkeyrangeid": "0",
     "etag": DOCUMENT["_etag"],
 }
@@ -97,8 +112,9 @@ class CannedGateway(asyncio.Protocol):
 
     @staticmethod
     def _answer(request_line: str, headers: dict[str, str]) -> bytes:
-        method, path, _ = request_line.split(" ", 2)
-        if path == "/":
+        method, target, _ = request_line.split(" ", 2)
+        path = target.rstrip("/")  # the SDK ends paths with "/"
+        if not path:
             return _account(headers.get("host", "127.0.0.1"))
         if path.endswith("/pkranges"):
             return UNCHANGED_REPLY if "if-none-match" in headers else RANGES_REPLY
