@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from azure.core import MatchConditions
-from azure.cosmos import ContainerProxy, DatabaseProxy, PartitionKey
+from azure.cosmos import ContainerProxy, CosmosClient, DatabaseProxy, PartitionKey
 
+from bench.emulator import LocalEmulator
 from bench.gateway_client import GatewayClient, GatewayContainer, GatewayError
 
 from .conftest import gateway_container
@@ -135,3 +136,29 @@ def test_non_ascii_and_numeric_keys(container: ContainerProxy, items: GatewayCon
     items.create_item({"id": "2", "pk": 5})
     assert container.read_item("é 1", "köln")["pk"] == "köln"
     assert items.read_item("2", 5).body["pk"] == 5
+
+
+def test_reads_carry_the_session_token_of_the_last_write(items: GatewayContainer) -> None:
+    written = items.upsert_item({"id": "1", "pk": "a"})
+    headers: dict[str, str] = {}
+    items.session_headers(headers, "a")
+    first = headers["x-ms-session-token"]
+    assert first.startswith(f"{written.stats.pk_ranges[0]}:")
+    items.upsert_item({"id": "1", "pk": "a", "again": True})
+    items.session_headers(headers, "a")
+    assert headers["x-ms-session-token"] != first  # a later LSN
+    assert items.read_item("1", "a").body["again"] is True
+
+
+def test_no_session_tokens_without_session_consistency() -> None:
+    with (
+        LocalEmulator(port=0, in_process=True, consistency="Eventual") as eventual,
+        GatewayClient(eventual.endpoint, eventual.key) as client,
+    ):
+        sdk = CosmosClient(eventual.endpoint, eventual.key)
+        proxy = sdk.create_database("d").create_container("c", PartitionKey("/pk"))
+        items = gateway_container(client, proxy)
+        items.upsert_item({"id": "1", "pk": "a"})
+        headers: dict[str, str] = {}
+        items.session_headers(headers, "a")
+        assert headers == {} and items.read_item("1", "a").stats.status == 200
