@@ -308,5 +308,9 @@ def batch_operation(kind: str, args: tuple[Any, ...]) -> dict[str, Any]:
     return operation
 
 
+# json.dumps builds a new encoder per call when given options; one, made once
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 def _encode(body: Any) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode()
+    return _COMPACT.encode(body).encode()

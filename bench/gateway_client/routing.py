@@ -59,8 +59,12 @@ class PartitionKeyDefinition:
 
     def of_document(self, document: Mapping[str, Any]) -> Any:
         """The key value a document carries (UNDEFINED where a path is missing)."""
-        values = [_value_at(document, path) for path in self.paths]
+        values = [_value_at(document, parts) for parts in self._path_parts]
         return values if self.kind == "MultiHash" else values[0]
+
+    @functools.cached_property
+    def _path_parts(self) -> list[tuple[str, ...]]:
+        return [tuple(path.strip("/").split("/")) for path in self.paths]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -69,9 +73,9 @@ def _single_header(kind: type, value: Any) -> str:
     return json.dumps([value])
 
 
-def _value_at(document: Mapping[str, Any], path: str) -> Any:
+def _value_at(document: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
     value: Any = document
-    for part in path.strip("/").split("/"):
+    for part in parts:
         if not isinstance(value, Mapping) or part not in value:
             return UNDEFINED
         value = value[part]
