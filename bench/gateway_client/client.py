@@ -21,7 +21,6 @@ import time
 import uuid
 from email.utils import formatdate
 from typing import Any
-from urllib.parse import urlparse
 
 import gevent
 
@@ -33,6 +32,7 @@ from bench.gateway_client.transport import (
     POOL_SIZE,
     READ_TIMEOUT_SECONDS,
     NoResponse,
+    ResponseHeaders,
     Tls,
     Transport,
 )
@@ -103,7 +103,6 @@ class GatewayClient:
     ) -> None:
         """`credential`: an account key (base64 text) or an azure-core TokenCredential."""
         self.endpoint = endpoint.rstrip("/")
-        self.host = urlparse(self.endpoint).netloc
         self.auth: Authorization = (
             MasterKey(credential)
             if isinstance(credential, str)
@@ -160,8 +159,8 @@ class GatewayClient:
         headers: dict[str, str],
         body: bytes,
         stats: CallStats,
-    ) -> tuple[int, Any, bytes]:
-        """One request with the 429/449 retries; every attempt is added to `stats`.
+    ) -> tuple[int, ResponseHeaders, bytes]:
+        """One request with the 429/449 retries; every answered attempt is added to `stats`.
         Returns the last (status, headers, body); raises GatewayError (status 0) when the
         endpoint did not answer."""
         budget = RetryBudget(self.retry)
@@ -220,7 +219,7 @@ class GatewayClient:
         self, method: str, path: str, status: int, content: bytes, stats: CallStats
     ) -> GatewayError:
         message, parsed = error_message(status, content)
-        if status in (401, 403):
+        if status == 401:
             message = (
                 f"{self.endpoint} rejected the credentials ({message}); check the key or sign-in"
             )

@@ -87,29 +87,36 @@ class GatewayContainer:
             return self._routing
         with self._lock:
             if self._routing is None or refresh or self._routing_stale:
-                self._routing = self._read_ranges(self._routing)
+                self._routing = self._read_ranges()
                 self._routing_stale = False
             return self._routing
 
-    def _read_ranges(self, known: RoutingMap | None) -> RoutingMap:
-        headers = {"A-IM": "Incremental Feed"}
-        if known is not None and known.etag:
-            headers["If-None-Match"] = known.etag
-        ranges: list[dict[str, Any]] = []
+    def _read_ranges(self) -> RoutingMap:
+        """All current ranges, as the SDK reads them: the `/pkranges` change feed from
+        its start, page after page (each asks for changes after the previous page's
+        etag) until a 304; a range that is another's parent is gone (split)."""
         path = f"{self.path}/pkranges"
+        by_id: dict[str, dict[str, Any]] = {}
+        etag: str | None = None
         while True:
+            headers = {"A-IM": "Incremental Feed"}
+            if etag:
+                headers["If-None-Match"] = etag
             status, response_headers, content = self.client.send(
-                "GET", path, "pkranges", self.link, dict(headers), b"", self.client.metadata
+                "GET", path, "pkranges", self.link, headers, b"", self.client.metadata
             )
-            if status == 304 and known is not None:
-                return known
+            if status == 304:
+                break
             if status >= 400:
                 raise self.client.failure("GET", path, status, content, self.client.metadata)
-            ranges += json.loads(content)["PartitionKeyRanges"]
-            continuation = response_headers.get("x-ms-continuation")
-            if not continuation:
-                return RoutingMap(ranges, response_headers.get("etag"))
-            headers["x-ms-continuation"] = continuation
+            for key_range in json.loads(content)["PartitionKeyRanges"]:
+                by_id[str(key_range["id"])] = key_range
+            following = response_headers.get("etag")
+            if not following or following == etag:  # nothing to page by: this was all
+                break
+            etag = following
+        gone = {str(parent) for r in by_id.values() for parent in r.get("parents") or ()}
+        return RoutingMap([r for i, r in by_id.items() if i not in gone])
 
     def _observe(self, stats: CallStats, headers: Any) -> None:
         """Ranges and session tokens a response reports."""

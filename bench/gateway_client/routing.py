@@ -93,7 +93,7 @@ class KeyRange:
 class RoutingMap:
     """The ranges of one container, covering `""` to `"FF"`, searchable by EPK."""
 
-    def __init__(self, ranges: Sequence[Mapping[str, Any]], etag: str | None = None) -> None:
+    def __init__(self, ranges: Sequence[Mapping[str, Any]]) -> None:
         self.ranges = sorted(
             (
                 KeyRange(
@@ -106,7 +106,6 @@ class RoutingMap:
             ),
             key=lambda r: r.min_inclusive,
         )
-        self.etag = etag
         self.by_id = {r.id: r for r in self.ranges}
         self._lows = [r.min_inclusive for r in self.ranges]
 
