@@ -58,6 +58,16 @@ class EntraToken:
 
     def __init__(self, credential: Any, endpoint: str) -> None:
         parsed = urlparse(endpoint)
+        if not callable(getattr(credential, "get_token", None)):
+            raise RubenchError(
+                f"credential {type(credential).__name__}: expected an account key (base64 "
+                "text) or a TokenCredential such as azure.identity's DefaultAzureCredential"
+            )
+        if parsed.scheme != "https":
+            raise RubenchError(
+                f"{endpoint}: Microsoft Entra ID tokens are sent over https only (as azure-core "
+                "refuses bearer tokens over http); use the https endpoint or an account key"
+            )
         self.scope = f"{parsed.scheme}://{parsed.hostname}/.default"  # the port is dropped
         self._credential = credential
         self._header = ""

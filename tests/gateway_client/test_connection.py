@@ -35,6 +35,13 @@ def test_a_key_that_is_not_base64_is_refused_before_any_request(emulator) -> Non
         GatewayClient(emulator.endpoint, "not a key!")
 
 
+def test_entra_id_needs_https_and_a_token_credential(issuer: LocalTokenIssuer) -> None:
+    with pytest.raises(RubenchError, match="https only"):
+        GatewayClient("http://127.0.0.1:8081", issuer.credential())
+    with pytest.raises(RubenchError, match="expected an account key"):
+        GatewayClient("https://127.0.0.1:8081", None)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
