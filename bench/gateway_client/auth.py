@@ -13,10 +13,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import threading
 import time
 from typing import Any, Protocol
 from urllib.parse import urlparse
+
+from gevent.lock import BoundedSemaphore
 
 from bench.errors import RubenchError
 
@@ -72,7 +73,7 @@ class EntraToken:
         self._credential = credential
         self._header = ""
         self._refresh_at = 0.0
-        self._lock = threading.Lock()
+        self._lock = BoundedSemaphore()  # gevent's: get_token may wait on the network
 
     def __repr__(self) -> str:
         return f"EntraToken(scope={self.scope!r})"

@@ -23,6 +23,7 @@ from email.utils import formatdate
 from typing import Any
 
 import gevent
+from gevent.lock import BoundedSemaphore
 
 from bench.gateway_client.auth import Authorization, EntraToken, MasterKey
 from bench.gateway_client.outcome import REQUEST_CHARGE, CallStats, GatewayError
@@ -121,6 +122,7 @@ class GatewayClient:
         self._activity_ids = _ActivityIds()
         self._account: dict[str, Any] | None = None
         self._session: bool | None = None
+        self._account_lock = BoundedSemaphore()  # gevent's: see GatewayContainer
 
     def close(self) -> None:
         self.transport.close()
@@ -134,10 +136,12 @@ class GatewayClient:
     # the account ---------------------------------------------------------------------
 
     def account(self) -> dict[str, Any]:
-        """The account document (`GET /`), read once."""
+        """The account document (`GET /`), read once (one greenlet reads, the others wait)."""
         if self._account is None:
-            raw = self.request("GET", "/", "", "", {}, b"", self.metadata)
-            self._account = json.loads(raw)
+            with self._account_lock:
+                if self._account is None:
+                    raw = self.request("GET", "/", "", "", {}, b"", self.metadata)
+                    self._account = json.loads(raw)
         return self._account
 
     @property

@@ -15,11 +15,12 @@ consistency, reads and queries carry the session token of the range they go to::
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+from gevent.lock import BoundedSemaphore
 
 from bench.gateway_client.outcome import CallStats, GatewayError, Response
 from bench.gateway_client.routing import KeyRange, PartitionKeyDefinition, RoutingMap
@@ -61,17 +62,23 @@ class GatewayContainer:
         self._partition_key: PartitionKeyDefinition | None = None
         self._routing: RoutingMap | None = None
         self._routing_stale = False
-        self._lock = threading.Lock()
+        # gevent's, not threading's: a greenlet waiting on a thread lock blocks the hub,
+        # and the greenlet holding it never resumes (without monkey-patching)
+        self._properties_lock = BoundedSemaphore()
+        self._routing_lock = BoundedSemaphore()
 
     # what the container is -------------------------------------------------------------
 
     @property
     def properties(self) -> dict[str, Any]:
+        """The container's definition, read once (one greenlet reads, the others wait)."""
         if self._properties is None:
-            raw = self.client.request(
-                "GET", self.path, "colls", self.link, {}, b"", self.client.metadata
-            )
-            self._properties = json.loads(raw)
+            with self._properties_lock:
+                if self._properties is None:
+                    raw = self.client.request(
+                        "GET", self.path, "colls", self.link, {}, b"", self.client.metadata
+                    )
+                    self._properties = json.loads(raw)
         return self._properties
 
     @property
@@ -85,7 +92,7 @@ class GatewayContainer:
         named a range the map does not know); one greenlet reads, the others wait."""
         if self._routing is not None and not (refresh or self._routing_stale):
             return self._routing
-        with self._lock:
+        with self._routing_lock:
             if self._routing is None or refresh or self._routing_stale:
                 self._routing = self._read_ranges()
                 self._routing_stale = False

@@ -162,3 +162,22 @@ def test_no_session_tokens_without_session_consistency() -> None:
         headers: dict[str, str] = {}
         items.session_headers(headers, "a")
         assert headers == {} and items.read_item("1", "a").stats.status == 200
+
+
+@pytest.mark.timeout(60)
+def test_greenlets_share_a_container_before_it_is_known(
+    container: ContainerProxy, emulator: LocalEmulator
+) -> None:
+    """The first greenlet reads the account, the container and its ranges; the others
+    wait for them instead of reading them again (gevent is not monkey-patched here: a
+    thread lock would block the hub)."""
+    import gevent
+
+    container.create_item({"id": "1", "pk": "a"})
+    with GatewayClient(emulator.endpoint, emulator.key) as client:
+        fresh = gateway_container(client, container)
+        jobs = [gevent.spawn(fresh.read_item, "1", "a") for _ in range(8)]
+        gevent.joinall(jobs, raise_error=True)
+    assert [job.value.stats.status for job in jobs] == [200] * 8
+    # GET /, the container, the ranges (a page, then 304): once for all 8 greenlets
+    assert client.metadata.attempts == 4
