@@ -9,9 +9,9 @@
 Layout: `server` (HTTP listener) -> `gateway` (auth, routing, throughput
 pipeline) -> `routes/` (one module per resource) -> `storage` (account ->
 databases -> containers), `partitions` (key ranges), `documents`, `patch`,
-`batch`, `paging`; `epk` and `partition_keys` hash keys like the SDK; `auth`
-and `aad` check credentials; `query/` is the SQL engine; `costs`,
-`throughput` and `ledger` are the RU model.
+`batch`, `paging`; `partition_keys` hashes keys like the SDK (with `bench.epk`,
+shared with `bench.gateway_client`); `auth` and `aad` check credentials; `query/`
+is the SQL engine; `costs`, `throughput` and `ledger` are the RU model.
 """
 
 from bench.emulator.config import WELL_KNOWN_KEY, EmulatorConfig

@@ -14,8 +14,8 @@ from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 import bench.emulator.jsonin as jsonin
-from bench.emulator.epk import UNDEFINED, effective_partition_key
 from bench.emulator.errors import CosmosError
+from bench.epk import UNDEFINED, effective_partition_key
 
 MAX_HIERARCHY_DEPTH = 3
 WRONG_PK_HELP = "https://aka.ms/CosmosDB/sql/errors/wrong-pk-value"

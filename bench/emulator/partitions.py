@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from bench.emulator.change_log import ChangeLog
-from bench.emulator.epk import MAX_EPK, MIN_EPK
 from bench.emulator.errors import CosmosError
 from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.throughput import PartitionBudget
+from bench.epk import MAX_EPK, MIN_EPK
 
 _HEX_DIGITS = 32
 _HASH_SPACE_END = 0x40 << 120  # first value above every version-2 hash

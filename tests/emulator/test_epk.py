@@ -7,8 +7,8 @@ import itertools
 import pytest
 from azure.cosmos.partition_key import NonePartitionKeyValue, PartitionKey
 
-from bench.emulator.epk import UNDEFINED, effective_partition_key
 from bench.emulator.partitions import even_boundaries
+from bench.epk import UNDEFINED, effective_partition_key
 
 VALUES = [
     "",

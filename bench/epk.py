@@ -1,9 +1,11 @@
 """Effective partition keys: the hash that places a logical partition in a key range.
 
 The SDK routes by these strings (`azure/cosmos/partition_key.py`), so the
-emulator must compute exactly the same values: MurmurHash3 x64-128 over the
-service's binary encoding of each component (Hash and MultiHash, version 2),
-and MurmurHash3 x86-32 plus the order-preserving encoding for version 1.
+emulator and rubench's own gateway client (`bench.gateway_client`) must compute
+exactly the same values, which is why this module belongs to neither:
+MurmurHash3 x64-128 over the service's binary encoding of each component (Hash
+and MultiHash, version 2), and MurmurHash3 x86-32 plus the order-preserving
+encoding for version 1.
 """
 
 from __future__ import annotations
