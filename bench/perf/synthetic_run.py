@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bench.rundata.info import RunInfo, write_run_info
 from bench.rundata.schema import PARTITION_KEY_COLUMN, REQUEST_SCHEMA
 
 PART_ROWS = 50_000
@@ -102,7 +103,7 @@ def requests_frame(rows: int, **columns: Any) -> pd.DataFrame:
 
 def write_run_directory(
     directory: str | Path,
-    info: dict[str, Any],
+    info: RunInfo,
     parts: Iterator[pd.DataFrame] | Sequence[pd.DataFrame],
     *,
     ledger: dict[str, Any] | None = None,
@@ -112,7 +113,7 @@ def write_run_directory(
     partitions.json and workload.toml: the same layout `rubench run` leaves."""
     directory = Path(directory)
     (directory / "requests").mkdir(parents=True, exist_ok=True)
-    (directory / "run.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    write_run_info(directory, info)
     for number, frame in enumerate(parts):
         schema = REQUEST_SCHEMA
         if PARTITION_KEY_COLUMN in frame.columns:
@@ -134,12 +135,14 @@ def run_info(
     physical_partitions: int,
     provisioned_rus: float,
     warmup_s: float = 0.0,
-) -> dict[str, Any]:
+) -> RunInfo:
     """A run.json as the harness writes it."""
-    return {
+    throughput = {"mode": "manual", "rus": provisioned_rus}
+    info = {
         "name": name,
         "rubench_version": "0.1.0",
         "versions": {"azure-cosmos": "4.17.1", "locust": "2.47.0", "python": "3.11.7"},
+        "created_at": STARTED_AT,
         "started_at": STARTED_AT,
         "ended_at": STARTED_AT + duration_s,
         "status": "completed",
@@ -153,19 +156,14 @@ def run_info(
             "container": "products",
             "partition_key": {"paths": ["/categoryId"], "kind": "Hash"},
             "indexing_policy": {"indexingMode": "consistent", "automatic": True},
-            "throughput": {"mode": "manual", "rus": provisioned_rus},
+            "throughput": {**throughput, "source": "target"},
+            "workload_throughput": throughput,
             "physical_partitions": physical_partitions,
         },
-        "operations": {
-            op.name: {
-                "kind": op.kind,
-                "weight": op.weight,
-                **({"query": op.query} if op.query else {}),
-            }
-            for op in operations
-        },
+        "operations": {op.name: {"kind": op.kind, "weight": op.weight} for op in operations},
         "warmup_s": warmup_s,
     }
+    return RunInfo.model_validate(info)
 
 
 def write_synthetic_run(

@@ -146,7 +146,7 @@ def _same(one: dict[str, Any], other: dict[str, Any]) -> bool:
 def _offer(throughput: dict[str, Any]) -> str:
     rus = throughput.get("rus")
     mode = throughput.get("mode") or "unknown"
-    return f"{rus:,} RU/s ({mode})" if isinstance(rus, int | float) else str(mode)
+    return f"{rus:,.0f} RU/s ({mode})" if isinstance(rus, int | float) else str(mode)
 
 
 def _phase_warnings(run: Run) -> list[Finding]:

@@ -24,8 +24,7 @@ def make_run(directory: Path, parts: list[Any], *, ledger: dict | None = None, *
     document = run_info(
         "known", DEFAULT_OPERATIONS, duration_s=60.0, physical_partitions=1, provisioned_rus=4000
     )
-    document.update(info)
-    return write_run_directory(directory, document, parts, ledger=ledger)
+    return write_run_directory(directory, document.updated(**info), parts, ledger=ledger)
 
 
 def spread(rows: int, seconds: float = 60.0) -> np.ndarray:
