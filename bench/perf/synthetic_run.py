@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bench.rundata.info import RunInfo, write_run_info
+from bench.rundata.ledger import PartitionLedger, PartitionTally, write_ledger
 from bench.rundata.schema import PARTITION_KEY_COLUMN, REQUEST_SCHEMA
 
 PART_ROWS = 50_000
@@ -106,7 +107,7 @@ def write_run_directory(
     info: RunInfo,
     parts: Iterator[pd.DataFrame] | Sequence[pd.DataFrame],
     *,
-    ledger: dict[str, Any] | None = None,
+    ledger: PartitionLedger | None = None,
     workload_text: str | None = None,
 ) -> Path:
     """Write run.json, each frame as one `requests/part-NNNNNN.parquet`, and the optional
@@ -121,10 +122,32 @@ def write_run_directory(
         table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
         pq.write_table(table, directory / "requests" / f"part-{number:06d}.parquet")
     if ledger is not None:
-        (directory / "partitions.json").write_text(json.dumps(ledger, indent=2), encoding="utf-8")
+        write_ledger(directory, ledger)
     if workload_text is not None:
         (directory / "workload.toml").write_text(workload_text, encoding="utf-8")
     return directory
+
+
+def make_run(
+    directory: str | Path,
+    parts: Sequence[pd.DataFrame],
+    *,
+    ledger: PartitionLedger | dict[str, Any] | None = None,
+    **info: Any,
+) -> Path:
+    """A run directory of the given frames (one part each), for tests with known answers:
+    run.json says 60 s, no warm-up, 4,000 RU/s unless `info` changes its fields."""
+    document = run_info(
+        "known", DEFAULT_OPERATIONS, duration_s=60.0, physical_partitions=1, provisioned_rus=4000
+    )
+    if isinstance(ledger, dict):
+        ledger = PartitionLedger.model_validate(ledger)
+    return write_run_directory(directory, document.updated(**info), parts, ledger=ledger)
+
+
+def spread(rows: int, seconds: float = 60.0) -> np.ndarray:
+    """Timestamps spread evenly over the first `seconds` of a synthetic run."""
+    return STARTED_AT + np.arange(rows) * (seconds / rows)
 
 
 def run_info(
@@ -136,34 +159,35 @@ def run_info(
     provisioned_rus: float,
     warmup_s: float = 0.0,
 ) -> RunInfo:
-    """A run.json as the harness writes it."""
+    """A run.json as the harness writes it for a completed run on the local emulator."""
     throughput = {"mode": "manual", "rus": provisioned_rus}
-    info = {
-        "name": name,
-        "rubench_version": "0.1.0",
-        "versions": {"azure-cosmos": "4.17.1", "locust": "2.47.0", "python": "3.11.7"},
-        "created_at": STARTED_AT,
-        "started_at": STARTED_AT,
-        "ended_at": STARTED_AT + duration_s,
-        "status": "completed",
-        "users": 20,
-        "spawn_rate": 10,
-        "duration_s": duration_s,
-        "processes": 1,
-        "target": {"kind": "local", "host": "127.0.0.1:8081", "auth": "key"},
-        "container": {
-            "database": "rubench",
-            "container": "products",
-            "partition_key": {"paths": ["/categoryId"], "kind": "Hash"},
-            "indexing_policy": {"indexingMode": "consistent", "automatic": True},
-            "throughput": {**throughput, "source": "target"},
-            "workload_throughput": throughput,
-            "physical_partitions": physical_partitions,
-        },
-        "operations": {op.name: {"kind": op.kind, "weight": op.weight} for op in operations},
-        "warmup_s": warmup_s,
-    }
-    return RunInfo.model_validate(info)
+    return RunInfo.model_validate(
+        {
+            "name": name,
+            "rubench_version": "0.1.0",
+            "versions": {"azure-cosmos": "4.17.1", "locust": "2.47.0", "python": "3.11.7"},
+            "created_at": STARTED_AT - 1.0,
+            "started_at": STARTED_AT,
+            "ended_at": STARTED_AT + duration_s,
+            "status": "completed",
+            "users": 20,
+            "spawn_rate": 10,
+            "duration_s": duration_s,
+            "target": {"kind": "local", "host": "127.0.0.1:8081", "auth": "key"},
+            "container": {
+                "database": "rubench",
+                "container": "products",
+                "partition_key": {"paths": ["/categoryId"], "kind": "Hash"},
+                "indexing_policy": {"indexingMode": "consistent", "automatic": True},
+                "throughput": {**throughput, "source": "target"},
+                "workload_throughput": throughput,
+                "physical_partitions": physical_partitions,
+            },
+            "operations": {op.name: {"kind": op.kind, "weight": op.weight} for op in operations},
+            "warmup_s": warmup_s,
+            "phases": [{"started_at": STARTED_AT, "ended_at": STARTED_AT + duration_s}],
+        }
+    )
 
 
 def write_synthetic_run(
@@ -208,15 +232,24 @@ def write_synthetic_run(
     directory = write_run_directory(
         directory, info, parts(), workload_text=_workload_toml(operations)
     )
-    ledger = {
-        "container": "dbs/rubench/colls/products",
-        "partitions": {
-            str(pid): {"ru": ru, "requests": int(requests), "throttled": int(throttled)}
-            for pid, (ru, requests, throttled) in enumerate(ledger_totals)
-        },
-    }
-    (directory / "partitions.json").write_text(json.dumps(ledger, indent=2), encoding="utf-8")
+    write_ledger(directory, _ledger(info, ledger_totals))
     return directory
+
+
+def _ledger(info: RunInfo, totals: np.ndarray) -> PartitionLedger:
+    partitions = {
+        str(pid): PartitionTally(
+            request_charge=float(ru), requests=int(requests), throttled=round(throttled)
+        )
+        for pid, (ru, requests, throttled) in enumerate(totals)
+    }
+    return PartitionLedger(
+        container=info.container.link,
+        request_charge=float(totals[:, 0].sum()),
+        requests=int(totals[:, 1].sum()),
+        throttled=sum(p.throttled for p in partitions.values()),
+        partitions=partitions,
+    )
 
 
 def _generate_part(

@@ -1,4 +1,4 @@
-"""Reading a run directory's files (docs/run-directory.md) into pandas and dicts.
+"""Reading a run's request rows into pandas, for the few callers that need rows.
 
 Only the columns asked for are read, and text columns arrive as categoricals
 straight from Parquet dictionaries, so ten million rows stay a few hundred MB.
@@ -6,10 +6,8 @@ straight from Parquet dictionaries, so ten million rows stay a few hundred MB.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -175,25 +173,3 @@ def _numeric(column: pa.Array, target: pa.DataType) -> np.ndarray:
     if column.null_count and not pa.types.is_floating(target):
         column = column.fill_null(0)
     return column.to_numpy(zero_copy_only=False)
-
-
-def read_json(path: Path, *, required: bool) -> dict[str, Any] | None:
-    """A JSON object from the run directory; None when optional and absent."""
-    if not path.exists():
-        if required:
-            raise RubenchError(f"{path}: missing (every run directory has one)")
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise RubenchError(
-            f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
-        ) from error
-    if not isinstance(data, dict):
-        raise RubenchError(f"{path}: expected a JSON object, found {type(data).__name__}")
-    return data
-
-
-def read_text(path: Path) -> str | None:
-    """An optional text file (workload.toml), None when absent."""
-    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else None

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.capacity.arguments import percentage
+from bench.rundata.ledger import PartitionTally
 
 
 @pytest.fixture
@@ -124,7 +125,10 @@ def test_skewed_run_flags_its_hot_partition(
 
 def test_ledger_is_preferred_for_partition_heat(tmp_path: Path, plan_json, rows, write_run):
     requests = rows("point_read", "read", 100, 1.0, pk_range="")
-    ledger = {"0": {"ru": 900.0, "requests": 90}, "1": {"ru": 100.0, "requests": 10}}
+    ledger = {
+        "0": PartitionTally(request_charge=900.0, requests=90),
+        "1": PartitionTally(request_charge=100.0, requests=10),
+    }
     run = write_run(tmp_path / "ledger", requests, physical_partitions=2, ledger=ledger)
     plan = plan_json(run, "--peak-rate", "9000", "--headroom", "0")
     assert plan["hot_partition"]["partition"] == "0"
