@@ -15,13 +15,13 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from bench.files import write_output
 from bench.harness.run import RunSettings, run_workload
 from bench.harness.target import Target
 from bench.harness.workload import Workload
 from bench.keydesign.designs import KeyDesign
 from bench.keydesign.figures import DesignFigures, design_figures
 from bench.keydesign.render import render_html
-from bench.report.output import write_output
 
 COMPARISON_FILE = "comparison.html"
 RUNS_COMPARISON_FILE = "runs-comparison.html"  # the report's side-by-side of the runs

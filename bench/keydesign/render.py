@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bench.capacity.html import render_page
-from bench.capacity.texttable import text_table
 from bench.keydesign.figures import DesignFigures, OperationFigures, best_design
+from bench.pages import render_page
+from bench.texttable import text_table
 
 
 def findings(designs: Sequence[DesignFigures]) -> list[str]:
@@ -97,7 +97,6 @@ def render_html(
     """The page; `run_reports` maps a design to the href of its own run report,
     `runs_comparison` is the href of the report's side-by-side comparison."""
     return render_page(
-        "bench.keydesign",
         "compare.html.j2",
         title=title,
         designs=designs,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.capacity.arguments import add_run_dir, percentage
+from bench.arguments import add_run_dir, percentage
 
 EXIT_REGRESSED = 1
 
@@ -66,10 +66,10 @@ def run_baseline(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from bench.files import write_output
     from bench.regression.figures import measure_run, read_baseline
     from bench.regression.gate import check
     from bench.regression.outputs import render_junit, render_markdown, render_text
-    from bench.report.output import write_output
 
     baseline = read_baseline(args.baseline)
     result = check(baseline, measure_run(args.run_dir), args.tolerance)

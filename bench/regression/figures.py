@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import RubenchError
-from bench.report.output import write_output
+from bench.files import write_output
 
 BASELINE_FORMAT = 1
 

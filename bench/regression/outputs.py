@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from bench.capacity.texttable import text_table
 from bench.regression.figures import OperationFigures
 from bench.regression.gate import CheckResult, OperationCheck, Verdict
+from bench.texttable import text_table
 
 HEADERS = ("operation", "RU p50", "RU p95", "docs read/result", "index hit", "verdict")
 

@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from bench.formatting import number
 from bench.report.findings import hot_partitions
-from bench.report.formatting import number
 from bench.report.svg import (
     HOT,
     WARN,

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bench.report.formatting import compact, ms, number, percent, ru
+from bench.formatting import compact, ms, number, percent, ru
 
 INFO, NOTICE, WARNING = "info", "notice", "warning"
 SEVERITY_ORDER = {WARNING: 0, NOTICE: 1, INFO: 2}

@@ -11,21 +11,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jinja2
-
-from bench import __version__
 from bench.errors import RubenchError
+from bench.files import write_output
+from bench.formatting import duration, number
+from bench.pages import render_page
 from bench.report import charts
 from bench.report.charts import ChartRun, operation_order
 from bench.report.comparison import FIGURES, compare_runs
 from bench.report.findings import changed_findings, run_findings
-from bench.report.formatting import FILTERS, duration, number
-from bench.report.output import write_output
 from bench.report.trust import tail_is_thin, trust_warnings
 from bench.rundata import Run, load_run
 from bench.rundata.summary import LATENCY_QUANTILES, SUMMARY_SCHEMA, save_summary, summarize
@@ -34,25 +31,11 @@ REPORT_NAME = "report.html"
 SECRET_FIELDS = ("key", "token", "secret", "password", "signature", "connection_string")
 
 
-@cache
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("bench.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(FILTERS)
-    env.filters["format_as"] = lambda value, name: FILTERS[name](value)
-    return env
-
-
 def write_run_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write the run report (default `RUN_DIR/report.html`) and return its path."""
     item = chart_run(load_run(run_dir), 0)
     path = Path(out) if out else item.run.directory / REPORT_NAME
-    return write_output(path, environment().get_template("run.html.j2").render(run_context(item)))
+    return write_output(path, render_page("run.html.j2", **run_context(item)))
 
 
 def write_comparison_report(run_dirs: Sequence[str | Path], out: str | Path) -> Path:
@@ -60,7 +43,7 @@ def write_comparison_report(run_dirs: Sequence[str | Path], out: str | Path) -> 
     if len(run_dirs) < 2:
         raise RubenchError("a comparison needs at least two run directories")
     items = [chart_run(load_run(d), i) for i, d in enumerate(run_dirs)]
-    html = environment().get_template("comparison.html.j2").render(comparison_context(items))
+    html = render_page("comparison.html.j2", **comparison_context(items))
     return write_output(Path(out), html)
 
 
@@ -78,7 +61,7 @@ def run_context(item: ChartRun) -> dict[str, Any]:
     run, summary = item.run, item.summary
     order = operation_order([item])
     return {
-        **_page_basics(f"rubench report: {run.name}"),
+        "title": f"rubench report: {run.name}",
         "run": run,
         "summary": summary,
         "description": describe_run(run),
@@ -110,10 +93,8 @@ def comparison_context(items: Sequence[ChartRun]) -> dict[str, Any]:
             base_findings, run_findings(candidate.summary), quiet
         )
     return {
-        **_page_basics(
-            f"rubench comparison: {baseline.run.name} vs "
-            + ", ".join(c.run.name for c in candidates)
-        ),
+        "title": f"rubench comparison: {baseline.run.name} vs "
+        + ", ".join(c.run.name for c in candidates),
         "items": items,
         "baseline": baseline,
         "candidates": candidates,
@@ -259,14 +240,6 @@ def _partition_source(summary: dict[str, Any]) -> str:
     if summary["partitions"]["source"] == "ledger":
         return "the emulator's ledger (partitions.json)"
     return "estimated from the partition key range of each response"
-
-
-def _page_basics(title: str) -> dict[str, Any]:
-    return {
-        "title": title,
-        "generated_at": _utc(datetime.now(UTC).timestamp()),
-        "version": __version__,
-    }
 
 
 def _indexing_policy(policy: Any) -> str:

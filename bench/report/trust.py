@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from bench.formatting import duration, ms, percent, ru
 from bench.report.findings import WARNING, Finding
-from bench.report.formatting import duration, ms, percent, ru
 from bench.rundata import Run
 
 TAIL_SAMPLES = 10  # a percentile needs this many samples beyond it

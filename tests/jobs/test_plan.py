@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pytest
 
-from bench.capacity.arguments import percentage
 from bench.rundata.ledger import PartitionTally
 
 
@@ -204,17 +202,3 @@ def test_bad_mix_and_profile_are_named(catalog_run, tmp_path, capsys, rubench):
 
     assert rubench("plan", tmp_path / "missing", "--peak-rate", "10") == 2
     assert "not a run directory" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    ("text", "fraction"),
-    [("20%", 0.2), ("20", 0.2), ("0.2", 0.2), ("1", 0.01), ("1%", 0.01), ("0", 0.0)],
-)
-def test_percentages_read_as_people_write_them(text, fraction):
-    assert percentage(text) == pytest.approx(fraction)
-
-
-@pytest.mark.parametrize("text", ["abc", "-5%", "5000%"])
-def test_bad_percentages_say_what_is_allowed(text):
-    with pytest.raises(argparse.ArgumentTypeError, match="percentage"):
-        percentage(text)

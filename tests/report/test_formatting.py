@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bench.report.formatting import ms, percent, ru, signed, signed_percent, signed_points
+from bench.formatting import ms, percent, ru, signed, signed_percent, signed_points
 from bench.report.pages import redact, safe_host
 from bench.report.svg import linear_ticks, log_ticks, tick_label
 
