@@ -84,7 +84,7 @@ def test_text_from_the_workload_stays_inert(browser, tmp_path):
         tmp_path / "run",
         [frame, requests_frame(300, timestamp=spread(300))],
         name=HOSTILE_NAME,
-        operations={HOSTILE_OPERATION: {"kind": "query", "weight": 1, "query": HOSTILE_QUERY}},
+        operations={HOSTILE_OPERATION: {"kind": "query", "weight": 1}},
     )
     (run_dir / "workload.toml").write_text(f"query = '{HOSTILE_QUERY}'\n")
     other = make_run(tmp_path / "other", [frame], name=HOSTILE_NAME)
