@@ -51,11 +51,11 @@ def write_comparison(
     """The comparison page in `out_dir`, linking the report's side-by-side comparison of
     the runs (the first design is its baseline) and each design's own run report."""
     from bench.report import write_comparison_report
+    from bench.rundata import load_run
 
-    figures = [design_figures(design, run_dir) for design, run_dir in runs]
-    side_by_side = write_comparison_report(
-        [run_dir for _, run_dir in runs], out_dir / RUNS_COMPARISON_FILE
-    )
+    loaded = [load_run(run_dir) for _, run_dir in runs]
+    figures = [design_figures(design, run) for (design, _), run in zip(runs, loaded, strict=True)]
+    side_by_side = write_comparison_report(loaded, out_dir / RUNS_COMPARISON_FILE)
     links = {
         design.label: os.path.relpath(run_dir / "report.html", out_dir)
         for design, run_dir in runs
