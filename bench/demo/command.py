@@ -76,8 +76,9 @@ def run_demo(args: argparse.Namespace) -> int:
         runs = run_designs(workload, designs, target, settings, out_dir)
     comparison, figures = write_comparison(runs, out_dir, f"Partition-key designs: {workload.name}")
     chosen = best_design(figures)
+    chosen_run = next(run for design, run in runs if design.label == chosen.design)
     plan, _ = plan_run(
-        Path(chosen.run_dir),
+        chosen_run,
         peak_rate=args.peak_rate,
         mix_file=None,
         headroom=0.2,
@@ -92,8 +93,8 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"  comparison report: {comparison}")
     print(f"  runs side by side: {out_dir / RUNS_COMPARISON_FILE}")
     print(f"  capacity plan:     {plan_page}")
-    for design, run_dir in runs:
-        print(f"  run ({design.label}): {run_dir}")
+    for design, run in runs:
+        print(f"  run ({design.label}): {run.directory}")
     return 0
 
 

@@ -7,9 +7,13 @@ import math
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.errors import RubenchError, RunFailed
 from bench.harness.target import Connection
+
+if TYPE_CHECKING:
+    from bench.rundata import OperationStats, Run
 
 TARGET_HELP = (
     "local (start rubench's emulator for the run), emulator (https://localhost:8081 with "
@@ -176,8 +180,9 @@ def run_seed(args: argparse.Namespace) -> int:
 
 
 def run_run(args: argparse.Namespace) -> int:
-    from bench.harness.run import RunSettings, run_workload, target_for
+    from bench.harness.run import RunSettings, target_for
     from bench.harness.workload import load_workload
+    from bench.pipeline import run_and_report
 
     for value, flag in ((args.users, "--users"), (args.spawn_rate, "--spawn-rate")):
         _positive(value, flag)
@@ -200,41 +205,34 @@ def run_run(args: argparse.Namespace) -> int:
     workload = load_workload(args.workload)
     connection = connection_of(args)
     with target_for(args.target, consistency=args.consistency, connection=connection) as target:
-        run_dir = run_workload(workload, target, settings)
-    print(f"run directory: {run_dir}")
-    report = run_dir / "report.html"
-    if report.exists():
-        print(f"report: {report}")
-    failure = failed_calls(run_dir)
+        run = run_and_report(workload, target, settings)
+    print(f"run directory: {run.directory}")
+    print(f"report: {run.directory / 'report.html'}")
+    failure = failed_calls(run)
     if failure:
         raise RunFailed(failure)
     return 0
 
 
-def failed_calls(run_dir: Path) -> str | None:
+def failed_calls(run: Run) -> str | None:
     """Why the run counts as failed (calls failed, or Locust exited 1), or None."""
-    import json
-
-    info = json.loads((run_dir / "run.json").read_text())
-    summary_path = run_dir / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
-    operations = summary.get("operations") or {}
-    failing = {name: s for name, s in operations.items() if s.get("error_rate")}
+    operations = run.summary.operations
+    exit_code = run.info.locust_exit_code
+    failing = {name: stats for name, stats in operations.items() if stats.failed_calls}
     if not operations:
-        return "no call was recorded" if info.get("locust_exit_code") == 1 else None
+        return "no call was recorded" if exit_code == 1 else None
     if failing:
-        worst = sorted(failing.items(), key=lambda item: -item[1]["error_rate"])
+        worst = sorted(failing.items(), key=lambda item: -item[1].error_rate)
         listed = ", ".join(
-            f"{name} {stats['error_rate']:.0%} of {stats['count']:,} ({_statuses(stats)})"
+            f"{name} {stats.error_rate:.0%} of {stats.count:,} ({_statuses(stats)})"
             for name, stats in worst
         )
         every = "every call failed" if len(failing) == len(operations) else "calls failed"
         return f"{every}: {listed}; see the report"
-    if info.get("locust_exit_code") == 1:
+    if exit_code == 1:
         return "Locust exited 1 (an error outside rubench's calls); see its output"
     return None
 
 
-def _statuses(stats: dict) -> str:
-    by_status = stats.get("errors_by_status") or {}
-    return ", ".join(f"status {code} x{entry['count']:,}" for code, entry in by_status.items())
+def _statuses(stats: OperationStats) -> str:
+    return ", ".join(f"status {code} x{n:,}" for code, n in stats.failures_by_status.items())

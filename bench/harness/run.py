@@ -266,11 +266,11 @@ def _finish(
     status: str | None,
     reason: str = "",
 ) -> str:
-    """Add what only the orchestrator knows, then the summary and the report. The target
+    """Add what only the orchestrator knows to run.json, and partitions.json. The target
     may be gone: after a Ctrl-C (a terminal signals the whole process group), or because
-    it died mid-run. Then the ledger and the partition count are left out, the rows still
-    summarised, and a run that was not interrupted is marked failed, with the reason
-    (which is returned; "" when the target answered)."""
+    it died mid-run. Then the ledger and the partition count are left out, and a run that
+    was not interrupted is marked failed, with the reason (which is returned; "" when the
+    target answered). Summarising and reporting are the caller's (bench.pipeline)."""
     lost = ""
     try:
         after = _ledger(target)
@@ -299,12 +299,6 @@ def _finish(
         if reason:
             changes.update(status_reason=reason)
         write_run_info(run_dir, info.updated(**changes))
-    if any((run_dir / "requests").glob("part-*.parquet")):
-        from bench.report import write_run_report
-        from bench.rundata import write_summary
-
-        write_summary(run_dir)
-        write_run_report(run_dir)
     return lost
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bench.harness.run import RunSettings, locust_command, run_workload
+from bench.harness.run import RunSettings, locust_command
 from bench.harness.workload import load_workload
+from bench.pipeline import run_and_report
 from bench.rundata import load_requests
 from bench.rundata.schema import PARTITION_KEY_COLUMN, REQUEST_SCHEMA
 
@@ -41,9 +42,9 @@ PLAUSIBLE_RU = {
 
 def run(tmp_path: Path, target, workload, **settings) -> tuple[Path, pd.DataFrame]:
     options = {"users": 6, "spawn_rate": 50, "duration_s": 4, "quiet": True, **settings}
-    run_dir = run_workload(
+    run_dir = run_and_report(
         workload, target, RunSettings(out=tmp_path / "run", seed_progress=False, **options)
-    )
+    ).directory
     return run_dir, load_requests(run_dir, columns=[*REQUEST_SCHEMA.names, PARTITION_KEY_COLUMN])
 
 
