@@ -74,6 +74,7 @@ def open_rows(run_dir: str | Path, *, window_start: float | None) -> Iterator[Ro
     has_key = check_parts(parts)
     connection = duckdb.connect(config={"threads": THREADS, "memory_limit": MEMORY_LIMIT})
     try:
+        connection.execute("SET enable_progress_bar = false")
         if parts:
             files = ", ".join(_quote(str(p)) for p in parts)
             source = (
