@@ -27,7 +27,7 @@ from bench.rundata.info import RunInfo, write_run_info
 from bench.rundata.ledger import PartitionLedger, PartitionTally, write_ledger
 from bench.rundata.schema import PARTITION_KEY_COLUMN, REQUEST_SCHEMA
 
-PART_ROWS = 50_000
+PART_ROWS = 2_000_000  # rows per parquet part (the recorder writes smaller ones)
 STARTED_AT = 1_763_900_000.0
 
 
@@ -204,24 +204,11 @@ def write_synthetic_run(
     latency_scale: float = 1.0,
     part_rows: int = PART_ROWS,
 ) -> Path:
-    """A complete run directory with `samples` request rows, generated part by part so
-    ten million rows never sit in memory at once."""
+    """A complete run directory with `samples` request rows, generated part by part (text
+    columns as dictionary codes, never strings per row) so 100 million rows take minutes
+    and never sit in memory at once."""
     rng = np.random.default_rng(seed)
-    ledger_totals = np.zeros((physical_partitions, 3))  # ru, requests, 429s
-
-    def parts() -> Iterator[pd.DataFrame]:
-        sizes = [part_rows] * (samples // part_rows) + (
-            [samples % part_rows] if samples % part_rows else []
-        )
-        starts = np.cumsum([0, *sizes])
-        for start, size in zip(starts, sizes, strict=False):
-            frame = _generate_part(
-                rng, size, operations, physical_partitions, hot_partition, latency_scale
-            )
-            frame["timestamp"] = STARTED_AT + (start + np.arange(size)) * (duration_s / samples)
-            _add_to_ledger(ledger_totals, frame)
-            yield frame
-
+    shape = _Shape(operations, physical_partitions, hot_partition, latency_scale)
     info = run_info(
         name,
         operations,
@@ -229,9 +216,13 @@ def write_synthetic_run(
         physical_partitions=physical_partitions,
         provisioned_rus=provisioned_rus,
     )
-    directory = write_run_directory(
-        directory, info, parts(), workload_text=_workload_toml(operations)
-    )
+    directory = write_run_directory(directory, info, [], workload_text=_workload_toml(operations))
+    ledger_totals = np.zeros((physical_partitions, 3))  # ru, requests, 429s
+    for number, start in enumerate(range(0, samples, part_rows)):
+        size = min(part_rows, samples - start)
+        timestamps = STARTED_AT + (start + np.arange(size)) * (duration_s / samples)
+        table = shape.part(rng, timestamps, ledger_totals)
+        pq.write_table(table, directory / "requests" / f"part-{number:06d}.parquet")
     write_ledger(directory, _ledger(info, ledger_totals))
     return directory
 
@@ -252,73 +243,115 @@ def _ledger(info: RunInfo, totals: np.ndarray) -> PartitionLedger:
     )
 
 
-def _generate_part(
-    rng: np.random.Generator,
-    size: int,
-    operations: Sequence[SyntheticOperation],
-    physical_partitions: int,
-    hot_partition: int | None,
-    latency_scale: float,
-) -> pd.DataFrame:
-    weights = np.array([op.weight for op in operations], dtype=float)
-    op_index = rng.choice(len(operations), size=size, p=weights / weights.sum())
-    ru_mean = np.array([op.ru for op in operations])[op_index]
-    ru_spread = np.array([op.ru_spread for op in operations])[op_index]
-    fan_out = np.array([op.fan_out for op in operations])[op_index]
-    latency = np.array([op.latency_ms for op in operations])[op_index] * latency_scale
+class _Shape:
+    """The synthetic workload as arrays indexed by operation, and the text columns'
+    dictionaries: a part is a few numpy draws and index lookups."""
 
-    partition_weights = np.ones(physical_partitions)
-    if hot_partition is not None:
-        partition_weights[hot_partition] = 3.0
-    partition = rng.choice(
-        physical_partitions, size=size, p=partition_weights / partition_weights.sum()
-    )
-    throttle_p = np.where(partition == hot_partition, 0.12, 0.002)
-    throttled = (rng.random(size) < throttle_p).astype(np.int32)
-    final_429 = throttled.astype(bool) & (rng.random(size) < 0.1)
-    server_error = rng.random(size) < 0.001
+    KEYS = 40  # distinct partition key values
 
-    all_ranges = ",".join(str(p) for p in range(physical_partitions))
-    pk_range = np.where(fan_out, all_ranges, partition.astype(str))
-    key_number = np.where(partition == hot_partition, 7, rng.integers(0, 40, size))
-    is_query = np.array([op.kind == "query" for op in operations])[op_index]
-    status = np.where(final_429, 429, np.where(server_error, 503, 200)).astype(np.int32)
-    outcome = np.where(final_429, "throttled", np.where(server_error, "error", "ok"))
-    ru = np.round(ru_mean * np.maximum(0.2, 1 + ru_spread * rng.standard_normal(size)), 2)
-    return pd.DataFrame(
-        {
-            "operation": pd.Categorical.from_codes(op_index, [op.name for op in operations]),
-            "kind": np.array([op.kind for op in operations])[op_index],
-            "latency_ms": latency * rng.lognormal(0.0, 0.35, size) + throttled * 15.0,
-            "ru": ru,
-            "status": status,
-            "substatus": np.where(final_429, 3200, 0).astype(np.int32),
-            "outcome": outcome,
-            "bytes": rng.integers(200, 2000, size) * np.where(is_query, 10, 1),
-            "item_count": np.where(is_query, 10, 1).astype(np.int32),
-            "pk_range": pk_range,
-            "partitions": np.where(fan_out, physical_partitions, 1).astype(np.int32),
-            "attempts": (1 + throttled).astype(np.int32),
-            "throttled": throttled,
-            "throttle_wait_ms": throttled * 15.0,
-            "retrieved_docs": np.where(is_query, np.where(fan_out, 400.0, 10.0), np.nan),
-            "output_docs": np.where(is_query, 10.0, np.nan),
-            "index_hit_ratio": np.where(is_query, np.where(fan_out, 0.025, 1.0), np.nan),
-            "worker": "synthetic:1",
-            PARTITION_KEY_COLUMN: np.where(
-                fan_out, "", np.char.add("cat-", key_number.astype(str))
-            ),
-        }
-    )
+    def __init__(
+        self,
+        operations: Sequence[SyntheticOperation],
+        physical_partitions: int,
+        hot_partition: int | None,
+        latency_scale: float,
+    ) -> None:
+        weights = np.array([op.weight for op in operations], dtype=float)
+        self.op_cumulative = np.cumsum(weights / weights.sum())
+        self.ru = np.array([op.ru for op in operations])
+        self.ru_spread = np.array([op.ru_spread for op in operations])
+        self.latency = np.array([op.latency_ms for op in operations]) * latency_scale
+        self.fan_out = np.array([op.fan_out for op in operations])
+        self.is_query = np.array([op.kind == "query" for op in operations])
+        self.names = pa.array([op.name for op in operations])
+        self.kinds = pa.array([op.kind for op in operations])
+        self.partitions = physical_partitions
+        self.hot = hot_partition
+        partition_weights = np.ones(physical_partitions)
+        if hot_partition is not None:
+            partition_weights[hot_partition] = 3.0
+        self.partition_cumulative = np.cumsum(partition_weights / partition_weights.sum())
+        self.throttle_p = np.full(physical_partitions, 0.002)
+        if hot_partition is not None:
+            self.throttle_p[hot_partition] = 0.12
+        every_range = ",".join(str(p) for p in range(physical_partitions))
+        self.ranges = pa.array([*(str(p) for p in range(physical_partitions)), every_range])
+        self.keys = pa.array([*(f"cat-{k}" for k in range(self.KEYS)), ""])
+        self.outcomes = pa.array(["ok", "error", "throttled"])
+
+    def part(
+        self, rng: np.random.Generator, timestamps: np.ndarray, ledger_totals: np.ndarray
+    ) -> pa.Table:
+        """One part's rows; adds each partition's RU, requests and 429s to `ledger_totals`
+        (a fan-out call charged evenly to every range)."""
+        size = len(timestamps)
+        op = np.searchsorted(self.op_cumulative, rng.random(size), side="right")
+        op = np.minimum(op, len(self.ru) - 1)
+        partition = np.minimum(
+            np.searchsorted(self.partition_cumulative, rng.random(size), side="right"),
+            self.partitions - 1,
+        )
+        fan_out, is_query = self.fan_out[op], self.is_query[op]
+        throttled = (rng.random(size) < self.throttle_p[partition]).astype(np.int32)
+        final_429 = throttled.astype(bool) & (rng.random(size) < 0.1)
+        server_error = ~final_429 & (rng.random(size) < 0.001)
+        spread = np.maximum(0.2, 1 + self.ru_spread[op] * rng.standard_normal(size))
+        ru = np.round(self.ru[op] * spread, 2)
+        key = np.where(partition == self.hot, 7, rng.integers(0, self.KEYS, size))
+        _add_to_ledger(ledger_totals, partition, fan_out, ru, throttled)
+        no_metric = np.where(is_query, 0.0, np.nan)
+        return pa.table(
+            {
+                "timestamp": timestamps,
+                "operation": _codes(op, self.names),
+                "kind": _codes(op, self.kinds),
+                "latency_ms": self.latency[op] * rng.lognormal(0.0, 0.35, size) + throttled * 15.0,
+                "ru": ru,
+                "status": np.where(final_429, 429, np.where(server_error, 503, 200)).astype(
+                    np.int32
+                ),
+                "substatus": np.where(final_429, 3200, 0).astype(np.int32),
+                "outcome": _codes(np.where(final_429, 2, server_error.astype(int)), self.outcomes),
+                "bytes": rng.integers(200, 2000, size) * np.where(is_query, 10, 1),
+                "item_count": np.where(is_query, 10, 1).astype(np.int32),
+                "pk_range": _codes(np.where(fan_out, self.partitions, partition), self.ranges),
+                "partitions": np.where(fan_out, self.partitions, 1).astype(np.int32),
+                "attempts": (1 + throttled).astype(np.int32),
+                "throttled": throttled,
+                "throttle_wait_ms": throttled * 15.0,
+                "retrieved_docs": _nullable(no_metric + np.where(fan_out, 400.0, 10.0)),
+                "output_docs": _nullable(no_metric + 10.0),
+                "index_hit_ratio": _nullable(no_metric + np.where(fan_out, 0.025, 1.0)),
+                "worker": _codes(np.zeros(size, np.int32), pa.array(["synthetic:1"])),
+                PARTITION_KEY_COLUMN: _codes(np.where(fan_out, self.KEYS, key), self.keys),
+            }
+        )
 
 
-def _add_to_ledger(totals: np.ndarray, frame: pd.DataFrame) -> None:
-    """Per-partition RU, requests and 429s, a fan-out call charged evenly to each range."""
-    for ranges, group in frame.groupby("pk_range", observed=True):
-        ids = [int(r) for r in str(ranges).split(",")]
-        totals[ids, 0] += group["ru"].sum() / len(ids)
-        totals[ids, 1] += len(group)
-        totals[ids, 2] += group["throttled"].sum() / len(ids)
+def _nullable(values: np.ndarray) -> pa.Array:
+    """NaN as null, as the recorder writes a call without query metrics."""
+    return pa.array(values, from_pandas=True)
+
+
+def _codes(indices: np.ndarray, dictionary: pa.Array) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(indices.astype(np.int32)), dictionary)
+
+
+def _add_to_ledger(
+    totals: np.ndarray,
+    partition: np.ndarray,
+    fan_out: np.ndarray,
+    ru: np.ndarray,
+    throttled: np.ndarray,
+) -> None:
+    single = ~fan_out
+    n = len(totals)
+    totals[:, 0] += np.bincount(partition[single], weights=ru[single], minlength=n)
+    totals[:, 1] += np.bincount(partition[single], minlength=n)
+    totals[:, 2] += np.bincount(partition[single], weights=throttled[single], minlength=n)
+    totals[:, 0] += ru[fan_out].sum() / n
+    totals[:, 1] += np.count_nonzero(fan_out)
+    totals[:, 2] += throttled[fan_out].sum() / n
 
 
 def _workload_toml(operations: Sequence[SyntheticOperation]) -> str:

@@ -44,6 +44,10 @@ STATISTICS = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 
 BETTER, WORSE, NOISE, TOO_FEW = "better", "worse", "within noise", "too few samples"
 
+# The figures a comparison judges: label -> (statistic, column).
+JUDGED = {"latency p50": ("p50", "latency_ms"), "latency p99": ("p99", "latency_ms"),
+          "RU mean": ("mean", "ru")}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Delta:
@@ -66,7 +70,7 @@ class Delta:
 
 
 def compare_runs(
-    baseline: Run, candidate: Run, judged: Mapping[str, tuple[str, str]]
+    baseline: Run, candidate: Run, judged: Mapping[str, tuple[str, str]] = JUDGED
 ) -> dict[str, dict[str, Delta]]:
     """{operation: {label: Delta}} for every operation both runs made; `judged` maps a
     label to (statistic, column), e.g. {"RU mean": ("mean", "ru")}."""

@@ -26,11 +26,10 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from bench.errors import RubenchError
 from bench.rundata.outcome import FAILED_OUTCOMES
-from bench.rundata.reading import part_files
+from bench.rundata.reading import check_part, part_files
 from bench.rundata.schema import METADATA_KIND, PARTITION_KEY_COLUMN, REQUEST_SCHEMA
 
 MEMORY_LIMIT = "1200MB"  # DuckDB's buffers; quantile states come on top (8 bytes a value)
@@ -49,10 +48,10 @@ class Rows:
         self.connection = connection
         self.parts = parts
 
-    def query(self, sql: str, parameters: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
         """All result rows as tuples; a broken part is named, not a DuckDB traceback."""
         try:
-            return self.connection.execute(sql, parameters).fetchall()
+            return self.connection.execute(sql).fetchall()
         except duckdb.Error as error:
             raise RubenchError(
                 f"{_folder(self.parts)}: cannot read the request parts ({error})"
@@ -74,6 +73,7 @@ def open_rows(run_dir: str | Path, *, window_start: float | None) -> Iterator[Ro
     has_key = check_parts(parts)
     connection = duckdb.connect(config={"threads": THREADS, "memory_limit": MEMORY_LIMIT})
     try:
+        connection.execute("SET enable_progress_bar = false")
         if parts:
             files = ", ".join(_quote(str(p)) for p in parts)
             source = (
@@ -108,40 +108,8 @@ def open_rows(run_dir: str | Path, *, window_start: float | None) -> Iterator[Ro
 def check_parts(parts: list[Path]) -> bool:
     """Every part has the schema's columns in a readable type (from the footers alone);
     returns whether any part has the optional partition key column."""
-    has_key = False
-    for path in parts:
-        try:
-            schema = pq.read_schema(path)
-        except (OSError, pa.ArrowException) as error:
-            raise RubenchError(f"{path}: not a readable Parquet part ({error})") from error
-        missing = [n for n in REQUEST_SCHEMA.names if n not in schema.names]
-        if missing:
-            raise RubenchError(
-                f"{path}: missing request column(s) {', '.join(missing)} "
-                "(see docs/run-directory.md for the schema)"
-            )
-        for field in REQUEST_SCHEMA:
-            found = schema.field(field.name).type
-            if pa.types.is_dictionary(found):
-                found = found.value_type
-            if not _compatible(found, field.type):
-                raise RubenchError(
-                    f"{path}: column {field.name!r} is {found}, expected {field.type} "
-                    "(see docs/run-directory.md for the schema)"
-                )
-        has_key = has_key or PARTITION_KEY_COLUMN in schema.names
-    return has_key
-
-
-def _compatible(found: pa.DataType, expected: pa.DataType) -> bool:
-    """Another writer's wider integers or large strings are fine; text for a number is not."""
-    if pa.types.is_string(expected):
-        return pa.types.is_string(found) or pa.types.is_large_string(found)
-    if pa.types.is_null(found):
-        return True
-    if pa.types.is_integer(expected):
-        return pa.types.is_integer(found)
-    return pa.types.is_integer(found) or pa.types.is_floating(found)
+    columns = [*REQUEST_SCHEMA.names, PARTITION_KEY_COLUMN]
+    return any([PARTITION_KEY_COLUMN in check_part(path, columns).names for path in parts])
 
 
 def _empty_table() -> pa.Table:

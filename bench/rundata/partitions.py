@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
-
 from bench.rundata.engine import Rows
 from bench.rundata.figures import PartitionRow, Partitions
 from bench.rundata.ledger import PartitionLedger
 from bench.rundata.schema import PARTITION_KEY_COLUMN
 
 
-def partition_figures(
-    rows: Rows, calls: pd.DataFrame, ledger: PartitionLedger | None
-) -> Partitions:
-    """The ledger's partitions when there is one, else estimated from `calls` (the grouped
-    facts of the window's calls, with `pk_range`, `n`, `ru_sum` and `throttled_attempts`)."""
+def partition_figures(rows: Rows, ledger: PartitionLedger | None) -> Partitions:
+    """The ledger's partitions when there is one, else estimated from the window's calls."""
     hot_keys = _hot_keys(rows)
     if ledger is not None and ledger.physical_partitions:
         tallies = {
@@ -32,7 +27,7 @@ def partition_figures(
         }
         source = "ledger"
     else:
-        tallies = _from_responses(calls)
+        tallies = _from_responses(rows)
         source = "responses"
     return Partitions(
         source=source,
@@ -49,14 +44,15 @@ def partition_figures(
     )
 
 
-def _from_responses(calls: pd.DataFrame) -> dict[str, tuple[float, int, float]]:
+def _from_responses(rows: Rows) -> dict[str, tuple[float, int, float]]:
     """Summed by the (few) distinct pk_range strings first, then split over their ranges:
     a fan-out call is a request on each range it touched."""
-    grouped = calls[calls["pk_range"] != ""].groupby("pk_range")
     totals: dict[str, tuple[float, int, float]] = {}
-    for ranges, group in grouped[["ru_sum", "n", "throttled_attempts"]]:
+    for ranges, ru, requests, throttled in rows.query(
+        "SELECT pk_range, sum(ru), count(*), sum(throttled)::DOUBLE FROM calls "
+        "WHERE pk_range <> '' GROUP BY pk_range"
+    ):
         ids = [r for r in str(ranges).split(",") if r]
-        ru, requests, throttled = group.sum()
         for pid in ids:
             before = totals.get(pid, (0.0, 0, 0.0))
             totals[pid] = (

@@ -70,6 +70,44 @@ def load_requests(
     return builder.frame()
 
 
+def check_part(path: Path, columns: Iterable[str]) -> pa.Schema:
+    """The part's schema, once its footer shows each of `columns` present (optional ones
+    may be absent) in a type that reads as the schema's; else an error naming the part."""
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException) as error:
+        raise RubenchError(f"{path}: not a readable Parquet part ({error})") from error
+    missing = [c for c in columns if c not in schema.names and c not in OPTIONAL_COLUMNS]
+    if missing:
+        raise RubenchError(
+            f"{path}: missing request column(s) {', '.join(missing)} "
+            "(see docs/run-directory.md for the schema)"
+        )
+    for name in columns:
+        if name not in schema.names:
+            continue
+        found, expected = schema.field(name).type, _field(name).type
+        if pa.types.is_dictionary(found):
+            found = found.value_type
+        if not _compatible(found, expected):
+            raise RubenchError(
+                f"{path}: column {name!r} is {found}, expected {expected} "
+                "(see docs/run-directory.md for the schema)"
+            )
+    return schema
+
+
+def _compatible(found: pa.DataType, expected: pa.DataType) -> bool:
+    """Another writer's wider integers or large strings are fine; text for a number is not."""
+    if pa.types.is_null(found):
+        return True
+    if pa.types.is_string(expected):
+        return pa.types.is_string(found) or pa.types.is_large_string(found)
+    if pa.types.is_integer(expected):
+        return pa.types.is_integer(found)
+    return pa.types.is_integer(found) or pa.types.is_floating(found)
+
+
 class _PartInfo:
     """A part's path, row count and columns, checked against the schema before reading."""
 
@@ -79,16 +117,9 @@ class _PartInfo:
     @classmethod
     def of(cls, path: Path, wanted: list[str], since: float | None) -> _PartInfo:
         """Counting the rows kept reads the timestamp column alone when `since` is set."""
+        columns = set(check_part(path, wanted).names)
         try:
-            metadata = pq.ParquetFile(path).metadata
-            columns = set(metadata.schema.names)
-            missing = [c for c in wanted if c not in columns and c not in OPTIONAL_COLUMNS]
-            if missing:
-                raise RubenchError(
-                    f"{path}: missing request column(s) {', '.join(missing)} "
-                    "(see docs/run-directory.md for the schema)"
-                )
-            rows = metadata.num_rows
+            rows = pq.ParquetFile(path).metadata.num_rows
             if since is not None:
                 timestamps = pq.read_table(path, columns=["timestamp"]).column("timestamp")
                 rows = pc.sum(pc.greater_equal(timestamps, since)).as_py() or 0

@@ -1,8 +1,8 @@
 """Time-bucketed rates of a run: requests, RU, 429s and errors, and the busiest second.
 
-One scan counts each operation's calls per whole second of the window (a day
-is 86,400 seconds: a small table whatever the row count); the chart series and
-the peaks are added up from it. The chart's bucket width is whole seconds,
+The summary's scan tallies each operation's calls per whole second of the window
+(a day is 86,400 seconds: a small table whatever the row count); the chart
+series and the peaks are added up from it. The chart's bucket width is whole seconds,
 chosen so a chart has about `MAX_POINTS` points whatever the run length.
 """
 
@@ -13,20 +13,22 @@ import math
 import numpy as np
 import pandas as pd
 
-from bench.rundata.engine import FAILED_SQL, Rows
 from bench.rundata.figures import Peaks, Series, Window
 
 MAX_POINTS = 300
 
 
-def series_and_peaks(rows: Rows, window: Window) -> tuple[Series, Peaks]:
-    """The chart series and the busiest whole second, from one scan of the calls."""
-    seconds = rows.arrow(
-        f"SELECT operation, floor(timestamp - {window.start!r})::BIGINT AS second, "
-        "count(*) AS requests, sum(ru) AS ru, sum(throttled)::BIGINT AS throttled, "
-        f"count(*) FILTER (WHERE {FAILED_SQL}) AS errors "
-        "FROM calls GROUP BY ALL"
-    ).to_pandas()
+def series_and_peaks(calls: pd.DataFrame, window: Window) -> tuple[Series, Peaks]:
+    """The chart series and the busiest whole second, from the window's per-second tallies
+    (`operation`, `second`, `n`, `ru_sum`, `throttled_attempts`, `failed`)."""
+    seconds = calls.rename(
+        columns={
+            "n": "requests",
+            "ru_sum": "ru",
+            "throttled_attempts": "throttled",
+            "failed": "errors",
+        }
+    )
     per_second = _bucketed(seconds, window, 1.0)
     peaks = Peaks(
         ru_per_s=float(per_second["ru"].max()),

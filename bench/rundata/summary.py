@@ -1,15 +1,15 @@
 """summary.json: every figure of a run, computed once by streaming over its parquet parts.
 
-The figures (`RunSummary`, bench/rundata/figures.py) come from a handful of DuckDB
-scans (bench/rundata/engine.py), none holding the rows:
+The figures (`RunSummary`, bench/rundata/figures.py) come from a few DuckDB scans
+(bench/rundata/engine.py), none holding the rows:
 
-1. one grouped scan by operation, kind, outcome, status, range and window: counts,
-   sums, minima and maxima, from which every count, total and mean is added up here;
-2. exact quantiles of latency, then of RU, per operation and over all calls (one
-   column and one grouping per scan, so one scan holds at most one column's values);
-3. per operation and second: requests, RU, 429s and failures, for the series and peaks;
+1. tallies per operation, window side and whole second: counts, sums, minima and
+   maxima, from which every count, total, mean, series and peak is added up here;
+2. calls per operation, kind, outcome and status (failures by status, metadata);
+3. exact percentiles: latency per operation, latency over all calls, and RU per
+   (operation, charge) count (bench/rundata/quantiles.py);
 4. the median latency of the window's first tenth against the rest (cold start);
-5. the busiest partition key per key range (hot keys).
+5. the busiest partition key per key range, and (without a ledger) RU per range.
 
 Example::
 
@@ -19,13 +19,14 @@ Example::
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 
 from bench import __version__
 from bench.errors import RubenchError
-from bench.rundata.engine import Rows, open_rows
+from bench.rundata.engine import FAILED_SQL, Rows, open_rows
 from bench.rundata.figures import (
     LATENCY_QUANTILES,
     RU_QUANTILES,
@@ -46,6 +47,7 @@ from bench.rundata.info import RunInfo, read_run_info
 from bench.rundata.ledger import read_ledger
 from bench.rundata.outcome import Outcome
 from bench.rundata.partitions import partition_figures
+from bench.rundata.quantiles import charge_quantiles, latency_quantiles
 from bench.rundata.reading import part_files, run_directory
 from bench.rundata.schema import METADATA_KIND
 from bench.rundata.series import series_and_peaks
@@ -54,29 +56,12 @@ SUMMARY_FILE = "summary.json"
 QUERY_METRICS = ("retrieved_docs", "output_docs", "index_hit_ratio")
 COLD_START_MIN_CALLS = 200  # fewer calls in the window: no cold-start figure
 COLD_START_MIN_SIDE = 20  # calls needed on each side of the first tenth
-
-_FACTS = f"""
-SELECT operation, kind, in_window, outcome, status, pk_range,
-    count(*) AS n,
-    sum(latency_ms) AS latency_sum, max(latency_ms) AS latency_max,
-    sum(ru) AS ru_sum, min(ru) AS ru_min, max(ru) AS ru_max,
-    count(*) FILTER (WHERE throttled > 0) AS throttled_calls,
-    sum(throttled)::BIGINT AS throttled_attempts,
-    count(*) FILTER (WHERE partitions > 0) AS partitions_known,
-    coalesce(sum(partitions) FILTER (WHERE partitions > 0), 0)::BIGINT AS partitions_sum,
-    max(partitions) FILTER (WHERE partitions > 0) AS partitions_max,
-    sum(attempts)::BIGINT AS attempts_sum,
-    sum(item_count)::BIGINT AS items_sum,
-    sum(bytes)::DOUBLE AS bytes_sum,
-    {
-    ", ".join(
-        f"count({m}) FILTER (WHERE NOT isnan({m})) AS {m}_n, "
-        f"coalesce(sum({m}) FILTER (WHERE NOT isnan({m})), 0.0) AS {m}_sum"
-        for m in QUERY_METRICS
-    )
-}
-FROM requests GROUP BY ALL
-"""
+_SUMS = ("n", "latency_sum", "ru_sum", "throttled_calls", "throttled_attempts",
+         "partitions_known", "partitions_sum", "attempts_sum", "items_sum", "bytes_sum", "failed",
+         *(f"{m}_{a}" for m in QUERY_METRICS for a in ("n", "sum")))  # fmt: skip
+_OUTCOMES = (
+    "SELECT operation, kind, in_window, outcome, status, count(*) AS n FROM requests GROUP BY ALL"
+)
 
 
 def summarize(run_dir: str | Path) -> RunSummary:
@@ -84,14 +69,18 @@ def summarize(run_dir: str | Path) -> RunSummary:
     directory = run_directory(run_dir)
     info = read_run_info(directory)
     with open_rows(directory, window_start=info.window_start) as rows:
-        facts = rows.arrow(_FACTS).to_pandas()
         window = _window(rows, info)
-        in_window = facts[facts["in_window"]]
-        is_metadata = in_window["kind"] == METADATA_KIND
-        calls, metadata = in_window[~is_metadata], in_window[is_metadata]
-        operations, totals = _operation_stats(rows, calls, window.duration_s)
-        series, peaks = series_and_peaks(rows, window)
-        partitions = partition_figures(rows, calls, read_ledger(directory))
+        outcomes = rows.arrow(_OUTCOMES).to_pandas()
+        kinds = dict(zip(outcomes["operation"], outcomes["kind"], strict=True))
+        metadata_ops = {op for op, kind in kinds.items() if kind == METADATA_KIND}
+        tallies = _tallies(rows, window.start)
+        in_window = tallies[tallies["in_window"]]
+        is_metadata = in_window["operation"].isin(metadata_ops)
+        calls = in_window[~is_metadata]
+        outcomes = outcomes[outcomes["in_window"] & ~outcomes["operation"].isin(metadata_ops)]
+        operations, totals = _operation_stats(rows, calls, outcomes, kinds, window.duration_s)
+        series, peaks = series_and_peaks(calls, window)
+        partitions = partition_figures(rows, read_ledger(directory))
         cold_start = _cold_start(rows, window)
     return RunSummary(
         rubench_version=__version__,
@@ -100,15 +89,15 @@ def summarize(run_dir: str | Path) -> RunSummary:
         window=window,
         rows=RowCounts(
             operations=int(calls["n"].sum()),
-            metadata=int(metadata["n"].sum()),
-            warmup=int(facts.loc[~facts["in_window"], "n"].sum()),
+            metadata=int(in_window.loc[is_metadata, "n"].sum()),
+            warmup=int(tallies.loc[~tallies["in_window"], "n"].sum()),
         ),
         provisioned_rus=info.provisioned_rus,
         operations=operations,
         totals=totals,
         peaks=peaks,
         partitions=partitions,
-        metadata=_metadata_stats(metadata),
+        metadata=_metadata_stats(in_window[is_metadata]),
         series=series,
         cold_start=cold_start,
     )
@@ -154,87 +143,123 @@ def _window(rows: Rows, info: RunInfo) -> Window:
     return Window(start=start, end=end, warmup_s=info.warmup_s)
 
 
+def _tallies(rows: Rows, start: float) -> pd.DataFrame:
+    """Per operation, window side and whole second (from the window start): every count,
+    sum, minimum and maximum of the summary, in one scan."""
+    tallies = rows.arrow(_tallies_sql(start, "")).to_pandas()
+    metric_sums = tallies[[f"{m}_sum" for m in QUERY_METRICS]].to_numpy(float)
+    if pd.isna(metric_sums).any():  # NaN in a metric column: count and sum around it
+        tallies = rows.arrow(_tallies_sql(start, " FILTER (WHERE NOT isnan({m}))")).to_pandas()
+    return tallies
+
+
+def _tallies_sql(start: float, metric_filter: str) -> str:
+    """The recorder writes null where a call has no query metrics (plain sums skip it);
+    NaN from another writer needs `metric_filter`, which costs a third of the scan."""
+    metrics = ", ".join(
+        f"count({m}){metric_filter.format(m=m)} AS {m}_n, "
+        f"coalesce(sum({m}){metric_filter.format(m=m)}, 0.0) AS {m}_sum"
+        for m in QUERY_METRICS
+    )
+    return f"""
+SELECT operation, in_window, floor(timestamp - {start!r})::BIGINT AS second,
+    count(*) AS n,
+    sum(latency_ms) AS latency_sum, max(latency_ms) AS latency_max,
+    sum(ru) AS ru_sum, min(ru) AS ru_min, max(ru) AS ru_max,
+    count(*) FILTER (WHERE throttled > 0) AS throttled_calls,
+    sum(throttled)::BIGINT AS throttled_attempts,
+    count(*) FILTER (WHERE partitions > 0) AS partitions_known,
+    coalesce(sum(partitions) FILTER (WHERE partitions > 0), 0)::BIGINT AS partitions_sum,
+    max(partitions) FILTER (WHERE partitions > 0) AS partitions_max,
+    sum(attempts)::BIGINT AS attempts_sum,
+    sum(item_count)::BIGINT AS items_sum,
+    sum(bytes)::DOUBLE AS bytes_sum,
+    count(*) FILTER (WHERE {FAILED_SQL}) AS failed,
+    {metrics}
+FROM requests GROUP BY ALL
+"""
+
+
 def _operation_stats(
-    rows: Rows, calls: pd.DataFrame, duration_s: float
+    rows: Rows,
+    calls: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    kinds: dict[str, str],
+    duration_s: float,
 ) -> tuple[dict[str, OperationStats], OperationStats | None]:
-    """Per operation and over all calls; quantiles from one scan per column and grouping."""
+    """Per operation and over all calls, from the tallies, outcome counts and quantiles."""
     if not len(calls):
         return {}, None
-    latency = _quantiles(rows, "latency_ms", LATENCY_QUANTILES)
-    charges = _quantiles(rows, "ru", RU_QUANTILES)
+    latency = latency_quantiles(rows, LATENCY_QUANTILES)
+    charges = charge_quantiles(rows, RU_QUANTILES)
+    by_operation = outcomes.groupby("operation")
     operations = {
-        str(name): _stats(group, str(group["kind"].iloc[0]), duration_s, latency, charges, name)
+        str(name): _stats(
+            group,
+            by_operation.get_group(name),
+            kinds[name],
+            duration_s,
+            latency[name],
+            charges[name],
+        )
         for name, group in calls.groupby("operation", sort=True)
     }
-    return operations, _stats(calls, "", duration_s, latency, charges, None)
-
-
-def _quantiles(
-    rows: Rows, column: str, quantiles: dict[str, float]
-) -> dict[str | None, dict[str, float]]:
-    """{operation: {name: exact quantile}}, the key None holding those over all calls."""
-    wanted = "[" + ", ".join(repr(q) for q in quantiles.values()) + "]"
-    result: dict[str | None, dict[str, float]] = {}
-    scans = [
-        f"SELECT operation, quantile_cont({column}, {wanted}) FROM calls GROUP BY operation",
-        f"SELECT NULL, quantile_cont({column}, {wanted}) FROM calls",
-    ]
-    for sql in scans:
-        for operation, values in rows.query(sql):
-            result[operation] = dict(zip(quantiles, values, strict=True))
-    return result
+    return operations, _stats(calls, outcomes, "", duration_s, latency[None], charges[None])
 
 
 def _stats(
-    facts: pd.DataFrame,
+    tallies: pd.DataFrame,
+    outcomes: pd.DataFrame,
     kind: str,
     duration_s: float,
-    latency: dict[str | None, dict[str, float]],
-    charges: dict[str | None, dict[str, float]],
-    operation: str | None,
+    latency: dict[str, float],
+    charges: dict[str, float],
 ) -> OperationStats:
-    """One operation's (or all calls') figures from its grouped facts and quantiles."""
-    count = int(facts["n"].sum())
-    total = facts.sum(numeric_only=True)
-    outcomes = facts.groupby("outcome")["n"].sum()
-    failed = facts[facts["outcome"].isin([o.value for o in Outcome if o.failed])]
-    known_partitions = int(total["partitions_known"])
+    """One operation's (or all calls') figures from its tallies, outcomes and quantiles."""
+    total = tallies[list(_SUMS)].sum()
+    count = int(total["n"])
+    failed = outcomes[outcomes["outcome"].isin([o.value for o in Outcome if o.failed])]
+    known = int(total["partitions_known"])
     return OperationStats(
         kind=kind,
         count=count,
         duration_s=duration_s,
         latency_ms=Latency(
-            **{k.replace(".", "_"): v for k, v in latency[operation].items()},
-            max=float(facts["latency_max"].max()),
+            **{name.replace(".", "_"): value for name, value in latency.items()},
+            max=float(tallies["latency_max"].max()),
             mean=float(total["latency_sum"]) / count,
         ),
         ru=Charges(
-            **charges[operation],
+            **charges,
             total=float(total["ru_sum"]),
             mean=float(total["ru_sum"]) / count,
-            min=float(facts["ru_min"].min()),
-            max=float(facts["ru_max"].max()),
+            min=float(tallies["ru_min"].min()),
+            max=float(tallies["ru_max"].max()),
         ),
-        outcomes={Outcome(str(o)): int(n) for o, n in outcomes.items() if n},
+        outcomes={
+            Outcome(str(o)): int(n) for o, n in outcomes.groupby("outcome")["n"].sum().items() if n
+        },
         failures_by_status={
             int(s): int(n) for s, n in failed.groupby("status")["n"].sum().sort_index().items()
         },
         throttled_calls=int(total["throttled_calls"]),
         throttled_attempts=int(total["throttled_attempts"]),
-        partitions_touched_mean=(
-            float(total["partitions_sum"]) / known_partitions if known_partitions else None
-        ),
-        partitions_touched_max=(int(facts["partitions_max"].max()) if known_partitions else None),
+        partitions_touched_mean=float(total["partitions_sum"]) / known if known else None,
+        partitions_touched_max=int(tallies["partitions_max"].max()) if known else None,
         requests_per_call=float(total["attempts_sum"]) / count,
         items_mean=float(total["items_sum"]) / count,
         bytes_mean=float(total["bytes_sum"]) / count,
-        query=QueryMetrics(
-            **{
-                f"{m}_mean": float(total[f"{m}_sum"]) / total[f"{m}_n"] if total[f"{m}_n"] else None
-                for m in QUERY_METRICS
-            }
-        ),
+        query=QueryMetrics(**{f"{m}_mean": _mean(total, m) for m in QUERY_METRICS}),
     )
+
+
+def _mean(total: pd.Series, metric: str) -> float | None:
+    """The mean over the calls that have the metric; None when none has it."""
+    count = total[f"{metric}_n"]
+    if not count:
+        return None
+    value = float(total[f"{metric}_sum"]) / count
+    return value if math.isfinite(value) else None
 
 
 def _metadata_stats(metadata: pd.DataFrame) -> MetadataStats:

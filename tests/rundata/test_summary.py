@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import typing
+from pathlib import Path
 
 import numpy as np
 import pytest
+from pydantic import BaseModel
 
 from bench.perf.synthetic_run import STARTED_AT, make_run, requests_frame, spread
-from bench.rundata import Outcome, load_summary, summarize, write_summary
+from bench.rundata import Outcome, RunSummary, load_summary, summarize, write_summary
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +227,23 @@ def test_cold_start_compares_the_first_tenth_with_the_rest(tmp_path):
     assert (cold.first_count, cold.rest_count) == (100, 900)
     few = requests_frame(100, timestamp=spread(100))
     assert summarize(make_run(tmp_path / "few", [few])).cold_start is None
+
+
+def _field_names(model: type[BaseModel]) -> set[str]:
+    """Every key a model and the models inside it write, computed ones included."""
+    names = set(model.model_computed_fields)
+    for name, field in model.model_fields.items():
+        names.add(field.alias or name)
+        pending = [field.annotation]
+        while pending:
+            annotation = pending.pop()
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                names |= _field_names(annotation)
+            pending.extend(typing.get_args(annotation))
+    return names
+
+
+def test_the_documented_layout_names_every_field():
+    doc = (Path(__file__).parents[2] / "docs" / "run-directory.md").read_text()
+    block = doc.split("## `summary.json` (schema 2)")[1].split("```json")[1].split("```")[0]
+    assert _field_names(RunSummary) <= set(re.findall(r'"([^"]*)"', block))
