@@ -17,10 +17,6 @@ from bench.rundata.compare import BETTER, NOISE, TOO_FEW, WORSE, Delta
 
 MIXED = "mixed"
 
-# (statistic, column) pairs that get a verdict.
-JUDGED = {"latency p50": ("p50", "latency_ms"), "latency p99": ("p99", "latency_ms"),
-          "RU mean": ("mean", "ru")}  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Figure:
@@ -58,7 +54,7 @@ class OperationComparison:
     """A candidate's deltas for one operation against the baseline."""
 
     operation: str
-    deltas: dict[str, Delta]  # by JUDGED label
+    deltas: dict[str, Delta]  # by the label of bench.rundata.compare.JUDGED
 
     @property
     def verdict(self) -> str:
@@ -79,5 +75,5 @@ def compare_runs(baseline: Run, candidate: Run) -> dict[str, OperationComparison
     """Judged deltas for every operation both runs made."""
     return {
         operation: OperationComparison(operation, deltas)
-        for operation, deltas in judge.compare_runs(baseline, candidate, JUDGED).items()
+        for operation, deltas in judge.compare_runs(baseline, candidate).items()
     }
