@@ -51,7 +51,7 @@ def _incomplete_runs(runs: list[Run]) -> int:
     problems = [
         f"rubench: {run.directory}: {warning.text}"
         for run in runs
-        for warning in row_check_warnings(run.info, run.summary)
+        for warning in row_check_warnings(run)
     ]
     for problem in problems:
         print(problem, file=sys.stderr)

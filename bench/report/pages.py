@@ -59,7 +59,7 @@ def run_context(run: Run) -> dict[str, Any]:
         "summary": summary,
         "description": describe_run(run),
         "mix": operation_mix(run),
-        "warnings": trust_warnings(run.info, summary),
+        "warnings": trust_warnings(run),
         "findings": run_findings(summary),
         "rows": [
             operation_row(name, summary.operations[name], shares[name])
@@ -99,7 +99,7 @@ def comparison_context(items: Sequence[ChartRun]) -> dict[str, Any]:
         "figures": FIGURES,
         "units": {figure.label: figure.unit for figure in FIGURES},
         "design_rows": _design_rows(items),
-        "warnings": {item.label: trust_warnings(item.run.info, item.summary) for item in items},
+        "warnings": {item.label: trust_warnings(item.run) for item in items},
         "changes": changes,
         "charts": _charts(items),
     }

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 
 from bench.formatting import duration, ms, percent, ru
 from bench.report.findings import WARNING, Finding
-from bench.rundata import OperationStats, RunInfo, RunSummary
+from bench.rundata import OperationStats, Run, RunInfo, RunSummary
 from bench.rundata.info import Throughput
+from bench.rundata.reading import part_rows
 
 TAIL_SAMPLES = 10  # a percentile needs this many samples beyond it
 HIGH_ERROR_RATE = 0.05
@@ -21,11 +22,12 @@ SHORT_WINDOW_S = 30
 COLD_START_FACTOR = 1.5  # first tenth of the window this much slower than the rest
 
 
-def trust_warnings(info: RunInfo, summary: RunSummary) -> list[Finding]:
+def trust_warnings(run: Run) -> list[Finding]:
     """Every reason to doubt this run's figures, in the order a reader should see them."""
+    info, summary = run.info, run.summary
     operations = summary.operations
     return [
-        *row_check_warnings(info, summary),
+        *row_check_warnings(run),
         *_status_warnings(info, summary),
         *_provisioning_warnings(info),
         *_phase_warnings(info),
@@ -58,14 +60,15 @@ def tail_is_thin(count: int, quantile: float) -> bool:
     return count * (1 - quantile) < TAIL_SAMPLES
 
 
-def row_check_warnings(info: RunInfo, summary: RunSummary) -> list[Finding]:
+def row_check_warnings(run: Run) -> list[Finding]:
     """The run directory does not hold every call the run counted (rows written elsewhere
-    or lost): every figure is short. `rubench report --strict` fails on these."""
-    check = info.rows
+    or lost): every figure is short. `rubench report --strict` fails on these. The rows
+    are counted in the parts as they are now (their footers), not taken from the summary."""
+    check = run.info.rows
     if check is None:
         return []
     warnings = []
-    found = summary.rows.total
+    found = part_rows(run.directory)
     if found != check.counted:
         warnings.append(
             Finding(

@@ -72,7 +72,7 @@ def test_a_varying_charge_shows_its_spread(tmp_path):
 
 def warning_keys(run_dir) -> set[str]:
     run = load_run(run_dir)
-    return {w.key for w in trust_warnings(run.info, run.summary)}
+    return {w.key for w in trust_warnings(run)}
 
 
 def test_a_constant_charge_for_every_kind_is_flagged(tmp_path):
