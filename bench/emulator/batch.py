@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.emulator import costs, documents, jsonin
+import bench.emulator.costs as costs
+import bench.emulator.documents as documents
+import bench.emulator.jsonin as jsonin
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.partitions import PhysicalPartition
 from bench.emulator.patch import PatchRequest
 from bench.emulator.replies import Reply, dumps
-from bench.emulator.storage import Placement, check_resource_id
+from bench.emulator.resources import check_resource_id
+from bench.emulator.storage import Placement
 
 MAX_OPERATIONS = 100
 MAX_BATCH_BYTES = 2 * 1024 * 1024

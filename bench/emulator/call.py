@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bench.emulator import jsonin
+import bench.emulator.jsonin as jsonin
 from bench.emulator.consistency import ConsistencyLevel
 from bench.emulator.errors import CosmosError
 

@@ -116,6 +116,9 @@ class CostCoefficients:
 
 COEFFICIENTS = CostCoefficients()
 CHARGED_FAILURES = frozenset({400, 404, 412, 449})
+# Database, container, offer, user and resource-feed operations: the model prices item
+# and query work only, so these carry a fixed placeholder. [Est]
+METADATA_CHARGE = 1.0
 
 
 def _rounded(request_units: float) -> float:

@@ -13,12 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bench.emulator import costs, jsonin, resources
+import bench.emulator.costs as costs
+import bench.emulator.jsonin as jsonin
+import bench.emulator.resources as resources
 from bench.emulator.costs import WriteKind
 from bench.emulator.errors import CosmosError
 from bench.emulator.partition_keys import check_matches
 from bench.emulator.patch import PatchRequest, condition_holds
-from bench.emulator.storage import Placement, check_resource_id
+from bench.emulator.resources import check_resource_id
+from bench.emulator.storage import Placement
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 SYSTEM_PROPERTIES = ("_rid", "_self", "_etag", "_attachments", "_ts")

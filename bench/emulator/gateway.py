@@ -16,7 +16,8 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from urllib.parse import unquote
 
-from bench.emulator import consistency, costs
+import bench.emulator.consistency as consistency
+import bench.emulator.costs as costs
 from bench.emulator.auth import Authenticator
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
@@ -24,12 +25,13 @@ from bench.emulator.ledger import Ledger
 from bench.emulator.paging import Snapshots
 from bench.emulator.partitions import PhysicalPartition
 from bench.emulator.replies import JSON, Reply, dumps
-from bench.emulator.routes import route
-from bench.emulator.routes.common import METADATA_CHARGE
 from bench.emulator.slicing import ParkedExecutions
 from bench.emulator.storage import Account, Container
 
 Handler = Callable[["Gateway", Call], Reply | Awaitable[Reply]]
+# Picks the handler for a call (`bench.emulator.routes.route`); the server wires it in, so
+# the handlers can know the gateway without the gateway knowing them.
+Router = Callable[[Call], Handler]
 
 
 def is_rid_based(segments: Sequence[str]) -> bool:
@@ -70,11 +72,13 @@ class Gateway:
         account: Account,
         authenticator: Authenticator,
         ledger: Ledger,
+        router: Router,
         default_consistency: consistency.ConsistencyLevel = consistency.ConsistencyLevel.SESSION,
     ) -> None:
         self.account = account
         self.authenticator = authenticator
         self.ledger = ledger
+        self.router = router
         self.default_consistency = default_consistency
         self.snapshots = Snapshots()
         self.parked = ParkedExecutions()
@@ -133,7 +137,7 @@ class Gateway:
             )
             if resource_token is not None:
                 self.authenticator.resource_tokens.authorize(resource_token, self.account, call)
-            answer = route(call)(self, call)
+            answer = self.router(call)(self, call)
         except Exception as error:
             answer = _failure_reply(error)
         if isinstance(answer, Reply):
@@ -286,7 +290,7 @@ class Gateway:
             container=container,
             partition="",
             operation=operation,
-            request_charge=METADATA_CHARGE,
+            request_charge=costs.METADATA_CHARGE,
             status=status,
         )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
-from bench.emulator import jsonin
+import bench.emulator.jsonin as jsonin
 from bench.emulator.epk import UNDEFINED, effective_partition_key
 from bench.emulator.errors import CosmosError
 

@@ -13,6 +13,7 @@ from bench.emulator.config import EmulatorConfig
 from bench.emulator.gateway import Gateway
 from bench.emulator.http import HttpProtocol
 from bench.emulator.ledger import Ledger
+from bench.emulator.routes import route
 from bench.emulator.storage import Account
 
 TTL_SWEEP_SECONDS = 1.0
@@ -24,6 +25,7 @@ def build_gateway(config: EmulatorConfig) -> Gateway:
         Account(config.partitions, burst=config.burst_capacity),
         Authenticator(config.key, verifier, account_hosts(config.host)),
         Ledger(),
+        route,
         config.consistency,
     )
 

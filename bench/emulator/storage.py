@@ -8,18 +8,18 @@ completion without interleaving (that is what makes it task-safe).
 from __future__ import annotations
 
 import heapq
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bench.emulator import resources
+import bench.emulator.resources as resources
 from bench.emulator.errors import CosmosError
 from bench.emulator.indexing_policy import complete_indexing_policy
 from bench.emulator.partition_keys import LogicalKey, PartitionKeyDefinition
 from bench.emulator.partitions import PartitionMap, PhysicalPartition
 from bench.emulator.query import computed
 from bench.emulator.query.indexing import PartitionIndex
+from bench.emulator.resources import MAX_NAME_CHARACTERS, check_resource_id
 from bench.emulator.scripts.registry import ScriptRegistry
 from bench.emulator.throughput import (
     PartitionBudget,
@@ -29,9 +29,7 @@ from bench.emulator.throughput import (
     partitions_required,
     per_partition_rus,
 )
-
-if TYPE_CHECKING:
-    from bench.emulator.users import User
+from bench.emulator.users import User
 
 DEFAULT_CONFLICT_RESOLUTION: dict[str, Any] = {
     "mode": "LastWriterWins",
@@ -387,40 +385,3 @@ class Account:
 
     def containers(self) -> list[Container]:
         return [c for d in self.databases.values() for c in d.containers.values()]
-
-
-INVALID_ID_CHARACTERS = ("/", "\\", "?", "#")
-MAX_ID_BYTES = 1023  # items
-MAX_NAME_CHARACTERS = 254  # databases and containers ("less than '255' characters")
-
-
-def check_resource_id(body: Any, *, max_characters: int | None = None) -> None:
-    """400 unless `body` is an object with a valid string `id` (the service's rules: items
-    up to MAX_ID_BYTES bytes, databases and containers up to `max_characters`)."""
-    if not isinstance(body, dict):
-        raise CosmosError(400, "The request body must be a JSON object.")
-    if "id" not in body:
-        raise CosmosError(
-            400,
-            "The input content is invalid because the required properties - 'id; ' - are missing",
-        )
-    value = body["id"]
-    too_long = isinstance(value, str) and (
-        len(value) > max_characters
-        if max_characters is not None
-        else len(value.encode("utf-8")) > MAX_ID_BYTES
-    )
-    if (
-        not isinstance(value, str)
-        or not value
-        or any(c in value for c in INVALID_ID_CHARACTERS)
-        or value.endswith(" ")
-        or too_long
-    ):
-        limit = (max_characters if max_characters is not None else MAX_ID_BYTES) + 1
-        raise CosmosError(
-            400,
-            f"The input name {json.dumps(value)} is invalid. Ensure to provide a unique non-empty "
-            f"string less than '{limit}' characters. Names cannot contain '/', '\\\\', '?' or "
-            "'#', nor end with a space.",
-        )

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.emulator import resources
+import bench.emulator.resources as resources
 from bench.emulator.errors import CosmosError
-from bench.emulator.storage import check_resource_id
+from bench.emulator.resources import check_resource_id
 
 PERMISSION_MODES = ("Read", "All")
 

@@ -1,10 +1,11 @@
-"""The documents a workload loads and touches, derived from (workload, item number) alone.
+"""The documents a workload loads and touches, derived from (workload, item number) alone:
+what its `[documents]` table asks for (`DocumentsSpec`) and the factory that builds them.
 
 Every process can rebuild item n (its id, its partition key, its whole body) without
 sharing state with any other, so reads always target ids that exist and creates made
 by different workers never collide::
 
-    catalog = DocumentFactory(workload)
+    catalog = workload.document_factory()  # or DocumentFactory(name, key_paths, spec)
     doc = catalog.document(42)
     catalog.partition_key(doc)  # the value (or list, for hierarchical keys) the SDK wants
 """
@@ -17,15 +18,24 @@ import json
 import random
 import re
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
-
-from bench.harness.workload import Workload
 
 ADJECTIVES = ("Classic", "Pro", "Ultra", "Compact", "Trail", "Urban", "Light", "Storm")
 NOUNS = ("Helmet", "Jacket", "Bottle", "Glove", "Pump", "Saddle", "Lamp", "Lock", "Tire")
 TAGS = ("sale", "new", "outdoor", "kids", "eco", "premium", "bundle", "winter", "summer")
 KEY_CACHE_SIZE = 200_000  # (id, key) pairs: a few tens of MB at most
 PLACEHOLDER = re.compile(r"\{n(?:%(\d+))?\}")
+
+
+@dataclass(frozen=True)
+class DocumentsSpec:
+    generator: str = "catalog"  # catalog | template
+    count: int = 1000
+    size_bytes: int | None = None  # pad documents to about this many bytes of JSON
+    categories: int = 20  # catalog: how many categories (contiguous blocks of item numbers)
+    template: dict[str, Any] | None = None  # template: the user's sample document
 
 
 def item_id(prefix: str, number: int) -> str:
@@ -54,11 +64,11 @@ def set_value_at(document: dict[str, Any], path: str, value: Any) -> None:
 class DocumentFactory:
     """Builds item n of a workload: the catalog generator or the user's template."""
 
-    def __init__(self, workload: Workload) -> None:
-        self.workload = workload
-        self.prefix = workload.name
-        self.paths = workload.container.partition_key_paths
-        self._seed = zlib.crc32(workload.name.encode())
+    def __init__(self, name: str, key_paths: Sequence[str], spec: DocumentsSpec) -> None:
+        self.spec = spec
+        self.prefix = name
+        self.paths = tuple(key_paths)
+        self._seed = zlib.crc32(name.encode())
         self._keys = functools.lru_cache(maxsize=KEY_CACHE_SIZE)(self._key)
 
     def _key(self, number: int) -> tuple[str, Any]:
@@ -66,7 +76,7 @@ class DocumentFactory:
         return document["id"], self.partition_key(document)
 
     def document(self, number: int, doc_id: str | None = None) -> dict[str, Any]:
-        spec = self.workload.documents
+        spec = self.spec
         if spec.generator == "template":
             document = self._from_template(number)
         else:
@@ -88,7 +98,7 @@ class DocumentFactory:
     def category_of(self, number: int) -> int:
         """Catalog categories are contiguous blocks of item numbers, so a skewed choice of
         items is also a skewed choice of categories (a hot partition under /categoryId)."""
-        spec = self.workload.documents
+        spec = self.spec
         return min(spec.categories - 1, number * spec.categories // max(1, spec.count))
 
     def _product(self, number: int) -> dict[str, Any]:
@@ -121,7 +131,7 @@ class DocumentFactory:
                 )
             return node
 
-        return fill(copy.deepcopy(self.workload.documents.template or {}))
+        return fill(copy.deepcopy(self.spec.template or {}))
 
 
 def pad_to_size(document: dict[str, Any], size_bytes: int) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from azure.core import MatchConditions
 from locust.exception import StopUser
 
-from bench.harness.documents import DocumentFactory, set_value_at, value_at
+from bench.harness.documents import set_value_at, value_at
 from bench.harness.instrumented import CallFailed, InstrumentedCalls, count_items
 from bench.harness.keys import key_chooser
 from bench.harness.query_scope import key_parameters
@@ -43,7 +43,7 @@ class Operations:
         self.calls = calls
         self.rng = rng
         self.tag = tag  # unique per user and process: ids of created items never collide
-        self.documents = DocumentFactory(workload)
+        self.documents = workload.document_factory()
         self.chooser = key_chooser(workload.keys, workload.documents.count)
         self.created: list[tuple[str, Any]] = []  # (id, partition key) this user created
         self._sequence = itertools.count()

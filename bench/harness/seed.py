@@ -28,7 +28,7 @@ from typing import Any
 from bench.errors import RubenchError
 from bench.harness.calls import AttemptObserver
 from bench.harness.connect import connected_client
-from bench.harness.documents import DocumentFactory, set_value_at
+from bench.harness.documents import set_value_at
 from bench.harness.seed_progress import SeedProgress
 from bench.harness.target import Target
 from bench.harness.workload import Workload, WorkloadError
@@ -127,7 +127,7 @@ async def seed_state(workload: Workload, target: Target) -> str:
             return MISSING
         marker = seed_marker(workload)
         try:
-            key = DocumentFactory(workload).partition_key(marker)
+            key = workload.document_factory().partition_key(marker)
             stored = await container.read_item(MARKER_ID, key)
         except CosmosResourceNotFoundError:
             return PARTIAL
@@ -202,7 +202,7 @@ class _Loader:
     meter: SeedProgress
 
     async def work(self, numbers: Iterator[int]) -> None:
-        factory = DocumentFactory(self.workload)
+        factory = self.workload.document_factory()
         for number in numbers:
             await self.create(factory.document(number), number)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bench.errors import RubenchError
+from bench.harness.documents import DocumentFactory, DocumentsSpec, value_at
 
 OPERATION_KINDS = (
     "read",
@@ -69,15 +70,6 @@ class ContainerSpec:
     @property
     def partition_key_kind(self) -> str:
         return "MultiHash" if len(self.partition_key_paths) > 1 else "Hash"
-
-
-@dataclass(frozen=True)
-class DocumentsSpec:
-    generator: str = "catalog"  # catalog | template
-    count: int = 1000
-    size_bytes: int | None = None  # pad documents to about this many bytes of JSON
-    categories: int = 20  # catalog: how many categories (contiguous blocks of item numbers)
-    template: dict[str, Any] | None = None  # template: the user's sample document
 
 
 @dataclass(frozen=True)
@@ -134,6 +126,10 @@ class Workload:
     def with_partition_key(self, paths: tuple[str, ...], container: str) -> Workload:
         """The same workload against another partition-key design (for key comparisons)."""
         return apply_overrides(self, {"partition_key": list(paths), "container": container})
+
+    def document_factory(self) -> DocumentFactory:
+        """The documents this workload loads and touches (`bench.harness.documents`)."""
+        return DocumentFactory(self.name, self.container.partition_key_paths, self.documents)
 
 
 def apply_overrides(workload: Workload, overrides: dict[str, Any]) -> Workload:
@@ -206,11 +202,9 @@ def _check_documents(workload: Workload) -> None:
     """What only a generated document can show: a template must hold every partition key
     path, `field:` parameters must name a field the documents have, and a document must fit
     the service's item size limit (else every request of the run fails)."""
-    from bench.harness.documents import DocumentFactory, value_at
-
     reader = _Reader(Path(workload.source_path))
     try:
-        sample = DocumentFactory(workload).document(0)
+        sample = workload.document_factory().document(0)
     except ZeroDivisionError:
         reader.fail("documents.template", "placeholders {n} or {n%K} with K of 1 or more")
     if workload.documents.generator == "template":

@@ -56,7 +56,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_compare_keys(args: argparse.Namespace) -> int:
-    from bench.harness.documents import DocumentFactory
     from bench.harness.run import RunSettings, target_for
     from bench.harness.workload import load_workload
     from bench.keydesign.compare import run_designs, write_comparison
@@ -65,7 +64,7 @@ def run_compare_keys(args: argparse.Namespace) -> int:
 
     designs = parse_designs(args.key)
     workload = load_workload(args.workload)
-    check_documents_have_keys(designs, DocumentFactory(workload).document(0))
+    check_documents_have_keys(designs, workload.document_factory().document(0))
     settings = RunSettings(
         users=args.users, spawn_rate=args.spawn_rate, duration_s=parse_duration(args.duration)
     )

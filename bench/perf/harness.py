@@ -51,12 +51,11 @@ def bare_loop(
     import gevent
     from azure.cosmos import CosmosClient
 
-    from bench.harness.documents import DocumentFactory
     from bench.harness.target import requests_transport
     from bench.harness.workload import parse_workload
 
     workload = parse_workload(tomllib.loads(WORKLOAD.format(count=1000)), source=Path("perf.toml"))
-    factory = DocumentFactory(workload)
+    factory = workload.document_factory()
     keys = [(doc["id"], factory.partition_key(doc)) for doc in map(factory.document, range(1000))]
     options = {"transport": requests_transport()} if tuned else {}
     client = CosmosClient(endpoint, key, **options)

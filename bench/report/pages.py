@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import bench.report.charts as charts
 from bench.errors import RubenchError
 from bench.files import write_output
 from bench.formatting import duration, number
 from bench.pages import render_page
-from bench.report import charts
 from bench.report.charts import ChartRun, chart_runs, operation_order
 from bench.report.comparison import FIGURES, compare_runs
 from bench.report.findings import changed_findings, ru_shares, run_findings

@@ -5,7 +5,7 @@ import random
 from collections import Counter
 from pathlib import Path
 
-from bench.harness.documents import DocumentFactory, item_id
+from bench.harness.documents import item_id
 from bench.harness.keys import HotspotChooser, UniformChooser, ZipfChooser
 from bench.harness.workload import load_workload
 
@@ -14,7 +14,7 @@ CATALOG = Path(__file__).parents[2] / "workloads" / "catalog.toml"
 
 def test_documents_are_deterministic_and_sized():
     workload = load_workload(CATALOG)
-    first, second = DocumentFactory(workload), DocumentFactory(workload)
+    first, second = workload.document_factory(), workload.document_factory()
     assert first.document(7) == second.document(7)
     assert first.document(7) != first.document(8)
     doc = first.document(7)
@@ -25,7 +25,7 @@ def test_documents_are_deterministic_and_sized():
 
 
 def test_categories_are_contiguous_blocks():
-    factory = DocumentFactory(load_workload(CATALOG))  # 2000 items, 20 categories
+    factory = load_workload(CATALOG).document_factory()  # 2000 items, 20 categories
     assert factory.document(0)["categoryId"] == "cat-000"
     assert factory.document(99)["categoryId"] == "cat-000"
     assert factory.document(100)["categoryId"] == "cat-001"
@@ -41,7 +41,7 @@ def test_template_placeholders_and_hierarchical_keys(tmp_path):
         '[documents]\ngenerator = "template"\ntemplate = "user.json"\ncount = 10\n'
         '[operations.r]\nkind = "read"\n'
     )
-    factory = DocumentFactory(load_workload(tmp_path / "w.toml"))
+    factory = load_workload(tmp_path / "w.toml").document_factory()
     doc = factory.document(5)
     assert doc == {
         "tenantId": "t2",

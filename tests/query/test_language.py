@@ -8,6 +8,7 @@ import random
 import pytest
 
 from bench.emulator.errors import CosmosError
+from bench.emulator.query import partition_key_parameters
 
 from .cases import CASES, DOCUMENTS, ERROR_CASES, INDEXING_POLICY, Case, ErrorCase
 from .engine import partitions_of, run
@@ -170,3 +171,12 @@ def test_aggregates_accept_any_value_types(partitions) -> None:
                 f"SELECT VALUE {name}(@v) FROM c", partitions, [{"name": "@v", "value": value}]
             )
             json.dumps(result.documents, allow_nan=False)
+
+
+def test_partition_key_parameters_name_what_pins_each_key_path_and_refuse_bad_sql():
+    sql = "SELECT * FROM c WHERE c.t = @t AND c['u'] = @u AND c.v > @v"
+    assert partition_key_parameters(sql, ["/u", "/t"]) == ("@u", "@t")
+    assert partition_key_parameters(sql, ["/v"]) is None  # bound, but not by equality
+    with pytest.raises(CosmosError) as caught:
+        partition_key_parameters("SELECT * FROM c WHERE", ["/t"])
+    assert caught.value.status == 400

@@ -13,8 +13,8 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import bench.emulator.query.ast as ast
 from bench.emulator.errors import CosmosError
-from bench.emulator.query import ast
 from bench.emulator.query.parser import parse
 
 MAX_COMPUTED_PROPERTIES = 20

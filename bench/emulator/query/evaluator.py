@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from bench.emulator.query import ast
+import bench.emulator.query.ast as ast
 from bench.emulator.query.aggregates import AGGREGATES
 from bench.emulator.query.errors import (
     INVALID_QUERY,

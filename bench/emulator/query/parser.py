@@ -7,8 +7,8 @@ Operator precedence, loosest first: `? :`, `??`, OR, AND, NOT, comparisons
 
 from __future__ import annotations
 
+import bench.emulator.query.ast as ast
 from bench.emulator.errors import CosmosError
-from bench.emulator.query import ast
 from bench.emulator.query.errors import syntax_error
 from bench.emulator.query.lexer import Kind, Token, tokenize
 from bench.emulator.query.values import UNDEFINED

@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
+import bench.emulator.query.ast as ast
 from bench.emulator.errors import CosmosError
-from bench.emulator.query import ast
 from bench.emulator.query.aggregates import AGGREGATES
 from bench.emulator.query.errors import INVALID_QUERY, query_error
 from bench.emulator.query.evaluator import contains_aggregate

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.emulator.query import ast
+import bench.emulator.query.ast as ast
 from bench.emulator.query.errors import query_error
 from bench.emulator.query.evaluator import Compiled, Compiler, Row
 from bench.emulator.query.indexing import (

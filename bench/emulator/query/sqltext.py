@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from bench.emulator.query import ast
+import bench.emulator.query.ast as ast
 from bench.emulator.query.lexer import KEYWORDS
 from bench.emulator.query.parser import UNNAMED_SUBQUERY
 from bench.emulator.query.values import UNDEFINED

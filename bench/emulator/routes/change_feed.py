@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-from bench.emulator import costs
+import bench.emulator.costs as costs
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.paging import MAX_PAGE_BYTES, page_size

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from bench.emulator.call import Call
+from bench.emulator.costs import METADATA_CHARGE
 from bench.emulator.errors import CosmosError
 from bench.emulator.replies import Reply, dumps
 from bench.emulator.throughput import Throughput
@@ -13,9 +14,6 @@ from bench.emulator.throughput import Throughput
 if TYPE_CHECKING:
     from bench.emulator.gateway import Gateway
 
-# Charge for database/container/offer operations: the cost model (costs.py) prices
-# item and query work only, so these carry a fixed placeholder.
-METADATA_CHARGE = 1.0
 OFFER_THROUGHPUT = "x-ms-offer-throughput"
 AUTOSCALE_SETTINGS = "x-ms-cosmos-offer-autopilot-settings"
 

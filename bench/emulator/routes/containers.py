@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bench.emulator import usage
+import bench.emulator.usage as usage
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.replies import Reply

@@ -21,8 +21,8 @@ import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bench.emulator import costs
-from bench.emulator import query as engine
+import bench.emulator.costs as costs
+import bench.emulator.query as engine
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.paging import Page, Snapshot, page_size

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bench.emulator import batch as batches
-from bench.emulator import costs, documents
+import bench.emulator.batch as batches
+import bench.emulator.costs as costs
+import bench.emulator.documents as documents
 from bench.emulator.call import Call
 from bench.emulator.costs import WriteKind
 from bench.emulator.errors import CosmosError

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bench.emulator import query as engine
+import bench.emulator.query as engine
 from bench.emulator.call import Call
+from bench.emulator.costs import METADATA_CHARGE
 from bench.emulator.paging import Snapshot, page_size
 from bench.emulator.query.indexing import DEFAULT_POLICY
 from bench.emulator.replies import Reply, dumps, feed_body
-from bench.emulator.routes.common import METADATA_CHARGE
 
 if TYPE_CHECKING:
     from bench.emulator.gateway import Gateway

@@ -7,17 +7,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from bench.emulator import costs
+import bench.emulator.costs as costs
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.replies import Reply, dumps
+from bench.emulator.resources import check_resource_id
 from bench.emulator.routes.common import metadata_reply
 from bench.emulator.routes.items import header_key
 from bench.emulator.routes.resource_feeds import is_query, query_resources, resource_feed
 from bench.emulator.scripts import engine as scripts_engine
 from bench.emulator.scripts.host import Host
 from bench.emulator.scripts.registry import Kind
-from bench.emulator.storage import Container, check_resource_id
+from bench.emulator.storage import Container
 
 if TYPE_CHECKING:
     from bench.emulator.gateway import Gateway

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bench.emulator import resource_tokens
+import bench.emulator.resource_tokens as resource_tokens
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
 from bench.emulator.replies import Reply

@@ -19,7 +19,7 @@ from typing import Any
 
 from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException, MiniRacer
 
-from bench.emulator import jsonin
+import bench.emulator.jsonin as jsonin
 from bench.emulator.errors import CosmosError
 
 # The service stops a stored procedure or trigger after 5 seconds [Doc] concepts-limits.md

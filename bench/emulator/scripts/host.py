@@ -12,12 +12,15 @@ import json
 import uuid
 from typing import Any
 
-from bench.emulator import costs, documents, jsonin
-from bench.emulator import query as engine
+import bench.emulator.costs as costs
+import bench.emulator.documents as documents
+import bench.emulator.jsonin as jsonin
+import bench.emulator.query as engine
+import bench.emulator.scripts.udfs as udfs
 from bench.emulator.batch import Undo
 from bench.emulator.errors import CosmosError
-from bench.emulator.scripts import udfs
-from bench.emulator.storage import Placement, check_resource_id
+from bench.emulator.resources import check_resource_id
+from bench.emulator.storage import Placement
 
 READ_ALL = "SELECT * FROM root"
 

@@ -9,7 +9,7 @@ import struct
 from enum import StrEnum
 from typing import Any
 
-from bench.emulator import resources
+import bench.emulator.resources as resources
 from bench.emulator.errors import CosmosError
 
 _numbers = itertools.count(1)

@@ -12,13 +12,15 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bench.emulator import costs, documents
+import bench.emulator.costs as costs
+import bench.emulator.documents as documents
+import bench.emulator.scripts.engine as engine
 from bench.emulator.call import Call
 from bench.emulator.errors import CosmosError
-from bench.emulator.scripts import engine
+from bench.emulator.resources import check_resource_id
 from bench.emulator.scripts.host import Host
 from bench.emulator.scripts.registry import Kind
-from bench.emulator.storage import Placement, check_resource_id
+from bench.emulator.storage import Placement
 
 PRE_INCLUDE = "x-ms-documentdb-pre-trigger-include"
 POST_INCLUDE = "x-ms-documentdb-post-trigger-include"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import bench.emulator.scripts.engine as engine
 from bench.emulator.query.values import UNDEFINED
-from bench.emulator.scripts import engine
 from bench.emulator.scripts.registry import Kind, ScriptRegistry
 
 
