@@ -59,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("rubench: terminated", file=sys.stderr)
         return 128 + signal.SIGTERM
     except RubenchError as error:
-        print(f"rubench: error: {error}", file=sys.stderr)
+        for line in str(error).splitlines() or [""]:  # e.g. every error of a workload file
+            print(f"rubench: error: {line}", file=sys.stderr)
         return error.exit_code
     except OSError as error:  # a file the user named could not be read or written
         where = f"{error.filename}: " if error.filename else ""

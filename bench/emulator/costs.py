@@ -58,6 +58,8 @@ class CostCoefficients:
     write_per_kb: float = 0.28
     # ~6.5 KB item: ~150 indexed leaf paths 48.38 RU vs none 7.05 [Emp] dp-420 issue 29
     # -> (48.38 - 7.05) / 150; also fits nosql/model-partition-example.md creates (5.71 / 7.05).
+    # A composite index's entry for the item (one per composite index, index-policy.md) is
+    # charged as one more term; no published figure prices it separately. [Est]
     write_per_indexed_path: float = 0.27
     # Replace pays the base and size terms again: ~2x insert [Doc] optimize-cost-reads-writes.md,
     # measured 1.6-1.9x [Emp] (create 6.29 vs upsert-existing 10.29; create 5.71 vs update
@@ -72,7 +74,9 @@ class CostCoefficients:
     # --- queries: everything below, times TWO_REPLICA_FACTOR at Strong/Bounded Staleness ---
     # "at least 2.3 RU" [Doc] devblog "point reads versus queries".
     query_base: float = 2.3
-    # One index seek/range scan; with query_base and one loaded 4.5 KB document this makes the
+    # One index seek/range scan (filters a composite index serves together: one seek, no
+    # published figure for the difference [Est]); with query_base and one loaded 4.5 KB
+    # document this makes the
     # indexed equality of nosql/troubleshoot-query-performance.md 2.98 RU (2.86) [Doc], and a
     # fan-out's range request with no match 2.8 RU, near "about 2.5 RU per physical partition
     # checked" [Doc] nosql/how-to-query-container.md. [Est]

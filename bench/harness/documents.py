@@ -19,23 +19,41 @@ import random
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from bench.harness.spec import JsonFile, Spec
 
 ADJECTIVES = ("Classic", "Pro", "Ultra", "Compact", "Trail", "Urban", "Light", "Storm")
 NOUNS = ("Helmet", "Jacket", "Bottle", "Glove", "Pump", "Saddle", "Lamp", "Lock", "Tire")
 TAGS = ("sale", "new", "outdoor", "kids", "eco", "premium", "bundle", "winter", "summer")
 KEY_CACHE_SIZE = 200_000  # (id, key) pairs: a few tens of MB at most
 PLACEHOLDER = re.compile(r"\{n(?:%(\d+))?\}")
+# Bounds that keep a typo from exhausting memory: the service's item size limit is 2 MB
+# (with room for system properties); key choosers hold one number per document.
+MAX_DOCUMENT_BYTES = 2_000_000
+MAX_DOCUMENTS = 10_000_000
 
 
-@dataclass(frozen=True)
-class DocumentsSpec:
-    generator: str = "catalog"  # catalog | template
-    count: int = 1000
-    size_bytes: int | None = None  # pad documents to about this many bytes of JSON
-    categories: int = 20  # catalog: how many categories (contiguous blocks of item numbers)
-    template: dict[str, Any] | None = None  # template: the user's sample document
+class DocumentsSpec(Spec):
+    """The `[documents]` table of a workload file."""
+
+    generator: Literal["catalog", "template"] = "catalog"
+    count: int = Field(1000, ge=1, le=MAX_DOCUMENTS)
+    size_bytes: int | None = Field(None, ge=1, le=MAX_DOCUMENT_BYTES)  # pad JSON to about this
+    categories: int = Field(20, ge=1, le=MAX_DOCUMENTS)  # catalog: blocks of item numbers
+    template: JsonFile | None = Field(None, validate_default=True)  # the user's sample document
+
+    @field_validator("template")
+    @classmethod
+    def _with_its_generator(cls, template: dict[str, Any] | None, info: ValidationInfo) -> Any:
+        generator = info.data.get("generator")
+        if generator == "template" and template is None:
+            raise ValueError('expected a JSON file name (required for generator "template")')
+        if generator == "catalog" and template is not None:
+            raise ValueError('expected no template unless generator = "template"')
+        return template
 
 
 def item_id(prefix: str, number: int) -> str:

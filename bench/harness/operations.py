@@ -23,7 +23,22 @@ from bench.harness.documents import set_value_at, value_at
 from bench.harness.instrumented import CallFailed, InstrumentedCalls, count_items
 from bench.harness.keys import key_chooser
 from bench.harness.query_scope import key_parameters
-from bench.harness.workload import OperationSpec, ParameterSpec, Workload
+from bench.harness.workload import (
+    OPERATION_KINDS,
+    BatchOperation,
+    BulkCreateOperation,
+    CreateOperation,
+    DeleteOperation,
+    OperationSpec,
+    ParameterSpec,
+    PatchOperation,
+    QueryOperation,
+    ReadOperation,
+    ReplaceOperation,
+    StoredProcedureOperation,
+    UpsertOperation,
+    Workload,
+)
 
 
 class Operations:
@@ -47,17 +62,9 @@ class Operations:
         self.chooser = key_chooser(workload.keys, workload.documents.count)
         self.created: list[tuple[str, Any]] = []  # (id, partition key) this user created
         self._sequence = itertools.count()
-        self._kinds: dict[str, Callable[[OperationSpec], None]] = {
-            "read": self.read,
-            "query": self.query,
-            "replace": self.replace,
-            "upsert": self.upsert,
-            "create": self.create,
-            "patch": self.patch,
-            "delete": self.delete,
-            "batch": self.batch,
-            "bulk_create": self.bulk_create,
-            "stored_procedure": self.stored_procedure,
+        # each kind is the method of that name (a kind without one fails here, not mid-run)
+        self._kinds: dict[str, Callable[[Any], None]] = {
+            kind: getattr(self, kind) for kind in OPERATION_KINDS
         }
 
     def run(self, spec: OperationSpec) -> None:
@@ -92,7 +99,7 @@ class Operations:
 
     # kinds ------------------------------------------------------------------------------
 
-    def read(self, spec: OperationSpec) -> None:
+    def read(self, spec: ReadOperation) -> None:
         doc_id, pk = self.documents.key(self.chooser.choose(self.rng))
         missing = self.rng.random() < spec.missing_share
         if missing:
@@ -105,7 +112,7 @@ class Operations:
             partition_key=pk,
         )
 
-    def query(self, spec: OperationSpec) -> None:
+    def query(self, spec: QueryOperation) -> None:
         """Single-partition when the filter binds the whole partition key to parameters
         (the key is their values), else cross-partition (bench.harness.query_scope)."""
         document, _ = self.existing()
@@ -131,7 +138,7 @@ class Operations:
             partition_key=pk,
         )
 
-    def replace(self, spec: OperationSpec) -> None:
+    def replace(self, spec: ReplaceOperation) -> None:
         """Read, change a field, replace with If-Match; a 412 is a conflict outcome and
         is retried (re-read first) up to `retry_on_conflict` times."""
         doc_id, pk = self.documents.key(self.chooser.choose(self.rng))
@@ -139,7 +146,7 @@ class Operations:
             if self._read_modify_replace(spec, doc_id, pk):
                 return
 
-    def _read_modify_replace(self, spec: OperationSpec, doc_id: str, pk: Any) -> bool:
+    def _read_modify_replace(self, spec: ReplaceOperation, doc_id: str, pk: Any) -> bool:
         """One optimistic-concurrency round; False on a 412 conflict."""
         current, _ = self.calls.call(
             f"{spec.name}.read",
@@ -165,7 +172,7 @@ class Operations:
         )
         return replaced is not None
 
-    def upsert(self, spec: OperationSpec) -> None:
+    def upsert(self, spec: UpsertOperation) -> None:
         document, pk = self.existing()
         path = "/" + spec.changed_field
         set_value_at(document, path, self.new_value(value_at(document, path)))
@@ -176,17 +183,20 @@ class Operations:
             partition_key=pk,
         )
 
-    def create(self, spec: OperationSpec, kind: str = "create") -> None:
+    def create(self, spec: CreateOperation) -> None:
+        self._create(spec.name, "create")
+
+    def _create(self, name: str, kind: str) -> None:
         document, pk = self.new_document()
         self.calls.call(
-            spec.name,
+            name,
             kind,
             lambda **hook: self.container.create_item(document, **hook),
             partition_key=pk,
         )
         self.created.append((document["id"], pk))
 
-    def patch(self, spec: OperationSpec) -> None:
+    def patch(self, spec: PatchOperation) -> None:
         document, pk = self.existing()
         path = "/" + spec.changed_field
         patch = [{"op": "set", "path": path, "value": self.new_value(value_at(document, path))}]
@@ -197,10 +207,10 @@ class Operations:
             partition_key=pk,
         )
 
-    def delete(self, spec: OperationSpec) -> None:
+    def delete(self, spec: DeleteOperation) -> None:
         """Deletes an item this user created; creates one first (recorded) when it has none."""
         if not self.created:
-            self.create(OperationSpec(name=f"{spec.name}.create", kind="create"))
+            self._create(f"{spec.name}.create", "create")
         doc_id, pk = self.created.pop()
         self.calls.call(
             spec.name,
@@ -209,7 +219,7 @@ class Operations:
             partition_key=pk,
         )
 
-    def batch(self, spec: OperationSpec) -> None:
+    def batch(self, spec: BatchOperation) -> None:
         """Upserts `batch_size` companion items that share a chosen item's partition key."""
         document, pk = self.existing()
         operations = []
@@ -226,7 +236,7 @@ class Operations:
             partition_key=pk,
         )
 
-    def bulk_create(self, spec: OperationSpec) -> None:
+    def bulk_create(self, spec: BulkCreateOperation) -> None:
         """`bulk_size` creates with `concurrency` in flight (greenlets inside Locust)."""
         from gevent.pool import Pool
 
@@ -234,13 +244,13 @@ class Operations:
             # StopUser: the user is stopping (no new calls); a greenlet of the pool must
             # not print it as an unhandled error, the user itself stops below
             with contextlib.suppress(CallFailed, StopUser):
-                self.create(spec, kind="bulk_create")
+                self._create(spec.name, "bulk_create")
 
         Pool(spec.concurrency).map(create_one, range(spec.bulk_size))
         if self.calls.closing:
             raise StopUser()
 
-    def stored_procedure(self, spec: OperationSpec) -> None:
+    def stored_procedure(self, spec: StoredProcedureOperation) -> None:
         """Executes `procedure` on a chosen item's logical partition, with the parameters as
         positional arguments in the order the workload file lists them."""
         document, pk = self.existing()

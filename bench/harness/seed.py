@@ -22,7 +22,7 @@ import re
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from bench.errors import RubenchError
@@ -55,7 +55,7 @@ class SeedResult:
 
 def seed_fingerprint(workload: Workload) -> str:
     """Identifies the documents a workload seeds: same fingerprint, same items."""
-    spec = asdict(workload.documents)
+    spec = workload.documents.model_dump()
     text = json.dumps({"name": workload.name, **spec}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

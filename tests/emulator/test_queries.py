@@ -3,6 +3,9 @@ continuations, the execution's charge spread over its pages, query metrics heade
 
 from __future__ import annotations
 
+import json
+import urllib.parse
+
 from azure.cosmos import ContainerProxy, DatabaseProxy, PartitionKey
 
 from bench.emulator import LocalEmulator, fetch_ledger
@@ -151,3 +154,40 @@ def test_only_the_most_recently_drained_snapshots_stay_resumable(monkeypatch) ->
         raise AssertionError("the oldest drained snapshot was kept")
     except CosmosError as error:
         assert error.status == 400
+
+
+def test_index_metrics_v2_answers_url_encoded_json(container: ContainerProxy, raw) -> None:
+    """`x-ms-cosmos-populateindexmetrics-V2` (the .NET and JavaScript SDKs; azure-cosmos
+    4.17.1 sends only the first version) gets the .NET SDK's `IndexMetricsInfo` shape."""
+    container.create_item({"id": "1", "pk": "p", "name": "Tim", "age": 20})
+    query = {"query": "SELECT * FROM c WHERE c.name = 'Tim' AND c.age > 15"}
+    answer = raw(
+        "POST",
+        f"{container.container_link}/docs",
+        json.dumps(query).encode(),
+        headers={
+            "x-ms-documentdb-isquery": "true",
+            "content-type": "application/query+json",
+            "x-ms-documentdb-partitionkey": '["p"]',
+            "x-ms-cosmos-populateindexmetrics-V2": "True",
+        },
+    )
+    assert answer.status == 200
+    document = json.loads(urllib.parse.unquote(answer.headers["x-ms-cosmos-index-utilization"]))
+    high = "High"
+    assert document == {
+        "Utilized": {
+            "SingleIndexes": [
+                {"IndexSpec": "/name/?", "IndexImpactScore": high},
+                {"IndexSpec": "/age/?", "IndexImpactScore": high},
+                {"IndexSpec": "/pk/?", "IndexImpactScore": high},
+            ],
+            "CompositeIndexes": [],
+        },
+        "Potential": {
+            "SingleIndexes": [],
+            "CompositeIndexes": [
+                {"IndexSpecs": ["/name ASC", "/age ASC"], "IndexImpactScore": high}
+            ],
+        },
+    }

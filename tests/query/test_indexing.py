@@ -7,6 +7,7 @@ import pytest
 from bench.emulator.errors import CosmosError
 from bench.emulator.query import PartitionIndex, execute
 from bench.emulator.query.indexing import IndexChange, parse_path
+from bench.emulator.query.metrics import CompositeIndexUse
 
 from .engine import MemoryPartition, partitions_of, run
 
@@ -79,6 +80,23 @@ def test_insert_counts_indexed_user_terms_only() -> None:
     assert fewer.insert("k", DOCUMENT) == 3
     assert PartitionIndex({"indexingMode": "none"}, ["/pk"]).insert("k", DOCUMENT) == 0
     assert PartitionIndex({"automatic": False}, ["/pk"]).insert("k", DOCUMENT) == 0
+
+
+def test_each_composite_index_holds_one_entry_per_document() -> None:
+    """index-policy.md: a composite index gets a value for every item, an "undefined" one
+    where a path is missing or not a scalar; a replace rewrites an entry that changes."""
+    composites = [[{"path": "/name"}, {"path": "/missing"}], [{"path": "/name"}, {"path": "/id"}]]
+    index = PartitionIndex(policy(["/*"], [], compositeIndexes=composites), ["/pk"])
+    assert index.insert("k", DOCUMENT) == 6 + 2
+    renamed = {**DOCUMENT, "name": "m"}
+    # name: one range term removed and one added, and both composite entries rewritten.
+    assert index.replace("k", DOCUMENT, renamed) == IndexChange(changed=2 + 4, total=8)
+    retagged = {**renamed, "tags": ["a", "c"]}
+    assert index.replace("k", renamed, retagged) == IndexChange(changed=2, total=8)
+    now_an_object = {**retagged, "missing": {"x": 1}}  # still undefined for the composite
+    assert index.replace("k", retagged, now_an_object).changed == 1
+    none = policy(["/*"], [], compositeIndexes=composites, indexingMode="none")
+    assert PartitionIndex(none, ["/pk"]).insert("k", DOCUMENT) == 0
 
 
 def test_replace_rewrites_only_the_terms_that_change() -> None:
@@ -178,16 +196,28 @@ def test_order_by_falls_back_to_sorting_when_some_documents_lack_the_path() -> N
     assert result.documents == ["2", "3"]  # undefined sorts first
 
 
-def test_filter_plus_order_by_needs_a_composite_index_to_avoid_the_sort() -> None:
+def test_a_filter_and_order_by_use_a_composite_only_when_the_order_by_lists_the_filter() -> None:
+    """index-policy.md: a composite (a ASC, b ASC) serves `WHERE a = 1 ORDER BY a, b` (or
+    with every direction inverted) but not `WHERE a = 1 ORDER BY b`, which sorts."""
     documents = [{"id": str(i), "pk": "p", "a": i % 4, "b": i} for i in range(40)]
-    query = "SELECT VALUE c.b FROM c WHERE c.a = 1 ORDER BY c.b DESC"
-    plain = run(query, partitions_of(documents))
     composite = policy(["/*"], [], compositeIndexes=[[{"path": "/a"}, {"path": "/b"}]])
-    served = run(query, partitions_of(documents, composite))
-    assert plain.documents == served.documents == list(range(37, 0, -4))
-    assert plain.metrics.in_memory_sort
-    assert not served.metrics.in_memory_sort
-    assert served.metrics.utilized_composite_indexes == [["/a ASC", "/b ASC"]]
+    expected = list(range(37, 0, -4))
+    plain = run("SELECT VALUE c.b FROM c WHERE c.a = 1 ORDER BY c.b DESC", partitions_of(documents))
+    not_listed = run(
+        "SELECT VALUE c.b FROM c WHERE c.a = 1 ORDER BY c.b DESC",
+        partitions_of(documents, composite),
+    )
+    listed = run(
+        "SELECT VALUE c.b FROM c WHERE c.a = 1 ORDER BY c.a DESC, c.b DESC",
+        partitions_of(documents, composite),
+    )
+    assert plain.documents == not_listed.documents == listed.documents == expected
+    assert plain.metrics.in_memory_sort and not_listed.metrics.in_memory_sort
+    assert not_listed.metrics.utilized_composite_indexes == []
+    assert not listed.metrics.in_memory_sort
+    assert listed.metrics.utilized_composite_indexes == [CompositeIndexUse(("/a ASC", "/b ASC"))]
+    with pytest.raises(CosmosError, match="corresponding composite index"):
+        run("SELECT VALUE c.b FROM c WHERE c.a = 1 ORDER BY c.a, c.b", partitions_of(documents))
 
 
 def test_hierarchical_partition_key_prefix_scopes_the_query() -> None:
@@ -240,7 +270,9 @@ def test_random_filters_give_the_same_answer_with_and_without_indexes() -> None:
 
     def predicate() -> str:
         path, value = generator.choice(paths), generator.choice(constants)
-        shape = generator.randrange(7)
+        shape = generator.randrange(8)
+        if shape == 7:  # objects and arrays (empty ones too) are defined
+            return f"IS_DEFINED({generator.choice([path, 'c.address', 'c.tags', 'c.none'])})"
         if shape == 0:
             return f"{path} IN ({value}, {generator.choice(constants)})"
         if shape == 1:
@@ -274,6 +306,28 @@ def test_random_filters_give_the_same_answer_with_and_without_indexes() -> None:
         if i % 2 == 0:  # COUNT may be answered from the index alone: it must agree too
             count = query.replace("SELECT VALUE c.id", "SELECT VALUE COUNT(1)")
             assert run(count, indexed, parameters).documents == [len(without)], count
+
+
+def test_not_equal_loads_only_the_other_values_of_its_type() -> None:
+    """`c.n != 3` is false for values of another type (the comparison is undefined), so a
+    range index serves it as the two ranges around 3."""
+    documents = [{"id": str(i), "pk": "p", "n": i % 4} for i in range(40)]
+    documents += [{"id": "s", "pk": "p", "n": "3"}, {"id": "u", "pk": "p"}]
+    result = run("SELECT VALUE c.id FROM c WHERE c.n != 3", partitions_of(documents))
+    assert len(result.documents) == 30
+    assert result.metrics.retrieved_document_count == 30
+    assert result.metrics.scanned_document_count == 0
+
+
+def test_is_defined_loads_only_documents_holding_the_path() -> None:
+    """Scalars, objects and arrays (empty ones too) are defined; the index knows all three."""
+    documents = [{"id": str(i), "pk": "p"} for i in range(30)]
+    documents += [{"id": "n", "pk": "p", "x": None}, {"id": "o", "pk": "p", "x": {}}]
+    documents += [{"id": "a", "pk": "p", "x": []}, {"id": "s", "pk": "p", "x": {"y": 1}}]
+    result = run("SELECT VALUE c.id FROM c WHERE IS_DEFINED(c.x)", partitions_of(documents))
+    assert sorted(result.documents) == ["a", "n", "o", "s"]
+    assert result.metrics.retrieved_document_count == 4
+    assert result.metrics.scanned_document_count == 0
 
 
 def test_count_is_answered_from_the_index_without_loading_documents() -> None:

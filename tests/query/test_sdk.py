@@ -203,8 +203,9 @@ def test_index_metrics_decode_as_the_sdk_expects() -> None:
     from azure.cosmos._utils import get_index_metrics_info
 
     from bench.emulator.query import QueryMetrics, index_metrics_header
+    from bench.emulator.query.metrics import SingleIndexUse
 
-    metrics = QueryMetrics(utilized_indexes=[("(ROOT.a = 1)", "/a/?")])
+    metrics = QueryMetrics(utilized_indexes=[SingleIndexUse("(ROOT.a = 1)", "/a/?")])
     decoded = get_index_metrics_info(index_metrics_header(metrics))
     assert decoded["UtilizedSingleIndexes"][0]["FilterExpression"] == "(ROOT.a = 1)"
     assert json.loads(base64.b64decode(index_metrics_header(metrics))) == decoded

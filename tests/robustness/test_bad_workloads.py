@@ -76,7 +76,7 @@ CORPUS = {
         GOOD + '[keys]\ndistribution = "hotspot"\nhot_fraction = 0\n',
         None,
         "keys.hot_fraction",
-        "a number above 0.0 to 1.0",
+        "expected a number above 0 and at most 1",
     ),
     "duplicate-partition-key-paths": (
         GOOD.replace('"/categoryId"', '["/tenantId", "/tenantId"]'),

@@ -15,7 +15,12 @@ For clients reading a query before they send it: `check_syntax` (does it parse) 
 from bench.emulator.query.execution import QueryResult, check_syntax, execute, fan_out_plan
 from bench.emulator.query.indexing import PartitionIndex
 from bench.emulator.query.loader import PartitionSource
-from bench.emulator.query.metrics import QueryMetrics, index_metrics_header, query_metrics_header
+from bench.emulator.query.metrics import (
+    QueryMetrics,
+    index_metrics_header,
+    index_metrics_v2_header,
+    query_metrics_header,
+)
 from bench.emulator.query.partition_scope import partition_key_parameters
 from bench.emulator.query.partitioned import PartitionedPlan
 
@@ -29,6 +34,7 @@ __all__ = [
     "execute",
     "fan_out_plan",
     "index_metrics_header",
+    "index_metrics_v2_header",
     "partition_key_parameters",
     "query_metrics_header",
 ]

@@ -11,6 +11,16 @@ The storage calls `insert`/`remove` on creates and deletes and `replace`
 when a document is written over (only the terms that differ change, which
 is also what the cost model charges), and builds a new index when the
 container's indexing policy is replaced.
+
+Each indexed path also records which documents hold an object or array
+there, so IS_DEFINED is answered from the index (not charged as terms).
+
+Each composite index holds one entry per document, whatever the document
+holds at its paths ("If a path in a composite index doesn't exist in an item
+or leads to a nonscalar value, a value is added to the index to indicate
+that the path is undefined", index-policy.md): a write pays for that entry
+like for any other index term. Queries read composite indexes through the
+range indexes of their paths (same documents, one seek; see `composites.py`).
 """
 
 from __future__ import annotations
@@ -33,6 +43,8 @@ DEFAULT_POLICY: Mapping[str, Any] = {
     "includedPaths": [{"path": "/*"}],
     "excludedPaths": [{"path": '/"_etag"/?'}],
 }
+_MISSING = object()
+_CONTAINER: Term = (RANK_ARRAY,)  # the one term of a path's object/array presence set
 _PENDING_LIMIT = 1024  # new distinct values buffered before the sorted list is rebuilt
 
 Path = tuple[str, ...]
@@ -103,6 +115,17 @@ def _bad_path(text: Any, position: int) -> CosmosError:
 @dataclass(frozen=True)
 class CompositeIndex:
     paths: tuple[tuple[Path, bool], ...]  # (document path, descending)
+
+    def entry(self, document: Mapping[str, Any]) -> tuple[Term | None, ...]:
+        """The document's entry: each path's scalar term, None where undefined or nonscalar."""
+        entry: list[Term | None] = []
+        for path, _ in self.paths:
+            value: Any = document
+            for segment in path:
+                value = value.get(segment, _MISSING) if type(value) is dict else _MISSING
+            scalar = value is not _MISSING and type(value) not in (dict, list)
+            entry.append(sort_key(value) if scalar else None)
+        return tuple(entry)
 
 
 class PathPolicy:
@@ -222,13 +245,17 @@ class IndexChange:
 
 
 class _PathNode:
-    """One path of the documents seen so far: its child paths and, if indexed, its terms."""
+    """One path of the documents seen so far: its child paths and, if indexed, its terms
+    and the documents holding an object or array there (for IS_DEFINED)."""
 
-    __slots__ = ("children", "counted", "path", "values")
+    __slots__ = ("children", "counted", "path", "present", "values")
 
-    def __init__(self, path: Path, values: _PathValues | None, counted: int) -> None:
+    def __init__(
+        self, path: Path, values: _PathValues | None, present: _PathValues | None, counted: int
+    ) -> None:
         self.path = path
         self.values = values
+        self.present = present
         self.counted = counted  # 1 for user properties, 0 for system ones (not charged)
         self.children: dict[str, _PathNode] = {}
 
@@ -247,7 +274,8 @@ class PartitionIndex:
         self.paths = PathPolicy(self.policy if self.enabled else {})
         self.composites = [_composite(c) for c in self.policy.get("compositeIndexes") or []]
         self._paths: dict[Path, _PathValues] = {}
-        self._root = _PathNode((), None, 0)
+        self._present: dict[Path, _PathValues] = {}
+        self._root = _PathNode((), None, None, 0)
         self._sizes: dict[Any, int] = {}
         # First-insert order of every key ever seen: index hits come back in a stable order
         # (kept across remove+insert, so a replace does not move a document).
@@ -256,12 +284,12 @@ class PartitionIndex:
     # -- writes ----------------------------------------------------------
     def insert(self, key: Any, document: Mapping[str, Any]) -> int:
         """Index `document` under storage key `key`; return the number of index terms written
-        for user properties (system properties are indexed too but not counted), which the
-        cost model charges for."""
+        for user properties (system properties are indexed too but not counted) and
+        composite indexes (one entry each), which the cost model charges for."""
         self._sizes.pop(key, None)
         if key not in self._positions:
             self._positions[key] = len(self._positions)
-        written = 0
+        written = len(self.composites) if self.enabled else 0
         for values, term, counted in self._terms(document):
             values.add(term, key)
             written += counted
@@ -287,6 +315,10 @@ class PartitionIndex:
             values.add(term, key)
             changed += counted * count
         total = sum(counted * count for (_, _, counted), count in after.items())
+        if self.enabled:
+            # A composite entry that changes is removed and written again.
+            changed += 2 * sum(c.entry(old) != c.entry(new) for c in self.composites)
+            total += len(self.composites)
         return IndexChange(changed=changed, total=total)
 
     def _terms(self, document: Mapping[str, Any]) -> list[IndexEntry]:
@@ -308,6 +340,10 @@ class PartitionIndex:
             if child is None:
                 child = children[name] = self._new_node(node, name)
             kind = type(value)
+            # An object or array there: recorded for IS_DEFINED, not charged (the model
+            # prices scalar terms).
+            if (kind is dict or kind is list) and child.present is not None:
+                entries.append((child.present, _CONTAINER, 0))
             if kind is dict:
                 self._collect(child, value.items(), entries)
                 continue
@@ -330,10 +366,11 @@ class PartitionIndex:
 
     def _new_node(self, parent: _PathNode, name: str) -> _PathNode:
         path = (*parent.path, name)
-        values = None
+        values = present = None
         if self.paths.is_indexed(path):
             values = self._paths[path] = _PathValues()
-        return _PathNode(path, values, int(path[0] not in SYSTEM_PROPERTIES))
+            present = self._present[path] = _PathValues()
+        return _PathNode(path, values, present, int(path[0] not in SYSTEM_PROPERTIES))
 
     # -- reads -----------------------------------------------------------
     def is_indexed(self, path: Path) -> bool:
@@ -344,6 +381,19 @@ class PartitionIndex:
         if values is None:
             return set()
         return values.by_term.get(sort_key(value), set())
+
+    def lookup_defined(self, path: Path) -> set[Any]:
+        """Documents holding anything at `path` (IS_DEFINED): a scalar, an object or an array
+        (at an array path `[]`: any element, a superset for one position)."""
+        found: set[Any] = set()
+        values = self._paths.get(path)
+        if values is not None:
+            for keys in values.by_term.values():
+                found |= keys
+        present = self._present.get(path)
+        if present is not None:
+            found |= present.by_term.get(_CONTAINER, set())
+        return found
 
     def lookup_range(
         self, path: Path, low: Term, low_inclusive: bool, high: Term, high_inclusive: bool

@@ -13,9 +13,21 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
+from bench.emulator.query.composites import FilterComposite, composite_spec, filter_composites
 from bench.emulator.query.evaluator import CompiledQuery, Compiler, Row
-from bench.emulator.query.indexing import ARRAY_ITEM, PartitionIndex, Path, parse_path
-from bench.emulator.query.metrics import QueryMetrics
+from bench.emulator.query.indexing import (
+    ARRAY_ITEM,
+    CompositeIndex,
+    PartitionIndex,
+    Path,
+    parse_path,
+)
+from bench.emulator.query.metrics import (
+    CompositeIndexUse,
+    QueryMetrics,
+    SingleIndexUse,
+    add_once,
+)
 from bench.emulator.query.planner import (
     AnyOf,
     Lookup,
@@ -53,6 +65,7 @@ class DocumentLoader:
         self.base = base
         self.metrics = metrics
         self.filter_paths: set[Path] = set()  # paths whose index narrowed the filter
+        self.filter_composites = filter_composites(plan.lookups)
         self.scope_lookups: list[Lookup] = []
         self.in_scope: Callable[[Mapping[str, Any]], bool] | None = None
         self.scope_exact = True  # the scope's index lookups alone find exactly its documents
@@ -129,9 +142,7 @@ class DocumentLoader:
             self.metrics = real
         real.index_lookup_count += counted.index_lookup_count
         real.index_hit_document_count += total
-        real.utilized_indexes += [
-            e for e in counted.utilized_indexes if e not in real.utilized_indexes
-        ]
+        real.add_index_uses(counted)
         real.index_only = True
         self._add_time("indexLookupTimeInMs", started)
         return total
@@ -143,27 +154,38 @@ class DocumentLoader:
     def _lookup(
         self, index: PartitionIndex, lookups: Sequence[Lookup | AnyOf], *, record: bool
     ) -> set[Any] | None:
-        """Intersection of the usable lookups' results; None when none is usable (scan)."""
+        """Intersection of the usable lookups' results; None when none is usable (scan).
+        Lookups a composite index of the policy serves together count as one index seek."""
+        served = self._composite_lookups(index) if record else {}
+        sought: set[FilterComposite] = set()
         found: list[set[Any]] = []
         for lookup in lookups:
-            options = lookup.options if isinstance(lookup, AnyOf) else (lookup,)
+            options = lookup_options(lookup)
             if not all(index.is_indexed(o.path) for o in options):
                 if record:
                     _note(self.metrics.potential_indexes, options)
                 continue
+            composite = served.get(id(lookup))
             union: set[Any] | None = set()
             for option in options:
-                self.metrics.index_lookup_count += 1
+                if composite is None or composite[0] not in sought:
+                    self.metrics.index_lookup_count += 1
                 keys = option.run(index, self.base)
                 if keys is None:
                     union = None
                     break
                 union |= keys
-            if union is not None:
-                found.append(union)
-                if record:
-                    _note(self.metrics.utilized_indexes, options)
-                    self.filter_paths.update(o.path for o in options)
+            if union is None:
+                continue
+            found.append(union)
+            if not record:
+                continue
+            self.filter_paths.update(o.path for o in options)
+            if composite is None:
+                _note(self.metrics.utilized_indexes, options)
+            else:
+                sought.add(composite[0])
+                add_once(self.metrics.utilized_composite_indexes, _composite_use(composite[1]))
         if not found:
             return None
         found.sort(key=len)
@@ -171,6 +193,24 @@ class DocumentLoader:
         for keys in found[1:]:
             result &= keys
         return result
+
+    def _composite_lookups(
+        self, index: PartitionIndex
+    ) -> dict[int, tuple[FilterComposite, CompositeIndex]]:
+        """The filter's lookups a composite index of the policy serves (by lookup id), and
+        the composite indexes the service would suggest for the rest, noted as potential."""
+        served: dict[int, tuple[FilterComposite, CompositeIndex]] = {}
+        for candidate in self.filter_composites:
+            match = next((c for c in index.composites if candidate.served_by(c)), None)
+            if match is None:
+                add_once(
+                    self.metrics.potential_composite_indexes,
+                    CompositeIndexUse(tuple(candidate.specs()), index_precise=False),
+                )
+            elif all(index.is_indexed(path) for path in candidate.paths):
+                for lookup in candidate.lookups:
+                    served.setdefault(id(lookup), (candidate, match))
+        return served
 
     def _add_time(self, name: str, started: float) -> None:
         timings = self.metrics.timings_ms
@@ -226,38 +266,44 @@ class DocumentLoader:
                 yield term, document
 
     def record_order_by(self, partitions: Sequence[PartitionSource]) -> None:
-        """Whether the ORDER BY was served by an index: single-path ORDER BY with no other
-        filtered path, or a composite index (filter paths, then the ORDER BY paths)."""
+        """Whether the ORDER BY was served by an index: a single path's range index, or the
+        composite index a multi-path ORDER BY requires. A filter on a path the ORDER BY
+        does not list makes the service sort: it serves `WHERE a = 1 ORDER BY b` from the
+        range indexes even with a composite (a, b), and `ORDER BY a, b` from the composite
+        (index-policy.md, "Queries with a filter and ORDER BY")."""
         plan, metrics = self.plan, self.metrics
         if not plan.order_by:
             return
         if plan.order_paths is None or not partitions:
             metrics.in_memory_sort = True
             return
-        index = partitions[0].index
         order_paths = [p for p, _ in plan.order_paths]
-        filters = self.filter_paths - set(order_paths)
-        if len(order_paths) == 1 and not filters:
-            entry = (f"ORDER BY ROOT{_dotted(order_paths[0])}", index_spec(order_paths[0]))
-            if entry not in metrics.utilized_indexes:
-                metrics.utilized_indexes.append(entry)
+        if self.filter_paths - set(order_paths):
+            metrics.in_memory_sort = True
             return
-        for composite in index.composites:
-            leading = {p for p, _ in composite.paths[: len(filters)]}
-            rest = [p for p, _ in composite.paths[len(filters) :]]
-            if leading == filters and rest[: len(order_paths)] == order_paths:
-                metrics.utilized_composite_indexes.append(
-                    [f"/{'/'.join(p)} {'DESC' if d else 'ASC'}" for p, d in composite.paths]
-                )
-                return
-        metrics.in_memory_sort = True
+        if len(order_paths) == 1:
+            path = order_paths[0]
+            order_use = SingleIndexUse(
+                f"ORDER BY ROOT{_dotted(path)}", index_spec(path), ARRAY_ITEM not in path
+            )
+            add_once(metrics.utilized_indexes, order_use)
+            return
+        composite = partitions[0].index.find_composite(plan.order_paths)
+        if composite is None:  # check_order_by refused the query already
+            metrics.in_memory_sort = True
+            return
+        add_once(metrics.utilized_composite_indexes, _composite_use(composite))
 
 
-def _note(entries: list[tuple[str, str]], options: Sequence[Lookup]) -> None:
+def _composite_use(composite: CompositeIndex) -> CompositeIndexUse:
+    return CompositeIndexUse(tuple(composite_spec(p, d) for p, d in composite.paths))
+
+
+def _note(entries: list[SingleIndexUse], options: Sequence[Lookup]) -> None:
     for option in options:
-        entry = (option.text, index_spec(option.path))
-        if entry not in entries:
-            entries.append(entry)
+        precise = ARRAY_ITEM not in option.path
+        use = SingleIndexUse(option.text, index_spec(option.path), precise, impact=option.impact)
+        add_once(entries, use)
 
 
 def _dotted(path: Path) -> str:

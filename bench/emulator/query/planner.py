@@ -2,10 +2,11 @@
 
 Only conjuncts of the top-level WHERE (and the partition-key scope) can
 narrow the documents a query loads: `path = const`, `path IN (...)`,
-ranges, BETWEEN, STARTSWITH and ARRAY_CONTAINS on a path the policy
-indexes. Their candidate sets are intersected; with none usable, the
-query scans. Lookups on generalized array paths (`/tags/[]`) return a
-superset, so the full filter always runs again on what was loaded.
+ranges (`!=` too: the same type's other values), BETWEEN, STARTSWITH,
+ARRAY_CONTAINS and IS_DEFINED on a path the policy indexes. Their candidate sets are
+intersected; with none usable, the query scans. Lookups on generalized
+array paths (`/tags/[]`) return a superset, so the full filter always runs
+again on what was loaded.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from bench.emulator.query.indexing import (
     rank_bounds,
     string_prefix_range,
 )
+from bench.emulator.query.metrics import HIGH_IMPACT, LOW_IMPACT
 from bench.emulator.query.values import RANK_ARRAY, UNDEFINED, sort_key, type_rank
 
-_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
 
 UNMAPPED_ORDER_BY = (
     "Unsupported ORDER BY clause. ORDER BY item expression could not be mapped to a document path."
@@ -42,7 +44,7 @@ NO_COMPOSITE_INDEX = (
 @dataclass(frozen=True)
 class Lookup:
     """One index access: `kind` is "eq" (values), "in-array" (the items of one array value),
-    "range" (op, value), "between" or "prefix"."""
+    "range" (op, value), "between", "prefix" or "defined" (IS_DEFINED)."""
 
     path: Path
     kind: str
@@ -50,8 +52,16 @@ class Lookup:
     op: str = "="
     text: str = ""  # the filter as the index metrics describe it
 
+    @property
+    def impact(self) -> str:
+        """The service scores an existence check Low, a value filter High (index-metrics.md
+        names the two scores; IS_DEFINED filters show Low in published outputs)."""
+        return LOW_IMPACT if self.kind == "defined" else HIGH_IMPACT
+
     def run(self, index: PartitionIndex, row: Row) -> set[Any] | None:
         """Matching storage keys, or None when the constant cannot be served by the index."""
+        if self.kind == "defined":
+            return index.lookup_defined(self.path)
         values = [operand(row) for operand in self.operands]
         if self.kind == "in-array":  # ARRAY_CONTAINS(@list, path): the list's items, as IN
             if not isinstance(values[0], list):
@@ -76,6 +86,9 @@ class Lookup:
             return index.lookup_range(self.path, sort_key(low), True, sort_key(high), True)
         (value,) = values
         start, stop = rank_bounds(type_rank(value))
+        if self.op == "!=":  # values of another type compare undefined: not selected
+            below = index.lookup_range(self.path, start, True, sort_key(value), False)
+            return below | index.lookup_range(self.path, sort_key(value), False, stop, False)
         if self.op in (">", ">="):
             return index.lookup_range(self.path, sort_key(value), self.op == ">=", stop, False)
         return index.lookup_range(self.path, start, True, sort_key(value), self.op == "<=")
@@ -271,6 +284,11 @@ def _lookup(expr: ast.Expr, paths: dict[str, Path], compiler: Compiler) -> Looku
                 "BETWEEN",
                 _describe(path, "BETWEEN", expr.low, expr.high),
             )
+    if isinstance(expr, ast.Call) and expr.name == "IS_DEFINED" and not expr.udf:
+        path = _doc_path(expr.args[0], paths) if len(expr.args) == 1 else None
+        if path:
+            return Lookup(path, "defined", (), "IS_DEFINED", f"IS_DEFINED(ROOT{_path_text(path)})")
+        return None
     if isinstance(expr, ast.Call) and len(expr.args) == 2 and not expr.udf:
         target, argument = expr.args
         item_of = _doc_path(argument, paths)
