@@ -47,7 +47,7 @@ from bench.rundata.info import RunInfo, read_run_info
 from bench.rundata.ledger import read_ledger
 from bench.rundata.outcome import Outcome
 from bench.rundata.partitions import partition_figures
-from bench.rundata.quantiles import charge_quantiles, latency_quantiles
+from bench.rundata.quantiles import LatencyFigures, charge_quantiles, latency_figures
 from bench.rundata.reading import part_files, run_directory
 from bench.rundata.schema import METADATA_KIND
 from bench.rundata.series import series_and_peaks
@@ -78,10 +78,10 @@ def summarize(run_dir: str | Path) -> RunSummary:
         is_metadata = in_window["operation"].isin(metadata_ops)
         calls = in_window[~is_metadata]
         outcomes = outcomes[outcomes["in_window"] & ~outcomes["operation"].isin(metadata_ops)]
-        operations, totals = _operation_stats(rows, calls, outcomes, kinds, window.duration_s)
+        latency = latency_figures(rows, LATENCY_QUANTILES, _first_tenth_end(window))
+        operations, totals = _operation_stats(rows, calls, outcomes, kinds, latency, window)
         series, peaks = series_and_peaks(calls, window)
         partitions = partition_figures(rows, read_ledger(directory))
-        cold_start = _cold_start(rows, window)
     return RunSummary(
         rubench_version=__version__,
         name=info.name,
@@ -99,7 +99,7 @@ def summarize(run_dir: str | Path) -> RunSummary:
         partitions=partitions,
         metadata=_metadata_stats(in_window[is_metadata]),
         series=series,
-        cold_start=cold_start,
+        cold_start=_cold_start(latency, window),
     )
 
 
@@ -185,26 +185,27 @@ def _operation_stats(
     calls: pd.DataFrame,
     outcomes: pd.DataFrame,
     kinds: dict[str, str],
-    duration_s: float,
+    latency: LatencyFigures,
+    window: Window,
 ) -> tuple[dict[str, OperationStats], OperationStats | None]:
     """Per operation and over all calls, from the tallies, outcome counts and quantiles."""
-    if not len(calls):
+    if latency.total is None:
         return {}, None
-    latency = latency_quantiles(rows, LATENCY_QUANTILES)
     charges = charge_quantiles(rows, RU_QUANTILES)
     by_operation = outcomes.groupby("operation")
+    duration_s = window.duration_s
     operations = {
         str(name): _stats(
             group,
             by_operation.get_group(name),
             kinds[name],
             duration_s,
-            latency[name],
+            latency.operations[name],
             charges[name],
         )
         for name, group in calls.groupby("operation", sort=True)
     }
-    return operations, _stats(calls, outcomes, "", duration_s, latency[None], charges[None])
+    return operations, _stats(calls, outcomes, "", duration_s, latency.total, charges[None])
 
 
 def _stats(
@@ -275,19 +276,15 @@ def _metadata_stats(metadata: pd.DataFrame) -> MetadataStats:
     )
 
 
-def _cold_start(rows: Rows, window: Window) -> ColdStart | None:
+def _first_tenth_end(window: Window) -> float:
+    return window.start + window.duration_s / 10
+
+
+def _cold_start(latency: LatencyFigures, window: Window) -> ColdStart | None:
     """Median latency of the window's first tenth and of the rest (None: too few calls)."""
-    if window.duration_s <= 0:
+    if window.duration_s <= 0 or latency.first_tenth is None or latency.rest is None:
         return None
-    cut = window.start + window.duration_s / 10
-    sides = dict.fromkeys((True, False), (0, 0.0))
-    sql = (
-        f"SELECT timestamp < {cut!r}, count(*), quantile_cont(latency_ms, 0.5) "
-        "FROM calls GROUP BY 1"
-    )
-    for early, count, median in rows.query(sql):
-        sides[bool(early)] = (int(count), float(median))
-    (first_count, first), (rest_count, rest) = sides[True], sides[False]
+    (first_count, first), (rest_count, rest) = latency.first_tenth, latency.rest
     if (
         first_count + rest_count < COLD_START_MIN_CALLS
         or min(first_count, rest_count) < COLD_START_MIN_SIDE
