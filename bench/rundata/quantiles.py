@@ -9,8 +9,8 @@ numpy nor DuckDB's `quantile_cont` fits a day-long run into 2 GB. Instead:
   of all calls and of the cold-start halves is then a known rank inside one
   bucket; the second scan fetches only the values of those few buckets (~0.07%
   wide: thousands of calls, not millions) and picks the ranks exactly. Bucket
-  bounds are checked against the values (a bucket overlapping the next is merged
-  with it), so the result never rests on `log2` rounding;
+  bounds are checked against the values (a bucket overlapping or touching the next
+  is merged with it), so the result never rests on `log2` rounding;
 - RU, one scan: charges repeat (a point read costs the same every time), so the
   count of each (operation, charge) pair gives every percentile directly.
 
@@ -51,10 +51,9 @@ class LatencyFigures:
 
 def latency_figures(rows: Rows, quantiles: Mapping[str, float], cut: float) -> LatencyFigures:
     """Exact latency percentiles; the window's first tenth is the calls before `cut`."""
-    scanned = f"SELECT operation, timestamp < {cut!r} AS early, {_BUCKET} AS bucket, latency_ms"
     histogram = rows.arrow(
-        f"SELECT operation, early, bucket, count(*) AS n, min(latency_ms) AS low, "
-        f"max(latency_ms) AS high FROM ({scanned} FROM calls) GROUP BY ALL"
+        f"SELECT operation, timestamp < {cut!r} AS early, {_BUCKET} AS bucket, count(*) AS n, "
+        "min(latency_ms) AS low, max(latency_ms) AS high FROM calls GROUP BY ALL"
     ).to_pandas()
     qs = np.array(list(quantiles.values()))
     wanted: dict[Scope, np.ndarray] = {
@@ -68,7 +67,7 @@ def latency_figures(rows: Rows, quantiles: Mapping[str, float], cut: float) -> L
         for scope in wanted
         if _mask(histogram, scope).any()
     }
-    picker = _RankPicker(rows, scanned, blocks, wanted)
+    picker = _RankPicker(rows, cut, blocks, wanted)
     found = {
         scope: interpolate(b.count, wanted[scope], partial(picker.value, scope))
         for scope, b in blocks.items()
@@ -121,8 +120,9 @@ def interpolate(n: int, qs: np.ndarray, value_at: Callable[[int], float]) -> np.
 
 
 class _Blocks:
-    """One scope's buckets as ordered blocks: every value of a block lies at or below every
-    value of the next (buckets whose value ranges overlap are merged into one block)."""
+    """One scope's buckets as ordered blocks: every value of a block lies below every value
+    of the next (buckets whose value ranges overlap or touch are merged into one block), so
+    a block's values are exactly the scope's values between its low and high."""
 
     def __init__(self, histogram: pd.DataFrame) -> None:
         buckets = histogram.groupby("bucket").agg(
@@ -130,10 +130,9 @@ class _Blocks:
         )
         high_so_far = np.maximum.accumulate(buckets["high"].to_numpy())
         starts = np.ones(len(buckets), dtype=bool)
-        starts[1:] = buckets["low"].to_numpy()[1:] >= high_so_far[:-1]
+        starts[1:] = buckets["low"].to_numpy()[1:] > high_so_far[:-1]
         block = np.cumsum(starts) - 1
         grouped = buckets.groupby(block)
-        self.buckets = [list(index) for index in grouped.groups.values()]
         self.n = grouped["n"].sum().to_numpy()
         self.low = grouped["low"].min().to_numpy()
         self.high = grouped["high"].max().to_numpy()
@@ -157,26 +156,29 @@ class _Blocks:
 
 
 class _RankPicker:
-    """Values of ranks inside blocks, from one scan reading only the buckets needed."""
+    """Values of ranks inside blocks, from one scan reading only the needed blocks' values
+    (a range test per row: cheaper than the bucket's log2)."""
 
     def __init__(
         self,
         rows: Rows,
-        scanned: str,
+        cut: float,
         blocks: dict[Scope, _Blocks],
         wanted: dict[Scope, np.ndarray],
     ) -> None:
         self.blocks = blocks
-        needed: set[int] = set()
+        needed: set[tuple[float, float]] = set()
         for scope, b in blocks.items():
             for rank in np.concatenate(_ranks(b.count, wanted[scope])[:2]):
                 if b.known(int(rank)) is None:
-                    needed.update(b.buckets[b.locate(int(rank))[0]])
-        self.values = pd.DataFrame({"operation": [], "early": [], "bucket": [], "latency_ms": []})
+                    block = b.locate(int(rank))[0]
+                    needed.add((float(b.low[block]), float(b.high[block])))
+        self.values = pd.DataFrame({"operation": [], "early": [], "latency_ms": []})
         if needed:
+            ranges = " OR ".join(f"latency_ms BETWEEN {a!r} AND {b!r}" for a, b in sorted(needed))
             self.values = rows.arrow(
-                f"SELECT * FROM ({scanned} FROM calls) "
-                f"WHERE bucket IN ({', '.join(str(b) for b in sorted(needed))})"
+                f"SELECT operation, timestamp < {cut!r} AS early, latency_ms FROM calls "
+                f"WHERE {ranges}"
             ).to_pandas()
         self.sorted: dict[tuple[Scope, int], np.ndarray] = {}
 
@@ -187,8 +189,9 @@ class _RankPicker:
             return known
         block, position = b.locate(rank)
         if (scope, block) not in self.sorted:
-            mine = _mask(self.values, scope) & self.values["bucket"].isin(b.buckets[block])
-            self.sorted[scope, block] = np.sort(self.values.loc[mine, "latency_ms"].to_numpy())
+            latency = self.values["latency_ms"]
+            mine = _mask(self.values, scope) & latency.between(b.low[block], b.high[block])
+            self.sorted[scope, block] = np.sort(latency[mine].to_numpy())
         return float(self.sorted[scope, block][position])
 
 
