@@ -20,6 +20,7 @@ Example::
 from __future__ import annotations
 
 import math
+from contextlib import suppress
 from pathlib import Path
 
 import pandas as pd
@@ -112,7 +113,7 @@ def write_summary(run_dir: str | Path) -> RunSummary:
 
 def load_summary(run_dir: str | Path) -> RunSummary:
     """summary.json when it is current (this schema, newer than run.json, partitions.json
-    and every part); otherwise computed again and written."""
+    and every part); otherwise computed again and written (when the folder is writable)."""
     directory = run_directory(run_dir)
     path = directory / SUMMARY_FILE
     if _is_current(path, directory):
@@ -120,7 +121,10 @@ def load_summary(run_dir: str | Path) -> RunSummary:
             return read_summary_file(path)
         except RubenchError:  # another schema, or damaged: the rows still hold the truth
             pass
-    return write_summary(directory)
+    summary = summarize(directory)
+    with suppress(OSError):  # a read-only copy of a run: the figures are right, only not kept
+        write_summary_file(path, summary)
+    return summary
 
 
 def _is_current(path: Path, directory: Path) -> bool:
