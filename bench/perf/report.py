@@ -19,6 +19,7 @@ within 2 GB on 2 cores.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -56,7 +57,13 @@ def measure(step: str, run_dirs: list[Path]) -> dict[str, float]:
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    """This process's peak RSS since it started. Linux's ru_maxrss would also count the
+    parent's peak before the fork (it survives exec); VmHWM belongs to this program alone."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def _in_child(step: str, run_dirs: list[Path], python_path: Path | None = None) -> dict:
