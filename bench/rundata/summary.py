@@ -5,7 +5,7 @@ The figures (`RunSummary`, bench/rundata/figures.py) come from a few DuckDB scan
 
 1. tallies per operation, window side and whole second: counts, sums, minima and
    maxima, from which every count, total, mean, series and peak is added up here;
-2. calls per operation, kind, outcome and status (failures by status, metadata);
+2. each operation's kind, and its calls that did not end "ok" by outcome and status;
 3. exact percentiles: latency per operation, latency over all calls, and RU per
    (operation, charge) count (bench/rundata/quantiles.py);
 4. the median latency of the window's first tenth against the rest (cold start);
@@ -60,8 +60,11 @@ COLD_START_MIN_SIDE = 20  # calls needed on each side of the first tenth
 _SUMS = ("n", "latency_sum", "ru_sum", "throttled_calls", "throttled_attempts",
          "partitions_known", "partitions_sum", "attempts_sum", "items_sum", "bytes_sum", "failed",
          *(f"{m}_{a}" for m in QUERY_METRICS for a in ("n", "sum")))  # fmt: skip
-_OUTCOMES = (
-    "SELECT operation, kind, in_window, outcome, status, count(*) AS n FROM requests GROUP BY ALL"
+_KINDS = "SELECT DISTINCT operation, kind FROM requests"
+# Calls that did not end "ok" are few: counting only them skips hashing every row.
+_NOT_OK = (
+    "SELECT operation, outcome, status, count(*) AS n FROM calls "
+    f"WHERE outcome <> '{Outcome.OK.value}' GROUP BY ALL"
 )
 
 
@@ -71,14 +74,13 @@ def summarize(run_dir: str | Path) -> RunSummary:
     info = read_run_info(directory)
     with open_rows(directory, window_start=info.window_start) as rows:
         window = _window(rows, info)
-        outcomes = rows.arrow(_OUTCOMES).to_pandas()
-        kinds = dict(zip(outcomes["operation"], outcomes["kind"], strict=True))
+        kinds = dict(rows.query(_KINDS))
         metadata_ops = {op for op, kind in kinds.items() if kind == METADATA_KIND}
         tallies = _tallies(rows, window.start)
         in_window = tallies[tallies["in_window"]]
         is_metadata = in_window["operation"].isin(metadata_ops)
         calls = in_window[~is_metadata]
-        outcomes = outcomes[outcomes["in_window"] & ~outcomes["operation"].isin(metadata_ops)]
+        outcomes = rows.arrow(_NOT_OK).to_pandas()
         latency = latency_figures(rows, LATENCY_QUANTILES, _first_tenth_end(window))
         operations, totals = _operation_stats(rows, calls, outcomes, kinds, latency, window)
         series, peaks = series_and_peaks(calls, window)
@@ -192,16 +194,16 @@ def _operation_stats(
     latency: LatencyFigures,
     window: Window,
 ) -> tuple[dict[str, OperationStats], OperationStats | None]:
-    """Per operation and over all calls, from the tallies, outcome counts and quantiles."""
+    """Per operation and over all calls, from the tallies, not-ok counts and quantiles."""
     if latency.total is None:
         return {}, None
     charges = charge_quantiles(rows, RU_QUANTILES)
-    by_operation = outcomes.groupby("operation")
+    not_ok = dict(list(outcomes.groupby("operation")))
     duration_s = window.duration_s
     operations = {
         str(name): _stats(
             group,
-            by_operation.get_group(name),
+            not_ok.get(name, outcomes.iloc[:0]),
             kinds[name],
             duration_s,
             latency.operations[name],
@@ -214,16 +216,19 @@ def _operation_stats(
 
 def _stats(
     tallies: pd.DataFrame,
-    outcomes: pd.DataFrame,
+    not_ok: pd.DataFrame,
     kind: str,
     duration_s: float,
     latency: dict[str, float],
     charges: dict[str, float],
 ) -> OperationStats:
-    """One operation's (or all calls') figures from its tallies, outcomes and quantiles."""
+    """One operation's (or all calls') figures from its tallies, the counts of its calls
+    that did not end "ok" (by outcome and status), and its percentiles."""
     total = tallies[list(_SUMS)].sum()
     count = int(total["n"])
-    failed = outcomes[outcomes["outcome"].isin([o.value for o in Outcome if o.failed])]
+    outcomes = {Outcome(str(o)): int(n) for o, n in not_ok.groupby("outcome")["n"].sum().items()}
+    outcomes[Outcome.OK] = count - sum(outcomes.values())
+    failed = not_ok[not_ok["outcome"].isin([o.value for o in Outcome if o.failed])]
     known = int(total["partitions_known"])
     return OperationStats(
         kind=kind,
@@ -241,9 +246,7 @@ def _stats(
             min=float(tallies["ru_min"].min()),
             max=float(tallies["ru_max"].max()),
         ),
-        outcomes={
-            Outcome(str(o)): int(n) for o, n in outcomes.groupby("outcome")["n"].sum().items() if n
-        },
+        outcomes={outcome: n for outcome, n in outcomes.items() if n},
         failures_by_status={
             int(s): int(n) for s, n in failed.groupby("status")["n"].sum().sort_index().items()
         },
