@@ -2,7 +2,7 @@
 
 For each size two synthetic runs are generated (not timed: a day-long soak at
 1,000 requests/s, scaled down), then each step runs in a fresh Python process
-so its peak RSS is its own:
+so its peak RSS is its own (CPU seconds beside the wall time: the machine is shared):
 
 - summarise: `write_summary` of the baseline run (DuckDB scans over the parts);
 - compare: `load_run` of both runs (their summaries are current) and
@@ -19,6 +19,7 @@ within 2 GB on 2 cores.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -37,7 +38,7 @@ ROWS_PER_SECOND = 1_000  # the soak the synthetic runs imitate
 
 def measure(step: str, run_dirs: list[Path]) -> dict[str, float]:
     """Time one step in this process; report this process's peak RSS."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     if step == "summarise":
         from bench.rundata import write_summary
 
@@ -52,11 +53,26 @@ def measure(step: str, run_dirs: list[Path]) -> dict[str, float]:
 
         write_summary(run_dirs[0])
         (run_dirs[0] / "summary.json").unlink()
-    return {"seconds": time.perf_counter() - started, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": _cpu_seconds() - cpu_started,  # both of DuckDB's threads
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    """This process's peak RSS since it started. Linux's ru_maxrss would also count the
+    parent's peak before the fork (it survives exec); VmHWM belongs to this program alone."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def _in_child(step: str, run_dirs: list[Path], python_path: Path | None = None) -> dict:
@@ -72,6 +88,13 @@ def _in_child(step: str, run_dirs: list[Path], python_path: Path | None = None) 
         cwd=python_path,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
+
+
+def _figures(measured: dict[str, float], width: int) -> str:
+    return (
+        f"{measured['seconds']:>{width}.1f} {measured['cpu_seconds']:>6.1f} "
+        f"{measured['peak_rss_mb']:>7.0f}"
+    )
 
 
 def _before_package(root: Path) -> Path:
@@ -102,8 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench.perf.synthetic_run import write_synthetic_run
 
     header = (
-        f"{'rows':>12} {'parquet MB':>10} {'generate s':>10} {'summarise s':>11} "
-        f"{'RSS MB':>7} {'compare s':>9} {'RSS MB':>7} {'before s':>8} {'RSS MB':>7}"
+        f"{'rows':>12} {'parquet MB':>10} {'generate s':>10} {'summarise s':>11} {'CPU s':>6} "
+        f"{'RSS MB':>7} {'compare s':>9} {'CPU s':>6} {'RSS MB':>7} {'before s':>8} "
+        f"{'CPU s':>6} {'RSS MB':>7}"
     )
     print(header)
     print("-" * len(header), flush=True)
@@ -131,13 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             old = _in_child("before", runs[:1], before) if rows <= BEFORE_MAX_ROWS else None
             print(
                 f"{rows:>12,} {size_mb:>10.0f} {generated:>10.1f} "
-                f"{summarised['seconds']:>11.1f} {summarised['peak_rss_mb']:>7.0f} "
-                f"{compared['seconds']:>9.1f} {compared['peak_rss_mb']:>7.0f} "
-                + (
-                    f"{old['seconds']:>8.1f} {old['peak_rss_mb']:>7.0f}"
-                    if old
-                    else f"{'-':>8} {'-':>7}"
-                ),
+                f"{_figures(summarised, 11)} {_figures(compared, 9)} "
+                + (_figures(old, 8) if old else f"{'-':>8} {'-':>6} {'-':>7}"),
                 flush=True,
             )
             for run in runs:

@@ -7,9 +7,9 @@ Two views name the rows every figure reads:
   a missing charge counts 0 RU, `in_window` says whether it is after the warm-up);
 - `calls`: the workload's calls in the measured window (no warm-up, no metadata rows).
 
-DuckDB's `quantile_cont` is exact and interpolates linearly between the two nearest
-values, as numpy's default does; it keeps the values of one quantile state in memory
-(8 bytes a row), so callers compute one column's quantiles per scan.
+Every query aggregates as it streams (counts, sums, small histograms); none holds a
+column of the run, so memory stays flat whatever the row count (percentiles:
+bench/rundata/quantiles.py).
 
 Example::
 
@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,8 +33,9 @@ from bench.rundata.outcome import FAILED_OUTCOMES
 from bench.rundata.reading import check_part, part_files
 from bench.rundata.schema import METADATA_KIND, PARTITION_KEY_COLUMN, REQUEST_SCHEMA
 
-MEMORY_LIMIT = "1200MB"  # DuckDB's buffers; quantile states come on top (8 bytes a value)
+MEMORY_LIMIT = "1200MB"  # DuckDB's buffers and hash tables; beyond it, it spills to disk
 THREADS = 2
+SPILL_DIRECTORY = Path(tempfile.gettempdir()) / "rubench-duckdb"  # not the user's folder
 
 # SQL: is this row's outcome a failure (the one list lives in outcome.py)
 FAILED_SQL = "outcome IN ({})".format(", ".join(f"'{o.value}'" for o in sorted(FAILED_OUTCOMES)))
@@ -71,7 +73,13 @@ def open_rows(run_dir: str | Path, *, window_start: float | None) -> Iterator[Ro
     """The run's rows as DuckDB views; `window_start` None: every row is in the window."""
     parts = part_files(run_dir)
     has_key = check_parts(parts)
-    connection = duckdb.connect(config={"threads": THREADS, "memory_limit": MEMORY_LIMIT})
+    connection = duckdb.connect(
+        config={
+            "threads": THREADS,
+            "memory_limit": MEMORY_LIMIT,
+            "temp_directory": str(SPILL_DIRECTORY),
+        }
+    )
     try:
         connection.execute("SET enable_progress_bar = false")
         if parts:

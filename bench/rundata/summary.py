@@ -5,7 +5,7 @@ The figures (`RunSummary`, bench/rundata/figures.py) come from a few DuckDB scan
 
 1. tallies per operation, window side and whole second: counts, sums, minima and
    maxima, from which every count, total, mean, series and peak is added up here;
-2. calls per operation, kind, outcome and status (failures by status, metadata);
+2. each operation's kind, and its calls that did not end "ok" by outcome and status;
 3. exact percentiles: latency per operation, latency over all calls, and RU per
    (operation, charge) count (bench/rundata/quantiles.py);
 4. the median latency of the window's first tenth against the rest (cold start);
@@ -20,6 +20,7 @@ Example::
 from __future__ import annotations
 
 import math
+from contextlib import suppress
 from pathlib import Path
 
 import pandas as pd
@@ -47,7 +48,7 @@ from bench.rundata.info import RunInfo, read_run_info
 from bench.rundata.ledger import read_ledger
 from bench.rundata.outcome import Outcome
 from bench.rundata.partitions import partition_figures
-from bench.rundata.quantiles import charge_quantiles, latency_quantiles
+from bench.rundata.quantiles import LatencyFigures, charge_quantiles, latency_figures
 from bench.rundata.reading import part_files, run_directory
 from bench.rundata.schema import METADATA_KIND
 from bench.rundata.series import series_and_peaks
@@ -59,8 +60,11 @@ COLD_START_MIN_SIDE = 20  # calls needed on each side of the first tenth
 _SUMS = ("n", "latency_sum", "ru_sum", "throttled_calls", "throttled_attempts",
          "partitions_known", "partitions_sum", "attempts_sum", "items_sum", "bytes_sum", "failed",
          *(f"{m}_{a}" for m in QUERY_METRICS for a in ("n", "sum")))  # fmt: skip
-_OUTCOMES = (
-    "SELECT operation, kind, in_window, outcome, status, count(*) AS n FROM requests GROUP BY ALL"
+_KINDS = "SELECT DISTINCT operation, kind FROM requests"
+# Calls that did not end "ok" are few: counting only them skips hashing every row.
+_NOT_OK = (
+    "SELECT operation, outcome, status, count(*) AS n FROM calls "
+    f"WHERE outcome <> '{Outcome.OK.value}' GROUP BY ALL"
 )
 
 
@@ -70,18 +74,17 @@ def summarize(run_dir: str | Path) -> RunSummary:
     info = read_run_info(directory)
     with open_rows(directory, window_start=info.window_start) as rows:
         window = _window(rows, info)
-        outcomes = rows.arrow(_OUTCOMES).to_pandas()
-        kinds = dict(zip(outcomes["operation"], outcomes["kind"], strict=True))
+        kinds = dict(rows.query(_KINDS))
         metadata_ops = {op for op, kind in kinds.items() if kind == METADATA_KIND}
         tallies = _tallies(rows, window.start)
         in_window = tallies[tallies["in_window"]]
         is_metadata = in_window["operation"].isin(metadata_ops)
         calls = in_window[~is_metadata]
-        outcomes = outcomes[outcomes["in_window"] & ~outcomes["operation"].isin(metadata_ops)]
-        operations, totals = _operation_stats(rows, calls, outcomes, kinds, window.duration_s)
+        outcomes = rows.arrow(_NOT_OK).to_pandas()
+        latency = latency_figures(rows, LATENCY_QUANTILES, _first_tenth_end(window))
+        operations, totals = _operation_stats(rows, calls, outcomes, kinds, latency, window)
         series, peaks = series_and_peaks(calls, window)
         partitions = partition_figures(rows, read_ledger(directory))
-        cold_start = _cold_start(rows, window)
     return RunSummary(
         rubench_version=__version__,
         name=info.name,
@@ -99,7 +102,7 @@ def summarize(run_dir: str | Path) -> RunSummary:
         partitions=partitions,
         metadata=_metadata_stats(in_window[is_metadata]),
         series=series,
-        cold_start=cold_start,
+        cold_start=_cold_start(latency, window),
     )
 
 
@@ -112,7 +115,7 @@ def write_summary(run_dir: str | Path) -> RunSummary:
 
 def load_summary(run_dir: str | Path) -> RunSummary:
     """summary.json when it is current (this schema, newer than run.json, partitions.json
-    and every part); otherwise computed again and written."""
+    and every part); otherwise computed again and written (when the folder is writable)."""
     directory = run_directory(run_dir)
     path = directory / SUMMARY_FILE
     if _is_current(path, directory):
@@ -120,7 +123,10 @@ def load_summary(run_dir: str | Path) -> RunSummary:
             return read_summary_file(path)
         except RubenchError:  # another schema, or damaged: the rows still hold the truth
             pass
-    return write_summary(directory)
+    summary = summarize(directory)
+    with suppress(OSError):  # a read-only copy of a run: the figures are right, only not kept
+        write_summary_file(path, summary)
+    return summary
 
 
 def _is_current(path: Path, directory: Path) -> bool:
@@ -185,40 +191,44 @@ def _operation_stats(
     calls: pd.DataFrame,
     outcomes: pd.DataFrame,
     kinds: dict[str, str],
-    duration_s: float,
+    latency: LatencyFigures,
+    window: Window,
 ) -> tuple[dict[str, OperationStats], OperationStats | None]:
-    """Per operation and over all calls, from the tallies, outcome counts and quantiles."""
-    if not len(calls):
+    """Per operation and over all calls, from the tallies, not-ok counts and quantiles."""
+    if latency.total is None:
         return {}, None
-    latency = latency_quantiles(rows, LATENCY_QUANTILES)
     charges = charge_quantiles(rows, RU_QUANTILES)
-    by_operation = outcomes.groupby("operation")
+    not_ok = dict(list(outcomes.groupby("operation")))
+    duration_s = window.duration_s
     operations = {
         str(name): _stats(
             group,
-            by_operation.get_group(name),
+            not_ok.get(name, outcomes.iloc[:0]),
             kinds[name],
             duration_s,
-            latency[name],
+            latency.operations[name],
             charges[name],
         )
         for name, group in calls.groupby("operation", sort=True)
     }
-    return operations, _stats(calls, outcomes, "", duration_s, latency[None], charges[None])
+    return operations, _stats(calls, outcomes, "", duration_s, latency.total, charges[None])
 
 
 def _stats(
     tallies: pd.DataFrame,
-    outcomes: pd.DataFrame,
+    not_ok: pd.DataFrame,
     kind: str,
     duration_s: float,
     latency: dict[str, float],
     charges: dict[str, float],
 ) -> OperationStats:
-    """One operation's (or all calls') figures from its tallies, outcomes and quantiles."""
+    """One operation's (or all calls') figures from its tallies, the counts of its calls
+    that did not end "ok" (by outcome and status), and its percentiles."""
     total = tallies[list(_SUMS)].sum()
     count = int(total["n"])
-    failed = outcomes[outcomes["outcome"].isin([o.value for o in Outcome if o.failed])]
+    outcomes = {Outcome(str(o)): int(n) for o, n in not_ok.groupby("outcome")["n"].sum().items()}
+    outcomes[Outcome.OK] = count - sum(outcomes.values())
+    failed = not_ok[not_ok["outcome"].isin([o.value for o in Outcome if o.failed])]
     known = int(total["partitions_known"])
     return OperationStats(
         kind=kind,
@@ -236,9 +246,7 @@ def _stats(
             min=float(tallies["ru_min"].min()),
             max=float(tallies["ru_max"].max()),
         ),
-        outcomes={
-            Outcome(str(o)): int(n) for o, n in outcomes.groupby("outcome")["n"].sum().items() if n
-        },
+        outcomes={outcome: n for outcome, n in outcomes.items() if n},
         failures_by_status={
             int(s): int(n) for s, n in failed.groupby("status")["n"].sum().sort_index().items()
         },
@@ -275,19 +283,15 @@ def _metadata_stats(metadata: pd.DataFrame) -> MetadataStats:
     )
 
 
-def _cold_start(rows: Rows, window: Window) -> ColdStart | None:
+def _first_tenth_end(window: Window) -> float:
+    return window.start + window.duration_s / 10
+
+
+def _cold_start(latency: LatencyFigures, window: Window) -> ColdStart | None:
     """Median latency of the window's first tenth and of the rest (None: too few calls)."""
-    if window.duration_s <= 0:
+    if window.duration_s <= 0 or latency.first_tenth is None or latency.rest is None:
         return None
-    cut = window.start + window.duration_s / 10
-    sides = dict.fromkeys((True, False), (0, 0.0))
-    sql = (
-        f"SELECT timestamp < {cut!r}, count(*), quantile_cont(latency_ms, 0.5) "
-        "FROM calls GROUP BY 1"
-    )
-    for early, count, median in rows.query(sql):
-        sides[bool(early)] = (int(count), float(median))
-    (first_count, first), (rest_count, rest) = sides[True], sides[False]
+    (first_count, first), (rest_count, rest) = latency.first_tenth, latency.rest
     if (
         first_count + rest_count < COLD_START_MIN_CALLS
         or min(first_count, rest_count) < COLD_START_MIN_SIDE
