@@ -21,6 +21,7 @@ from bench.errors import RubenchError, Terminated
 SUBCOMMAND_MODULES = (
     "bench.emulator.command",
     "bench.harness.command",
+    "bench.pipeline",
     "bench.report.command",
     "bench.capacity.command",
     "bench.keydesign.command",

@@ -11,6 +11,8 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.errors import RubenchError
+
 REPORTS_FOLDER = Path("reports")
 
 
@@ -25,6 +27,17 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
     finally:
         temporary.unlink(missing_ok=True)
     return path
+
+
+def write_output(path: str | Path, data: str | bytes) -> Path:
+    """What a command produces (pages, baselines, CI files): the folder is made, the file
+    written atomically, and a path that cannot be written is a one-line error."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return write_atomic(path, data)
+    except OSError as error:
+        raise RubenchError(f"{path}: cannot write it ({error.strerror or error})") from None
 
 
 def timestamped_directory(name: str, at: datetime | None = None) -> Path:

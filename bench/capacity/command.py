@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.capacity.arguments import add_run_dir, percentage, positive_number
+from bench.arguments import add_run_dir, percentage, positive_number
 from bench.errors import RubenchError
 
 
@@ -59,7 +59,8 @@ def run_plan(args: argparse.Namespace) -> int:
     from bench.capacity.prices import load_price_table
     from bench.capacity.profile import read_profile, replay
     from bench.capacity.render import plan_as_dict, render_html, render_text
-    from bench.report.output import write_output
+    from bench.files import write_output
+    from bench.rundata import load_run
 
     prices = load_price_table(args.price_file)
     hours = read_profile(args.profile) if args.profile else None
@@ -67,7 +68,11 @@ def run_plan(args: argparse.Namespace) -> int:
     if not peak_rate:
         raise RubenchError("plan: give --peak-rate (requests/s) or a --profile with a rate above 0")
     plan, request_ru = plan_run(
-        args.run_dir, peak_rate=peak_rate, mix_file=args.mix, headroom=args.headroom, prices=prices
+        load_run(args.run_dir),
+        peak_rate=peak_rate,
+        mix_file=args.mix,
+        headroom=args.headroom,
+        prices=prices,
     )
     profile = (
         replay(

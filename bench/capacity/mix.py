@@ -25,7 +25,7 @@ def choose_mix(run: MeasuredRun, mix_file: Path | None) -> tuple[dict[str, float
         if not mix:
             raise RubenchError(f"run {run.name!r} recorded no requests to plan from")
         return mix, "the run's own mix"
-    return load_mix(mix_file, {op.name for op in run.operations}), str(mix_file)
+    return load_mix(mix_file, set(run.operations)), str(mix_file)
 
 
 def load_mix(path: Path, measured: set[str]) -> dict[str, float]:

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bench.capacity.prices import PriceTable
+from bench.rundata import OperationStats
 
 PARTITION_MAX_RUS = 10_000
 PARTITION_RUS_AT_CREATION = 6_000
@@ -33,22 +34,11 @@ BILLING_STEP = 100  # throughput is billed per 100 RU/s
 
 
 @dataclass(frozen=True)
-class MeasuredOperation:
-    """One operation as a run measured it."""
-
-    name: str
-    kind: str
-    count: int
-    ru_mean: float
-    ru_p95: float
-
-
-@dataclass(frozen=True)
 class MeasuredRun:
     """What a plan needs from a run directory."""
 
     name: str
-    operations: tuple[MeasuredOperation, ...]
+    operations: Mapping[str, OperationStats]
     partition_ru: Mapping[str, float]  # RU charged per physical partition (range id)
     partition_key: str = ""  # the run's container design, e.g. "/categoryId"
 
@@ -130,14 +120,13 @@ def hourly_cost(rus: float, price_per_100_rus_hour: float, prices: PriceTable) -
 
 def ru_per_request(run: MeasuredRun, mix: Mapping[str, float]) -> float:
     """Mean RU of one request drawn from `mix` (weights normalised)."""
-    means = {op.name: op.ru_mean for op in run.operations}
     total = sum(mix.values())
-    return sum(weight / total * means[name] for name, weight in mix.items())
+    return sum(weight / total * run.operations[name].ru.mean for name, weight in mix.items())
 
 
 def observed_mix(run: MeasuredRun) -> dict[str, float]:
     """The run's own mix: each operation's share of the requests it made."""
-    return {op.name: float(op.count) for op in run.operations}
+    return {name: float(stats.count) for name, stats in run.operations.items()}
 
 
 def build_plan(
@@ -151,16 +140,15 @@ def build_plan(
 ) -> CapacityPlan:
     """The plan for `peak_rate` requests/s spread over operations by `mix` (name -> weight)."""
     total_weight = sum(mix.values())
-    by_name = {op.name: op for op in run.operations}
     loads = tuple(
         OperationLoad(
             name=name,
-            kind=by_name[name].kind,
+            kind=run.operations[name].kind,
             share=weight / total_weight,
             rate=peak_rate * weight / total_weight,
-            ru_mean=by_name[name].ru_mean,
-            ru_p95=by_name[name].ru_p95,
-            rus=peak_rate * weight / total_weight * by_name[name].ru_mean,
+            ru_mean=run.operations[name].ru.mean,
+            ru_p95=run.operations[name].ru.p95,
+            rus=peak_rate * weight / total_weight * run.operations[name].ru.mean,
         )
         for name, weight in mix.items()
     )

@@ -6,10 +6,10 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from bench.capacity.html import render_page
 from bench.capacity.plan import PARTITION_MAX_RUS, CapacityPlan, HotPartition
 from bench.capacity.profile import ProfileReplay
-from bench.capacity.texttable import text_table
+from bench.pages import render_page
+from bench.texttable import text_table
 
 
 def plan_as_dict(plan: CapacityPlan, replay: ProfileReplay | None) -> dict[str, Any]:
@@ -139,7 +139,6 @@ def render_replay_text(replay: ProfileReplay, money: Callable[[float], str]) -> 
 
 def render_html(plan: CapacityPlan, replay: ProfileReplay | None) -> str:
     return render_page(
-        "bench.capacity",
         "plan.html.j2",
         title=f"Capacity plan: {plan.peak_rate:,.0f} requests/s",
         plan=plan,

@@ -13,7 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench.capacity.arguments import positive_int, positive_number, timestamped_dir
+from bench.arguments import positive_int, positive_number
+from bench.files import timestamped_directory
 
 DEMO_WORKLOAD = Path(__file__).with_name("catalog.toml")
 DEMO_KEYS = ("/categoryId", "/id")
@@ -46,6 +47,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from bench.capacity.prices import PriceTable
     from bench.capacity.render import render_html as render_plan_html
     from bench.capacity.render import render_text as render_plan_text
+    from bench.files import write_output
     from bench.harness.command import parse_duration
     from bench.harness.run import RunSettings, target_for
     from bench.harness.workload import load_workload
@@ -53,10 +55,9 @@ def run_demo(args: argparse.Namespace) -> int:
     from bench.keydesign.designs import parse_designs
     from bench.keydesign.figures import best_design
     from bench.keydesign.render import render_text as render_keys_text
-    from bench.report.output import write_output
 
     started = time.monotonic()
-    out_dir = args.out or timestamped_dir("demo")
+    out_dir = args.out or timestamped_directory("demo")
     workload = load_workload(DEMO_WORKLOAD)
     designs = parse_designs(list(DEMO_KEYS))
     settings = RunSettings(
@@ -75,8 +76,9 @@ def run_demo(args: argparse.Namespace) -> int:
         runs = run_designs(workload, designs, target, settings, out_dir)
     comparison, figures = write_comparison(runs, out_dir, f"Partition-key designs: {workload.name}")
     chosen = best_design(figures)
+    chosen_run = next(run for design, run in runs if design.label == chosen.design)
     plan, _ = plan_run(
-        Path(chosen.run_dir),
+        chosen_run,
         peak_rate=args.peak_rate,
         mix_file=None,
         headroom=0.2,
@@ -91,8 +93,8 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"  comparison report: {comparison}")
     print(f"  runs side by side: {out_dir / RUNS_COMPARISON_FILE}")
     print(f"  capacity plan:     {plan_page}")
-    for design, run_dir in runs:
-        print(f"  run ({design.label}): {run_dir}")
+    for design, run in runs:
+        print(f"  run ({design.label}): {run.directory}")
     return 0
 
 

@@ -21,6 +21,8 @@ from typing import Any
 
 from azure.cosmos.exceptions import CosmosBatchOperationError, CosmosHttpResponseError
 
+from bench.rundata.outcome import Outcome
+
 # The index hit ratio's key in `x-ms-documentdb-query-metrics` (QueryMetricsConstants.IndexHitRatio)
 INDEX_HIT_RATIO = "indexUtilizationRatio"
 PK_RANGE_HEADER = "x-ms-documentdb-partitionkeyrangeid"
@@ -152,7 +154,7 @@ class CallRecord:
     ru: float
     status: int
     substatus: int
-    outcome: str
+    outcome: Outcome
     bytes: int
     item_count: int
     pk_range: str
@@ -175,7 +177,7 @@ class CallRecord:
         timestamp: float,
         latency_ms: float,
         observer: AttemptObserver,
-        outcome: str,
+        outcome: Outcome,
         item_count: int,
         error: BaseException | None,
         partition_key: Any = None,
@@ -212,17 +214,17 @@ class CallRecord:
         )
 
 
-def classify(error: BaseException | None, *, conflict_ok: bool, missing_ok: bool) -> str:
+def classify(error: BaseException | None, *, conflict_ok: bool, missing_ok: bool) -> Outcome:
     """The outcome of a call: conflicts (412 on If-Match) and expected misses are not errors."""
     if error is None:
-        return "ok"
+        return Outcome.OK
     status = getattr(error, "status_code", None)
     if isinstance(error, CosmosBatchOperationError):
         status = error.status_code
     if status == 412 and conflict_ok:
-        return "conflict"
+        return Outcome.CONFLICT
     if status == 404 and missing_ok:
-        return "not_found"
+        return Outcome.NOT_FOUND
     if status == 429:
-        return "throttled"
-    return "error"
+        return Outcome.THROTTLED
+    return Outcome.ERROR

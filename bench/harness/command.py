@@ -1,4 +1,4 @@
-"""`rubench seed` and `rubench run`: the harness's subcommands."""
+"""`rubench seed`, and the options `rubench run` (bench/pipeline.py) shares with it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import re
 from pathlib import Path
 
-from bench.errors import RubenchError, RunFailed
+from bench.errors import RubenchError
 from bench.harness.target import Connection
 
 TARGET_HELP = (
@@ -37,44 +37,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_connection_arguments(seed)
     seed.set_defaults(handler=run_seed)
-
-    run = subparsers.add_parser(
-        "run",
-        help="run a workload with Locust and record RU per request",
-        description="Seed if the container is missing, run Locust headless with the "
-        "workload's operation mix, and leave a run directory.",
-    )
-    run.add_argument("--workload", required=True, type=Path, help="workload TOML file")
-    run.add_argument("--users", type=int, default=10, help="concurrent users (10)")
-    run.add_argument("--spawn-rate", type=float, default=10.0, help="users started per second (10)")
-    run.add_argument("--duration", default="30s", help="run time, e.g. 45s, 5m, 1h (30s)")
-    run.add_argument(
-        "--warmup",
-        default="0s",
-        help="start of the run that summaries and reports leave out, e.g. 10s (0s)",
-    )
-    run.add_argument(
-        "--processes",
-        type=int,
-        default=1,
-        help=f"Locust processes, at most the CPUs this machine offers ({available_cpus()}) (1)",
-    )
-    run.add_argument(
-        "--force-processes",
-        action="store_true",
-        help=f"allow --processes above the CPU count (up to {MAX_FORCED_PROCESSES})",
-    )
-    run.add_argument("--target", default="local", help=TARGET_HELP)
-    run.add_argument(
-        "--consistency",
-        metavar="LEVEL",
-        help="--target local only: the emulator account's default consistency, Strong, "
-        "BoundedStaleness, Session, ConsistentPrefix or Eventual (Session); Strong and "
-        "BoundedStaleness reads and queries cost 2x",
-    )
-    run.add_argument("--out", type=Path, help="run directory (reports/<timestamp>-<name>)")
-    add_connection_arguments(run)
-    run.set_defaults(handler=run_run)
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -118,7 +80,7 @@ def parse_duration(text: str, flag: str = "--duration") -> float:
     return float(hours * 3600 + minutes * 60 + seconds)
 
 
-def _positive(value: float, flag: str) -> None:
+def check_positive(value: float, flag: str) -> None:
     if not math.isfinite(value) or value <= 0:
         raise RubenchError(f"{flag} {value}: expected a finite number above 0")
 
@@ -132,7 +94,7 @@ def available_cpus() -> int:
 
 def check_processes(processes: int, *, forced: bool) -> None:
     """More Locust processes than CPUs only compete for them (and measure the machine)."""
-    _positive(processes, "--processes")
+    check_positive(processes, "--processes")
     cpus = available_cpus()
     limit = MAX_FORCED_PROCESSES if forced else cpus
     if processes > limit:
@@ -150,7 +112,7 @@ def run_seed(args: argparse.Namespace) -> int:
     from bench.harness.seed import seed_container
     from bench.harness.workload import load_workload
 
-    _positive(args.concurrency, "--concurrency")
+    check_positive(args.concurrency, "--concurrency")
     if args.concurrency > MAX_SEED_CONCURRENCY:
         raise RubenchError(
             f"--concurrency {args.concurrency}: expected at most {MAX_SEED_CONCURRENCY} creates "
@@ -173,68 +135,3 @@ def run_seed(args: argparse.Namespace) -> int:
         f"{result.throttled} throttled (429) attempts retried"
     )
     return 0
-
-
-def run_run(args: argparse.Namespace) -> int:
-    from bench.harness.run import RunSettings, run_workload, target_for
-    from bench.harness.workload import load_workload
-
-    for value, flag in ((args.users, "--users"), (args.spawn_rate, "--spawn-rate")):
-        _positive(value, flag)
-    check_processes(args.processes, forced=args.force_processes)
-    duration_s = parse_duration(args.duration)
-    warmup_s = parse_duration(args.warmup, "--warmup")
-    if warmup_s >= duration_s:
-        raise RubenchError(
-            f"--warmup {args.warmup} leaves nothing to measure: it must be shorter than "
-            f"--duration {args.duration}"
-        )
-    settings = RunSettings(
-        users=args.users,
-        spawn_rate=args.spawn_rate,
-        duration_s=duration_s,
-        warmup_s=warmup_s,
-        processes=args.processes,
-        out=args.out,
-    )
-    workload = load_workload(args.workload)
-    connection = connection_of(args)
-    with target_for(args.target, consistency=args.consistency, connection=connection) as target:
-        run_dir = run_workload(workload, target, settings)
-    print(f"run directory: {run_dir}")
-    report = run_dir / "report.html"
-    if report.exists():
-        print(f"report: {report}")
-    failure = failed_calls(run_dir)
-    if failure:
-        raise RunFailed(failure)
-    return 0
-
-
-def failed_calls(run_dir: Path) -> str | None:
-    """Why the run counts as failed (calls failed, or Locust exited 1), or None."""
-    import json
-
-    info = json.loads((run_dir / "run.json").read_text())
-    summary_path = run_dir / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
-    operations = summary.get("operations") or {}
-    failing = {name: s for name, s in operations.items() if s.get("error_rate")}
-    if not operations:
-        return "no call was recorded" if info.get("locust_exit_code") == 1 else None
-    if failing:
-        worst = sorted(failing.items(), key=lambda item: -item[1]["error_rate"])
-        listed = ", ".join(
-            f"{name} {stats['error_rate']:.0%} of {stats['count']:,} ({_statuses(stats)})"
-            for name, stats in worst
-        )
-        every = "every call failed" if len(failing) == len(operations) else "calls failed"
-        return f"{every}: {listed}; see the report"
-    if info.get("locust_exit_code") == 1:
-        return "Locust exited 1 (an error outside rubench's calls); see its output"
-    return None
-
-
-def _statuses(stats: dict) -> str:
-    by_status = stats.get("errors_by_status") or {}
-    return ", ".join(f"status {code} x{entry['count']:,}" for code, entry in by_status.items())

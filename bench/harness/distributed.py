@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -26,9 +25,11 @@ from typing import Any
 import gevent
 from locust.env import Environment
 
+from bench.errors import RubenchError
 from bench.harness.recorder import RequestRecorder, to_columns
 from bench.harness.rundir import RunDirectory
 from bench.harness.rustats import RuStats
+from bench.rundata.info import read_run_info
 
 REPORT_KEY = "rubench_ru"
 ROWS_KEY = "rubench_rows"
@@ -43,8 +44,8 @@ log = logging.getLogger(__name__)
 def is_same_run(run_dir: Path, created_at: float) -> bool:
     """Whether `run_dir` is the master's run directory as this process sees it."""
     try:
-        return json.loads((run_dir / "run.json").read_text()).get("created_at") == created_at
-    except (OSError, ValueError):
+        return read_run_info(run_dir).created_at == created_at
+    except (OSError, RubenchError):
         return False
 
 

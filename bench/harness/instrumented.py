@@ -109,7 +109,7 @@ class InstrumentedCalls:
                 error=error,
                 partition_key=partition_key,
             )
-            failure = error if outcome in ("throttled", "error") else None
+            failure = error if outcome.failed else None
             self.events.request.fire(
                 request_type=kind,
                 name=operation,

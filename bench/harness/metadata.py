@@ -23,6 +23,7 @@ from typing import Any
 from locust.event import EventHook, Events
 
 from bench.harness.calls import AttemptObserver, CallRecord
+from bench.rundata.outcome import Outcome
 from bench.rundata.schema import METADATA_KIND
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class MetadataObserver:
             timestamp=sent_at,
             latency_ms=latency_ms,
             observer=observer,
-            outcome="ok" if status < 400 else "throttled" if status == 429 else "error",
+            outcome=status_outcome(status),
             item_count=0,
             error=None,
         )
@@ -102,3 +103,10 @@ class MetadataObserver:
 
 def _path(url: str) -> str:
     return re.sub(r"^[a-z]+://[^/]+", "", url).split("?", 1)[0]
+
+
+def status_outcome(status: int) -> Outcome:
+    """A metadata request is seen only by its response: a 429 throttled, other errors failed."""
+    if status == 429:
+        return Outcome.THROTTLED
+    return Outcome.OK if status < 400 else Outcome.ERROR

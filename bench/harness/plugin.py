@@ -24,7 +24,6 @@ import logging
 import os
 import signal
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from locust import events
 from locust.env import Environment
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
+from bench.files import timestamped_directory
 from bench.harness.distributed import MasterRows, install_worker
 from bench.harness.metadata import metadata_event
 from bench.harness.provisioning import ContainerState, container_state
@@ -41,6 +41,7 @@ from bench.harness.rundir import RunDirectory
 from bench.harness.rustats import RuStats, format_table
 from bench.harness.target import resolve_target
 from bench.harness.workload import Workload
+from bench.rundata.info import RowCheck
 from bench.rundata.reading import part_rows
 
 RU_STATS = RuStats()  # this process's (or, on the master, everyone's) RU aggregates
@@ -50,18 +51,13 @@ console = logging.getLogger("locust.stats_logger")
 log = logging.getLogger(__name__)
 
 
-def default_run_dir(name: str, started: datetime | None = None) -> Path:
-    stamp = (started or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
-    return Path("reports") / f"{stamp}-{name}"
-
-
 @events.init_command_line_parser.add_listener
 def _add_arguments(parser: Any, **_: Any) -> None:
     # The default is computed here, before --processes forks, so every process agrees.
     parser.add_argument(
         "--rubench-run-dir",
         dest=RUN_DIR_OPTION,
-        default=str(default_run_dir("{workload}")),
+        default=str(timestamped_directory("{workload}")),
         help="rubench: where this run's directory goes (default reports/<timestamp>-<workload>)",
         include_in_web_ui=False,
     )
@@ -94,7 +90,7 @@ def _install(environment: Environment, **_: Any) -> None:
         return
     configured = getattr(environment.parsed_options, RUN_DIR_OPTION, None)
     run_dir = Path(
-        str(configured or default_run_dir("{workload}")).replace("{workload}", workload.name)
+        str(configured or timestamped_directory("{workload}")).replace("{workload}", workload.name)
     )
     recorder = RequestRecorder(run_dir)
     environment.events.request.add_listener(recorder.on_request)
@@ -191,12 +187,13 @@ def workload_of(environment: Environment) -> Workload | None:
     return None
 
 
-def _target_metadata(environment: Environment) -> dict[str, str]:
+def _target_metadata(environment: Environment) -> dict[str, Any]:
     try:
         return resolve_target(environment.host or "emulator").metadata()
     except Exception as error:  # a bad host is reported when users start; record what we know
         log.debug("target metadata unavailable: %s", error)
-        return {"kind": os.environ.get("RUBENCH_TARGET_KIND", ""), "host": environment.host or ""}
+        kind = os.environ.get("RUBENCH_TARGET_KIND", "")
+        return {"kind": kind, "host": environment.host or "", "auth": "unknown"}
 
 
 def _feed_ru_stats(context: Any = None, **_: Any) -> None:
@@ -210,7 +207,7 @@ def _print_loop(environment: Environment, run: RunDirectory) -> None:
     while True:
         gevent.sleep(LIVE_LINE_INTERVAL_S)
         if run.running:
-            elapsed = time.time() - run.phases[0]["started_at"]
+            elapsed = time.time() - run.phases[0].started_at
             users = environment.runner.user_count if environment.runner else 0
             console.info(live_line(RU_STATS.rows(), elapsed, users))
 
@@ -277,19 +274,19 @@ def _finish(
         run.record_container(_container_state(environment, workload), at_end=True)
     recorder.close()
     print_ru_table()
-    rows = {
-        "counted": master.counted if master else recorder.recorded,
-        "in_directory": part_rows(run.path),
-        "workers_unaccounted": sorted(master.unaccounted) if master else [],
-    }
-    if rows["counted"] != rows["in_directory"] or rows["workers_unaccounted"]:
+    rows = RowCheck(
+        counted=master.counted if master else recorder.recorded,
+        in_directory=part_rows(run.path),
+        workers_unaccounted=tuple(sorted(master.unaccounted)) if master else (),
+    )
+    if rows.counted != rows.in_directory or rows.workers_unaccounted:
         log.error(
             "rubench: %s calls counted but %s rows in %s%s",
-            rows["counted"],
-            rows["in_directory"],
+            rows.counted,
+            rows.in_directory,
             run.path,
-            f"; no final rows from {', '.join(rows['workers_unaccounted'])}"
-            if rows["workers_unaccounted"]
+            f"; no final rows from {', '.join(rows.workers_unaccounted)}"
+            if rows.workers_unaccounted
             else "",
         )
     run.finish(time.time(), rows)

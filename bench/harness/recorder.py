@@ -29,6 +29,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bench.files import write_atomic
 from bench.harness.calls import CallRecord
 from bench.rundata.schema import PARTITION_KEY_COLUMN, REQUEST_SCHEMA
 
@@ -94,9 +95,9 @@ class RequestRecorder:
             number = self._parts.get(stem, 0)
             self._parts[stem] = number + 1
             name = f"{stem}-{number:06d}.parquet"
-            temporary = self.directory / f".{name}.tmp"
-            pq.write_table(pa.Table.from_pydict(columns, schema=SCHEMA), temporary)
-            temporary.replace(self.directory / name)
+            part = pa.BufferOutputStream()
+            pq.write_table(pa.Table.from_pydict(columns, schema=SCHEMA), part)
+            write_atomic(self.directory / name, part.getvalue().to_pybytes())
             self.written += rows
 
     def close(self) -> None:

@@ -23,14 +23,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.errors import RubenchError
+from bench.files import timestamped_directory
 from bench.harness.connect import first_line
 from bench.harness.procedures import ensure_procedures
-from bench.harness.rundir import update_run_json
 from bench.harness.seed import (
     COMPLETE,
     PARTIAL,
@@ -40,6 +39,8 @@ from bench.harness.seed import (
 )
 from bench.harness.target import Connection, Target, resolve_target
 from bench.harness.workload import OVERRIDES_VARIABLE, WORKLOAD_VARIABLE, Workload
+from bench.rundata.info import read_run_info, write_run_info
+from bench.rundata.ledger import PartitionLedger, write_ledger
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 LOOPBACK = "127.0.0.1"
@@ -91,10 +92,6 @@ def target_for(
         yield Target("local", emulator.endpoint, emulator.key, "the local emulator", level.value)
 
 
-def default_run_dir(name: str) -> Path:
-    return Path("reports") / f"{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{name}"
-
-
 def ensure_seeded(workload: Workload, target: Target, *, progress: bool = True) -> bool:
     """Seed when the container is missing or its seed never completed (a seed resumes:
     what is in stays); True if it seeded."""
@@ -121,7 +118,7 @@ def run_workload(workload: Workload, target: Target, settings: RunSettings) -> P
     """Seed if needed, run Locust headless, finish the run directory; returns its path."""
     ensure_seeded(workload, target, progress=settings.seed_progress)
     ensure_procedures(workload, target)
-    run_dir = Path(settings.out or default_run_dir(workload.name))
+    run_dir = Path(settings.out or timestamped_directory(workload.name))
     if (run_dir / "run.json").exists():
         raise RubenchError(f"--out {run_dir}: already holds a run; choose a new directory")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -134,7 +131,7 @@ def run_workload(workload: Workload, target: Target, settings: RunSettings) -> P
     # Locust exits 1 when requests failed (a result), but also when it could not start
     started = (run_dir / "run.json").exists()
     if started:
-        update_run_json(run_dir, locust_exit_code=code)
+        write_run_info(run_dir, read_run_info(run_dir).updated(locust_exit_code=code))
     failed = code > 1 or not started
     lost = _finish(run_dir, target, workload, before, status="failed" if failed else None)
     if failed:
@@ -269,11 +266,11 @@ def _finish(
     status: str | None,
     reason: str = "",
 ) -> str:
-    """Add what only the orchestrator knows, then the summary and the report. The target
+    """Add what only the orchestrator knows to run.json, and partitions.json. The target
     may be gone: after a Ctrl-C (a terminal signals the whole process group), or because
-    it died mid-run. Then the ledger and the partition count are left out, the rows still
-    summarised, and a run that was not interrupted is marked failed, with the reason
-    (which is returned; "" when the target answered)."""
+    it died mid-run. Then the ledger and the partition count are left out, and a run that
+    was not interrupted is marked failed, with the reason (which is returned; "" when the
+    target answered). Summarising and reporting are the caller's (bench.pipeline)."""
     lost = ""
     try:
         after = _ledger(target)
@@ -289,26 +286,19 @@ def _finish(
             (after.get("containers") or {}).get(link, {}),
             ((before or {}).get("containers") or {}).get(link, {}),
         )
-        (run_dir / "partitions.json").write_text(
-            json.dumps({"container": link, **entry}, indent=2) + "\n"
-        )
+        write_ledger(run_dir, PartitionLedger.model_validate({**entry, "container": link}))
     if (run_dir / "run.json").exists():
-        info = json.loads((run_dir / "run.json").read_text())
-        container = info["container"]
-        if container.get("physical_partitions") is None:  # the plugin could not read it
-            container["physical_partitions"] = partitions
-        fields: dict[str, object] = {"container": container}
+        info = read_run_info(run_dir)
+        changes: dict[str, object] = {}
+        if info.container.physical_partitions is None:  # the plugin could not read it
+            changes["container"] = info.container.model_copy(
+                update={"physical_partitions": partitions}
+            )
         if status is not None:
-            fields.update(status=status, ended_at=info.get("ended_at") or time.time())
+            changes.update(status=status, ended_at=info.ended_at or time.time())
         if reason:
-            fields.update(status_reason=reason)
-        update_run_json(run_dir, **fields)
-    if any((run_dir / "requests").glob("part-*.parquet")):
-        from bench.report import write_run_report
-        from bench.rundata import write_summary
-
-        write_summary(run_dir)
-        write_run_report(run_dir)
+            changes.update(status_reason=reason)
+        write_run_info(run_dir, info.updated(**changes))
     return lost
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from bench.harness.calls import CallRecord
+from bench.rundata.outcome import Outcome
 
 SCALE = 100  # RU are recorded in hundredths: 0.01 RU resolution
 HIGHEST = 100_000_000  # 1,000,000 RU
@@ -45,8 +46,8 @@ class RuEntry:
         self.total += record.ru
         self.maximum = max(self.maximum, record.ru)
         self.throttled += record.throttled
-        self.conflicts += record.outcome == "conflict"
-        self.errors += record.outcome in ("error", "throttled")
+        self.conflicts += record.outcome == Outcome.CONFLICT
+        self.errors += record.outcome.failed
         self.histogram.record_value(min(HIGHEST, max(1, round(record.ru * SCALE))))
 
     def serialize(self) -> dict[str, Any]:

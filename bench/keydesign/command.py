@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.capacity.arguments import positive_int, positive_number, timestamped_dir
+from bench.arguments import positive_int, positive_number
+from bench.files import timestamped_directory
 from bench.harness.command import TARGET_HELP, parse_duration
 
 DEFAULT_LOCAL_PARTITIONS = 4
@@ -67,7 +68,7 @@ def run_compare_keys(args: argparse.Namespace) -> int:
     settings = RunSettings(
         users=args.users, spawn_rate=args.spawn_rate, duration_s=parse_duration(args.duration)
     )
-    out_dir = args.out or timestamped_dir(f"{workload.name}-keys")
+    out_dir = args.out or timestamped_directory(f"{workload.name}-keys")
     partitions = args.partitions if args.target == "local" else None
     with target_for(args.target, partitions=partitions) as target:
         runs = run_designs(workload, designs, target, settings, out_dir)

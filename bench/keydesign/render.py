@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bench.capacity.html import render_page
-from bench.capacity.texttable import text_table
-from bench.keydesign.figures import DesignFigures, OperationFigures, best_design
+from bench.keydesign.figures import DesignFigures, best_design
+from bench.pages import render_page
+from bench.rundata import OperationStats
+from bench.texttable import text_table
 
 
 def findings(designs: Sequence[DesignFigures]) -> list[str]:
@@ -21,8 +22,8 @@ def findings(designs: Sequence[DesignFigures]) -> list[str]:
             else "no per-partition data"
         )
         reach = [
-            _query_reach(op, len(design.partitions))
-            for op in design.operations
+            _query_reach(name, op, len(design.partitions))
+            for name, op in design.operations.items()
             if op.kind == "query"
         ]
         sentences.append(
@@ -40,14 +41,14 @@ def findings(designs: Sequence[DesignFigures]) -> list[str]:
     return sentences
 
 
-def _query_reach(op: OperationFigures, partitions: int) -> str:
+def _query_reach(name: str, op: OperationStats, partitions: int) -> str:
     """How far a query reaches: one partition, or how many it fans out to."""
-    if op.fan_out_mean <= 0:  # the target did not say
-        return f"{op.name}: fan-out not reported"
-    if op.fan_out_max <= 1:
-        return f"{op.name} stays in one partition"
+    if op.partitions_touched_mean is None or op.partitions_touched_max is None:
+        return f"{name}: fan-out not reported"  # no response named its partition
+    if op.partitions_touched_max <= 1:
+        return f"{name} stays in one partition"
     of = f" of {partitions}" if partitions else ""
-    return f"{op.name} fans out to {op.fan_out_mean:.1f}{of} partitions on average"
+    return f"{name} fans out to {op.partitions_touched_mean:.1f}{of} partitions on average"
 
 
 def render_text(designs: Sequence[DesignFigures]) -> str:
@@ -67,18 +68,17 @@ def render_text(designs: Sequence[DesignFigures]) -> str:
     )
     operation_rows = [
         [
-            op.name,
+            name,
             d.design,
-            f"{op.ru_mean:.2f}",
-            f"{op.latency_p50_ms:.1f}",
-            f"{op.latency_p99_ms:.1f}",
+            f"{op.ru.mean:.2f}",
+            f"{op.latency_ms.p50:.1f}",
+            f"{op.latency_ms.p99:.1f}",
             f"{op.throttle_rate:.1%}",
-            f"{op.fan_out_mean:.1f}" if op.fan_out_mean else "-",
+            "-" if op.partitions_touched_mean is None else f"{op.partitions_touched_mean:.1f}",
         ]
-        for op_name in _operation_names(designs)
+        for name in _operation_names(designs)
         for d in designs
-        for op in d.operations
-        if op.name == op_name
+        if (op := d.operations.get(name)) is not None
     ]
     operations = text_table(
         ["operation", "design", "RU mean", "p50 ms", "p99 ms", "throttled", "fan-out"],
@@ -97,7 +97,6 @@ def render_html(
     """The page; `run_reports` maps a design to the href of its own run report,
     `runs_comparison` is the href of the report's side-by-side comparison."""
     return render_page(
-        "bench.keydesign",
         "compare.html.j2",
         title=title,
         designs=designs,
@@ -111,5 +110,5 @@ def render_html(
 def _operation_names(designs: Sequence[DesignFigures]) -> list[str]:
     names: list[str] = []
     for design in designs:
-        names += [op.name for op in design.operations if op.name not in names]
+        names += [name for name in design.operations if name not in names]
     return names

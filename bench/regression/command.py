@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.capacity.arguments import add_run_dir, percentage
+from bench.arguments import add_run_dir, percentage
 
 EXIT_REGRESSED = 1
 
@@ -58,21 +58,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_baseline(args: argparse.Namespace) -> int:
     from bench.regression.figures import measure_run, write_baseline
+    from bench.rundata import load_run
 
-    figures = measure_run(args.run_dir, for_baseline=True)
+    figures = measure_run(load_run(args.run_dir), for_baseline=True)
     write_baseline(figures, args.output)
     print(f"Baseline of {len(figures.operations)} operation(s) written to {args.output}")
     return 0
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from bench.files import write_output
     from bench.regression.figures import measure_run, read_baseline
     from bench.regression.gate import check
     from bench.regression.outputs import render_junit, render_markdown, render_text
-    from bench.report.output import write_output
+    from bench.rundata import load_run
 
     baseline = read_baseline(args.baseline)
-    result = check(baseline, measure_run(args.run_dir), args.tolerance)
+    result = check(baseline, measure_run(load_run(args.run_dir)), args.tolerance)
     junit = args.junit or args.run_dir / "check-junit.xml"
     markdown = args.markdown or args.run_dir / "check-summary.md"
     write_output(junit, render_junit(result))

@@ -1,6 +1,8 @@
 """The figures the gate compares, per operation, and the baseline file that keeps them.
 
-A baseline is a small JSON file meant to be committed next to the CI workload::
+They are a small projection of the run summary's `OperationStats`, made in one place
+(`BaselineOperation.of`), because a baseline is a file format of its own: a small
+JSON file meant to be committed next to the CI workload::
 
     {"rubench_baseline": 1, "run": {...},
      "operations": {"query_by_category": {"kind": "query", "count": 812,
@@ -17,13 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import RubenchError
-from bench.report.output import write_output
+from bench.files import write_output
+from bench.report.trust import unusable_charges
+from bench.rundata import OperationStats, Run
+from bench.rundata.figures import QueryMetrics
 
 BASELINE_FORMAT = 1
 
 
 @dataclass(frozen=True)
-class OperationFigures:
+class BaselineOperation:
     """RU per request, and for queries how many documents they read to return their results."""
 
     kind: str
@@ -35,58 +40,48 @@ class OperationFigures:
     index_hit_ratio: float | None = None
     error_rate: float = 0.0  # calls that failed (errors and final 429s): their RU is no cost
 
+    @classmethod
+    def of(cls, stats: OperationStats) -> BaselineOperation:
+        """The figures a baseline keeps of an operation of the run summary."""
+        return cls(
+            kind=stats.kind,
+            count=stats.count,
+            ru_p50=stats.ru.p50,
+            ru_p95=stats.ru.p95,
+            retrieved_docs=stats.query.retrieved_docs_mean,
+            output_docs=stats.query.output_docs_mean,
+            index_hit_ratio=stats.query.index_hit_ratio_mean,
+            error_rate=stats.error_rate,
+        )
+
     @property
     def retrieved_per_output(self) -> float | None:
-        """Documents read per document returned: 1.0 for an index seek, large for a scan."""
-        if self.retrieved_docs is None:
-            return None
-        if not self.output_docs:  # nothing returned: every document read is overhead
-            return self.retrieved_docs
-        # Means over the same queries, so this is total read / total returned; a
-        # query that often finds nothing (0.5 returned on average) reads 1.0 per result.
-        return self.retrieved_docs / self.output_docs
+        """Documents read per document returned (as the summary's query metrics say it)."""
+        metrics = QueryMetrics(
+            retrieved_docs_mean=self.retrieved_docs, output_docs_mean=self.output_docs
+        )
+        return metrics.retrieved_per_output
 
 
 @dataclass(frozen=True)
 class RunFigures:
     name: str
     source: str  # where the figures came from (a run directory or a baseline file)
-    operations: dict[str, OperationFigures]
+    operations: dict[str, BaselineOperation]
 
 
-def figures_from_summary(summary: dict[str, Any], source: str) -> RunFigures:
-    """The gate's figures from a `bench.rundata` summary."""
-    operations = {}
-    for name, stats in summary["operations"].items():
-        query = stats.get("query") or {}
-        operations[name] = OperationFigures(
-            kind=stats["kind"],
-            count=stats["count"],
-            ru_p50=stats["ru"]["p50"] or 0.0,
-            ru_p95=stats["ru"]["p95"] or 0.0,
-            retrieved_docs=query.get("retrieved_docs_mean"),
-            output_docs=query.get("output_docs_mean"),
-            index_hit_ratio=query.get("index_hit_ratio_mean"),
-            error_rate=stats.get("error_rate") or 0.0,
-        )
-    return RunFigures(name=summary["run"]["name"], source=source, operations=operations)
-
-
-def measure_run(run_dir: Path, *, for_baseline: bool = False) -> RunFigures:
+def measure_run(run: Run, *, for_baseline: bool = False) -> RunFigures:
     """The run's figures; refused when its charges are not Cosmos DB's, and for a baseline
     when an operation failed every call (a check reports that as a failing operation)."""
-    from bench.report.trust import unusable_charges
-    from bench.rundata import load_run, summarize
-
-    summary = summarize(load_run(run_dir))
-    figures = figures_from_summary(summary, str(run_dir))
-    if not figures.operations:
-        raise RubenchError(f"{run_dir}: the run recorded no requests")
+    summary = run.summary
+    if not summary.operations:
+        raise RubenchError(f"{run.directory}: the run recorded no requests")
     problem = unusable_charges(summary, failed_calls=for_baseline)
     if problem:
         what = "baseline" if for_baseline else "check"
-        raise RubenchError(f"{run_dir}: {problem}; no {what} from it")
-    return figures
+        raise RubenchError(f"{run.directory}: {problem}; no {what} from it")
+    operations = {name: BaselineOperation.of(stats) for name, stats in summary.operations.items()}
+    return RunFigures(name=run.name, source=str(run.directory), operations=operations)
 
 
 def write_baseline(figures: RunFigures, path: Path) -> None:
@@ -119,18 +114,18 @@ def read_baseline(path: Path) -> RunFigures:
     return RunFigures(name=str(run.get("name", path.stem)), source=str(path), operations=parsed)
 
 
-def _operation(path: Path, name: str, values: Any) -> OperationFigures:
+def _operation(path: Path, name: str, values: Any) -> BaselineOperation:
     where = f"baseline {path}, operation {name!r}"
     if not isinstance(values, dict):
         raise RubenchError(f"{where}: expected a table of figures")
-    allowed = {field.name for field in fields(OperationFigures)}
+    allowed = {field.name for field in fields(BaselineOperation)}
     required = {"kind", "count", "ru_p50", "ru_p95"}
     if not required <= values.keys() <= allowed:
         raise RubenchError(
             f"{where}: needs {', '.join(sorted(required))} and may have "
             f"{', '.join(sorted(allowed - required))}; got {', '.join(sorted(values))}"
         )
-    figures = OperationFigures(**values)
+    figures = BaselineOperation(**values)
     for field in ("ru_p50", "ru_p95"):
         value = getattr(figures, field)
         if (

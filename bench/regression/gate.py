@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bench.errors import RubenchError
-from bench.regression.figures import OperationFigures, RunFigures
+from bench.regression.figures import BaselineOperation, RunFigures
 
 
 class Verdict(StrEnum):
@@ -33,8 +33,8 @@ class Verdict(StrEnum):
 @dataclass(frozen=True)
 class OperationCheck:
     name: str
-    baseline: OperationFigures | None
-    current: OperationFigures | None
+    baseline: BaselineOperation | None
+    current: BaselineOperation | None
     verdict: Verdict
     reasons: tuple[str, ...] = field(default=())
 
@@ -79,7 +79,7 @@ def check(baseline: RunFigures, current: RunFigures, tolerance: float) -> CheckR
 
 
 def _check_operation(
-    name: str, before: OperationFigures | None, after: OperationFigures | None, tolerance: float
+    name: str, before: BaselineOperation | None, after: BaselineOperation | None, tolerance: float
 ) -> OperationCheck:
     if before is None:
         return OperationCheck(name, None, after, Verdict.NEW, ("not in the baseline",))
@@ -106,7 +106,9 @@ def _check_operation(
     return OperationCheck(name, before, after, verdict, tuple(scanning + costlier))
 
 
-def _scan_reasons(before: OperationFigures, after: OperationFigures, tolerance: float) -> list[str]:
+def _scan_reasons(
+    before: BaselineOperation, after: BaselineOperation, tolerance: float
+) -> list[str]:
     reasons = []
     old_ratio, new_ratio = before.retrieved_per_output, after.retrieved_per_output
     if old_ratio is not None and new_ratio is not None and grew(old_ratio, new_ratio, tolerance):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from bench.capacity.texttable import text_table
-from bench.regression.figures import OperationFigures
+from bench.regression.figures import BaselineOperation
 from bench.regression.gate import CheckResult, OperationCheck, Verdict
+from bench.texttable import text_table
 
 HEADERS = ("operation", "RU p50", "RU p95", "docs read/result", "index hit", "verdict")
 
@@ -21,10 +21,10 @@ def _pair(before: float | None, after: float | None, digits: int) -> str:
 
 
 def _cells(item: OperationCheck) -> list[str]:
-    before: OperationFigures | None = item.baseline
-    after: OperationFigures | None = item.current
+    before: BaselineOperation | None = item.baseline
+    after: BaselineOperation | None = item.current
 
-    def value(figures: OperationFigures | None, attribute: str) -> float | None:
+    def value(figures: BaselineOperation | None, attribute: str) -> float | None:
         return None if figures is None else getattr(figures, attribute)
 
     return [

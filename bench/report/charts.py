@@ -1,22 +1,19 @@
 """The report's charts, for one run or several overlaid (the first is the baseline).
 
-Each function takes `ChartRun`s, whose heavy parts (time buckets, RU
-quantiles) are computed once from the rows, and returns inline SVG. Plans and
-key comparisons can call them with their own runs.
+Each function takes `ChartRun`s and returns inline SVG. Everything drawn comes
+from the run's summary: the time buckets of `summary.series` and the RU
+quantiles of `summary.operations[...].ru`, never from the rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
 
-import pandas as pd
 from markupsafe import Markup
 
+from bench.formatting import number
 from bench.report.findings import hot_partitions
-from bench.report.formatting import number
 from bench.report.svg import (
     HOT,
     WARN,
@@ -30,50 +27,49 @@ from bench.report.svg import (
     line_chart,
     percentile_ladder,
 )
-from bench.rundata import Run
-from bench.rundata.groups import quantiles_by
-from bench.rundata.series import operation_rates, time_series
-from bench.rundata.summary import LATENCY_QUANTILES
+from bench.rundata import Run, RunSummary
+from bench.rundata.figures import LATENCY_QUANTILES, RU_QUANTILES
 
 PAIR_WIDTH = 480  # charts shown two abreast
-RU_BOX_QUANTILES = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChartRun:
-    """One run as the charts see it: label, colour, summary, lazily bucketed rows."""
+    """One run as the charts see it: its label, colour and summary."""
 
     label: str
     run: Run
-    summary: dict[str, Any]
     index: int = 0
     color: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.color = color(self.index)
+        object.__setattr__(self, "color", color(self.index))
 
-    @cached_property
-    def series(self) -> pd.DataFrame:
-        return time_series(self.run.requests, self.run.window)
+    @property
+    def summary(self) -> RunSummary:
+        return self.run.summary
 
-    @cached_property
     def ru_distribution(self) -> dict[str, dict[str, float]]:
-        quantiles = quantiles_by(self.run.requests, "ru", RU_BOX_QUANTILES)
-        for name, figures in quantiles.items():
-            figures["max"] = self.summary["operations"][name]["ru"]["max"]
-        return quantiles
+        """The RU box of each operation: p5, p25, p50, p75, p95 and the max."""
+        return {
+            name: {q: getattr(stats.ru, q) for q in [*RU_QUANTILES, "max"]}
+            for name, stats in self.summary.operations.items()
+        }
+
+
+def chart_runs(runs: Sequence[Run]) -> list[ChartRun]:
+    """The runs as charts overlay them, each by its directory name, the first the baseline."""
+    return [ChartRun(run.label, run, index) for index, run in enumerate(runs)]
 
 
 def operation_order(runs: Sequence[ChartRun]) -> list[str]:
     """Operations as the workload declares them, then any others by call count."""
     order: list[str] = []
     for item in runs:
-        declared = list((item.run.info.get("operations") or {}).keys())
-        measured = sorted(
-            item.summary["operations"], key=lambda n: -item.summary["operations"][n]["count"]
-        )
-        for name in [*declared, *measured]:
-            if name in item.summary["operations"] and name not in order:
+        operations = item.summary.operations
+        measured = sorted(operations, key=lambda name: -operations[name].count)
+        for name in [*item.run.info.operations, *measured]:
+            if name in operations and name not in order:
                 order.append(name)
     return order
 
@@ -84,8 +80,9 @@ def latency_chart(runs: Sequence[ChartRun]) -> Markup:
         RowSeries(
             item.label,
             {
-                name: {q: stats["latency_ms"][q] for q in [*LATENCY_QUANTILES, "max"]}
-                for name, stats in item.summary["operations"].items()
+                name: {q: stats.latency_ms.quantile(q) for q in LATENCY_QUANTILES}
+                | {"max": stats.latency_ms.max}
+                for name, stats in item.summary.operations.items()
             },
             item.color,
         )
@@ -95,18 +92,17 @@ def latency_chart(runs: Sequence[ChartRun]) -> Markup:
 
 
 def ru_chart(runs: Sequence[ChartRun]) -> Markup:
-    series = [RowSeries(item.label, item.ru_distribution, item.color) for item in runs]
+    series = [RowSeries(item.label, item.ru_distribution(), item.color) for item in runs]
     return box_plot("Request charge per operation", operation_order(runs), series, unit="RU")
 
 
 def throughput_chart(runs: Sequence[ChartRun]) -> Markup:
     """One run: requests/s per operation. Several: total requests/s per run."""
     if len(runs) == 1:
-        item = runs[0]
-        rates = operation_rates(item.run.requests, item.run.window)
+        series = runs[0].summary.series
         lines = [
-            Line(name, list(rates.index), list(rates[name]), color(i))
-            for i, name in enumerate(rates.columns)
+            Line(name, list(series.t), list(rates), color(i))
+            for i, (name, rates) in enumerate(series.operations.items())
         ]
     else:
         lines = [_line(item, "requests_per_s") for item in runs]
@@ -115,7 +111,7 @@ def throughput_chart(runs: Sequence[ChartRun]) -> Markup:
 
 def ru_rate_chart(runs: Sequence[ChartRun]) -> Markup:
     """RU/s over time against the (baseline's) provisioned RU/s."""
-    provisioned = runs[0].run.provisioned_rus
+    provisioned = runs[0].summary.provisioned_rus
     reference = (
         Reference(provisioned, f"provisioned {number(provisioned)} RU/s") if provisioned else None
     )
@@ -142,9 +138,7 @@ def partition_charts(runs: Sequence[ChartRun]) -> list[Markup]:
     """RU per physical partition and 429s per partition; hot partitions stand out."""
     ids: list[str] = []
     for item in runs:
-        ids += [
-            str(r["partition"]) for r in _partition_rows(item) if str(r["partition"]) not in ids
-        ]
+        ids += [row.partition for row in item.summary.partitions.rows if row.partition not in ids]
     charts = []
     for figure, title, unit in (
         ("ru", "RU per physical partition", "RU"),
@@ -152,15 +146,11 @@ def partition_charts(runs: Sequence[ChartRun]) -> list[Markup]:
     ):
         bars = []
         for item in runs:
-            by_id = {str(r["partition"]): r.get(figure) or 0.0 for r in _partition_rows(item)}
+            by_id = {row.partition: getattr(row, figure) for row in item.summary.partitions.rows}
             bars.append(Bars(item.label, [by_id.get(pid, 0.0) for pid in ids], item.color))
         hot = list(hot_partitions(runs[0].summary))
         charts.append(bar_chart(title, ids, bars, y_label=unit, highlight=hot, width=PAIR_WIDTH))
     return charts
-
-
-def _partition_rows(item: ChartRun) -> list[dict[str, Any]]:
-    return (item.summary.get("partitions") or {}).get("rows") or []
 
 
 def _line(
@@ -170,11 +160,11 @@ def _line(
     line_color: str | None = None,
     dashed: bool = False,
 ) -> Line:
-    series = item.series
+    series = item.summary.series
     return Line(
         label or item.label,
-        list(series["t"]),
-        list(series[column]),
+        list(series.t),
+        list(getattr(series, column)),
         line_color or item.color,
         dashed=dashed,
     )

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.rundata import Run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,26 +31,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     from bench.report import write_comparison_report, write_run_report
+    from bench.rundata import load_run
 
-    if len(args.run_dirs) == 1:
-        path = write_run_report(args.run_dirs[0], args.output)
+    runs = [load_run(run_dir) for run_dir in args.run_dirs]
+    if len(runs) == 1:
+        path = write_run_report(runs[0], args.output)
     else:
-        path = write_comparison_report(args.run_dirs, args.output or Path("comparison.html"))
+        path = write_comparison_report(runs, args.output or Path("comparison.html"))
     print(path)
-    return _incomplete_runs(args.run_dirs) if args.strict else 0
+    return _incomplete_runs(runs) if args.strict else 0
 
 
-def _incomplete_runs(run_dirs: list[Path]) -> int:
+def _incomplete_runs(runs: list[Run]) -> int:
     """1 (after saying why on stderr) when a run directory misses rows, else 0."""
     import sys
 
     from bench.report.trust import row_check_warnings
-    from bench.rundata import load_run
 
     problems = [
-        f"rubench: {run_dir}: {warning.text}"
-        for run_dir in run_dirs
-        for warning in row_check_warnings(load_run(run_dir, columns=("timestamp",)))
+        f"rubench: {run.directory}: {warning.text}"
+        for run in runs
+        for warning in row_check_warnings(run)
     ]
     for problem in problems:
         print(problem, file=sys.stderr)

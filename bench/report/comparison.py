@@ -1,25 +1,21 @@
 """Per-operation comparison of a candidate run against the baseline run.
 
-Verdicts come from `bench.rundata.compare` (block bootstrap on the rows);
-this module decides which figures get one and folds them into a verdict per
-operation that a CI check can also use.
+Verdicts come from `bench.rundata.compare` (the summaries' exact figures, with a
+block-bootstrap interval from bounded samples of the rows); this module decides
+which figures get one and folds them into a verdict per operation that a CI
+check can also use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from bench.rundata import Run
-from bench.rundata.compare import BETTER, NOISE, TOO_FEW, WORSE, Delta, compare_samples
-from bench.rundata.groups import values_by
+from bench.rundata import OperationStats, Run
+from bench.rundata import compare as judge
+from bench.rundata.compare import BETTER, NOISE, TOO_FEW, WORSE, Delta
 
 MIXED = "mixed"
-
-# (statistic, column) pairs that get a verdict.
-JUDGED = {"latency p50": ("p50", "latency_ms"), "latency p99": ("p99", "latency_ms"),
-          "RU mean": ("mean", "ru")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -27,29 +23,29 @@ class Figure:
     """A row of the side-by-side table: how to read it from an operation's summary."""
 
     label: str
-    read: Callable[[dict[str, Any]], float | None]
+    read: Callable[[OperationStats], float | None]
     filter: str  # jinja filter that formats it
     unit: str = ""
 
 
 FIGURES = (
-    Figure("calls", lambda s: s["count"], "number"),
-    Figure("rate", lambda s: s["rate_per_s"], "rate", "/s"),
+    Figure("calls", lambda s: s.count, "number"),
+    Figure("rate", lambda s: s.rate_per_s, "rate", "/s"),
     *(
-        Figure(f"latency {q}", lambda s, q=q: s["latency_ms"][q], "ms", "ms")
+        Figure(f"latency {q}", lambda s, q=q: s.latency_ms.quantile(q), "ms", "ms")
         for q in ("p50", "p90", "p95", "p99", "p99.9", "max")
     ),
-    Figure("RU mean", lambda s: s["ru"]["mean"], "ru", "RU"),
-    Figure("RU p50", lambda s: s["ru"]["p50"], "ru", "RU"),
-    Figure("RU p95", lambda s: s["ru"]["p95"], "ru", "RU"),
-    Figure("RU max", lambda s: s["ru"]["max"], "ru", "RU"),
-    Figure("RU total", lambda s: s["ru"]["total"], "number", "RU"),
-    Figure("RU/s", lambda s: s["ru_per_s"], "rate", "RU/s"),
-    Figure("throttled", lambda s: s["throttle_rate"], "percent"),
-    Figure("errors", lambda s: s["error_rate"], "percent"),
+    Figure("RU mean", lambda s: s.ru.mean, "ru", "RU"),
+    Figure("RU p50", lambda s: s.ru.p50, "ru", "RU"),
+    Figure("RU p95", lambda s: s.ru.p95, "ru", "RU"),
+    Figure("RU max", lambda s: s.ru.max, "ru", "RU"),
+    Figure("RU total", lambda s: s.ru.total, "number", "RU"),
+    Figure("RU/s", lambda s: s.ru_per_s, "rate", "RU/s"),
+    Figure("throttled", lambda s: s.throttle_rate, "percent"),
+    Figure("errors", lambda s: s.error_rate, "percent"),
     # A key design that makes a query fan out shows here: one request per partition, more RU.
-    Figure("partitions per call", lambda s: s["partitions_touched"]["mean"], "sig"),
-    Figure("requests per call", lambda s: s.get("requests_per_call"), "sig"),
+    Figure("partitions per call", lambda s: s.partitions_touched_mean, "sig"),
+    Figure("requests per call", lambda s: s.requests_per_call, "sig"),
 )
 
 
@@ -58,7 +54,7 @@ class OperationComparison:
     """A candidate's deltas for one operation against the baseline."""
 
     operation: str
-    deltas: dict[str, Delta]  # by JUDGED label
+    deltas: dict[str, Delta]  # by the label of bench.rundata.compare.JUDGED
 
     @property
     def verdict(self) -> str:
@@ -77,23 +73,7 @@ class OperationComparison:
 
 def compare_runs(baseline: Run, candidate: Run) -> dict[str, OperationComparison]:
     """Judged deltas for every operation both runs made."""
-    base_frame, cand_frame = baseline.requests, candidate.requests
-    columns = {column for _, column in JUDGED.values()}
-    base = {c: values_by(base_frame, c) for c in [*columns, "timestamp"]}
-    cand = {c: values_by(cand_frame, c) for c in [*columns, "timestamp"]}
-    result = {}
-    for operation in base["timestamp"]:
-        if operation not in cand["timestamp"]:
-            continue
-        deltas = {
-            label: compare_samples(
-                base[column][operation],
-                base["timestamp"][operation],
-                cand[column][operation],
-                cand["timestamp"][operation],
-                statistic=statistic,
-            )
-            for label, (statistic, column) in JUDGED.items()
-        }
-        result[operation] = OperationComparison(operation, deltas)
-    return result
+    return {
+        operation: OperationComparison(operation, deltas)
+        for operation, deltas in judge.compare_runs(baseline, candidate).items()
+    }

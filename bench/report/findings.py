@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from bench.report.formatting import compact, ms, number, percent, ru
+from bench.formatting import compact, ms, number, percent, ru
+from bench.rundata import OperationStats, RunSummary
+from bench.rundata.figures import Charges, Latency, PartitionRow
 
 INFO, NOTICE, WARNING = "info", "notice", "warning"
 SEVERITY_ORDER = {WARNING: 0, NOTICE: 1, INFO: 2}
@@ -40,15 +41,14 @@ class Finding:
     operation: str | None = None
 
 
-def run_findings(summary: dict[str, Any]) -> list[Finding]:
+def run_findings(summary: RunSummary) -> list[Finding]:
     """Every finding for a run, most important first."""
-    operations = summary.get("operations") or {}
     findings = [
         *_partition_findings(summary),
         *_capacity_findings(summary),
-        *_consumer_findings(operations),
+        *_consumer_findings(summary),
     ]
-    for name, stats in operations.items():
+    for name, stats in summary.operations.items():
         findings += _operation_findings(name, stats)
     return sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])
 
@@ -73,25 +73,25 @@ def changed_findings(
     return changes
 
 
-def _operation_findings(name: str, stats: dict[str, Any]) -> list[Finding]:
-    charge, latency = stats.get("ru") or {}, stats.get("latency_ms") or {}
-    findings = [Finding(f"cost:{name}", _cost_sentence(name, charge, latency), operation=name)]
-    touched = (stats.get("partitions_touched") or {}).get("mean") or 1
-    if stats.get("kind") == "query" and touched > 1:
+def _operation_findings(name: str, stats: OperationStats) -> list[Finding]:
+    charge = stats.ru
+    cost = _cost_sentence(name, charge, stats.latency_ms)
+    findings = [Finding(f"cost:{name}", cost, operation=name)]
+    touched = stats.partitions_touched_mean or 1
+    if stats.kind == "query" and touched > 1:
         findings.append(
             Finding(
                 f"fan-out:{name}",
                 f"{name} is cross-partition and touches {compact(touched)} partitions in "
-                f"{compact(stats.get('requests_per_call') or touched)} requests per call (one "
+                f"{compact(stats.requests_per_call or touched)} requests per call (one "
                 "or more per partition, each charged about 2.5 RU or more, plus the 400/1004 "
-                f"when the SDK merges the results): {ru(charge.get('mean'))}",
+                f"when the SDK merges the results): {ru(charge.mean)}",
                 NOTICE,
                 name,
             )
         )
-    query = stats.get("query") or {}
-    retrieved, output = query.get("retrieved_docs_mean"), query.get("output_docs_mean")
-    hit = query.get("index_hit_ratio_mean")
+    retrieved, output = stats.query.retrieved_docs_mean, stats.query.output_docs_mean
+    hit = stats.query.index_hit_ratio_mean
     if retrieved and (
         (output and retrieved / output >= READ_AMPLIFICATION)
         or (hit is not None and hit < LOW_INDEX_HIT)
@@ -107,9 +107,9 @@ def _operation_findings(name: str, stats: dict[str, Any]) -> list[Finding]:
             )
         )
     failures = {
-        status: figures["rate"]
-        for status, figures in (stats.get("errors_by_status") or {}).items()
-        if status != "429"
+        status: count / stats.count
+        for status, count in stats.failures_by_status.items()
+        if status != 429
     }
     if failures:
         detail = ", ".join(f"{_status_name(s)}: {percent(r)}" for s, r in failures.items())
@@ -125,37 +125,37 @@ def _operation_findings(name: str, stats: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _cost_sentence(name: str, charge: dict[str, Any], latency: dict[str, Any]) -> str:
+def _cost_sentence(name: str, charge: Charges, latency: Latency) -> str:
     """ "point_read: 1.00 RU, p99 4.12 ms"; a varying charge also shows its p95."""
-    mean, p95 = charge.get("mean"), charge.get("p95")
-    varies = charge.get("min") != charge.get("max")
-    cost = f"{ru(mean)} on average (p95 {ru(p95)})" if varies else ru(mean)
-    return f"{name}: {cost}, p99 {ms(latency.get('p99'))}"
+    varies = charge.min != charge.max
+    cost = f"{ru(charge.mean)} on average (p95 {ru(charge.p95)})" if varies else ru(charge.mean)
+    return f"{name}: {cost}, p99 {ms(latency.p99)}"
 
 
-def hot_partitions(summary: dict[str, Any]) -> dict[str, float]:
+def hot_partitions(summary: RunSummary) -> dict[str, float]:
     """{partition: RU share} of partitions above HOT_PARTITION_FACTOR times an even spread."""
-    rows = (summary.get("partitions") or {}).get("rows") or []
-    total = sum(r.get("ru") or 0 for r in rows)
-    if len(rows) < 2 or not total:
+    partitions = summary.partitions
+    if len(partitions.rows) < 2 or not partitions.ru_total:
         return {}
-    shares = {str(r["partition"]): (r.get("ru") or 0) / total for r in rows}
-    return {pid: share for pid, share in shares.items() if share > HOT_PARTITION_FACTOR / len(rows)}
+    even = 1 / len(partitions.rows)
+    return {
+        p: share for p, share in partitions.shares().items() if share > HOT_PARTITION_FACTOR * even
+    }
 
 
-def _partition_findings(summary: dict[str, Any]) -> list[Finding]:
-    rows = (summary.get("partitions") or {}).get("rows") or []
+def _partition_findings(summary: RunSummary) -> list[Finding]:
+    rows = summary.partitions.rows
     hot = hot_partitions(summary)
     findings = []
     for row in sorted(rows, key=_throttle_share, reverse=True):
-        pid, share = str(row["partition"]), _throttle_share(row)
-        hot_key = f": hot key '{row['hot_key']}'" if row.get("hot_key") else ""
+        pid, share = row.partition, _throttle_share(row)
+        hot_key = f": hot key '{row.hot_key}'" if row.hot_key else ""
         if share >= PARTITION_THROTTLE_SHARE:
             findings.append(
                 Finding(
                     f"throttled-partition:{pid}",
                     f"Partition {pid} throttled {percent(share)} of its requests "
-                    f"({number(row.get('throttled'))} of {number(row.get('requests'))})"
+                    f"({number(row.throttled)} of {number(row.requests)})"
                     f"{hot_key}",
                     WARNING,
                 )
@@ -172,17 +172,18 @@ def _partition_findings(summary: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _throttle_share(row: dict[str, Any]) -> float:
+def _throttle_share(row: PartitionRow) -> float:
     """The share of a partition's requests it answered with 429."""
-    requests = row.get("requests") or 0
-    return (row.get("throttled") or 0) / requests if requests else 0.0
+    return row.throttled / row.requests if row.requests else 0.0
 
 
-def _capacity_findings(summary: dict[str, Any]) -> list[Finding]:
-    totals = summary.get("totals") or {}
+def _capacity_findings(summary: RunSummary) -> list[Finding]:
+    totals = summary.totals
+    if totals is None:
+        return []
     findings = []
-    provisioned = summary.get("provisioned_rus")
-    consumed = totals.get("ru_per_s")
+    provisioned = summary.provisioned_rus
+    consumed = totals.ru_per_s
     if provisioned and consumed is not None:
         share = consumed / provisioned
         findings.append(
@@ -190,17 +191,17 @@ def _capacity_findings(summary: dict[str, Any]) -> list[Finding]:
                 "capacity",
                 f"The run consumed {number(consumed)} RU/s on average, {percent(share)} of the "
                 f"{number(provisioned)} RU/s provisioned (busiest second "
-                f"{number(totals.get('peak_ru_per_s'))} RU)",
+                f"{number(summary.peaks.ru_per_s)} RU)",
                 NOTICE if share >= CAPACITY_SHARE else INFO,
             )
         )
-    if totals.get("throttle_rate"):
+    if totals.throttle_rate:
         findings.append(
             Finding(
                 "throttling",
-                f"{percent(totals['throttle_rate'])} of requests met at least one 429 "
-                f"({number(totals.get('throttled_attempts'))} throttled attempts, "
-                f"{percent(totals.get('final_throttle_rate'))} still throttled after the SDK's "
+                f"{percent(totals.throttle_rate)} of requests met at least one 429 "
+                f"({number(totals.throttled_attempts)} throttled attempts, "
+                f"{percent(totals.final_throttle_rate)} still throttled after the SDK's "
                 "retries); the retries' waits are in the latencies",
                 WARNING,
             )
@@ -208,24 +209,29 @@ def _capacity_findings(summary: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _consumer_findings(operations: dict[str, Any]) -> list[Finding]:
-    if len(operations) < 2:
+def ru_shares(summary: RunSummary) -> dict[str, float]:
+    """Each operation's share of the operations' RU (all 0 when nothing was charged)."""
+    total = summary.totals.ru.total if summary.totals else 0.0
+    return {name: s.ru.total / total if total else 0.0 for name, s in summary.operations.items()}
+
+
+def _consumer_findings(summary: RunSummary) -> list[Finding]:
+    if len(summary.operations) < 2 or summary.totals is None:
         return []
-    name, stats = max(operations.items(), key=lambda item: item[1].get("ru_share") or 0)
-    share = stats.get("ru_share") or 0
+    name, share = max(ru_shares(summary).items(), key=lambda item: item[1])
     if share < TOP_CONSUMER_SHARE:
         return []
+    stats = summary.operations[name]
     return [
         Finding(
             "top-consumer",
-            f"{name} uses {percent(share)} of all RU ({number(stats.get('ru_per_s'))} RU/s) "
-            f"for {percent(stats['count'] / sum(s['count'] for s in operations.values()))} "
-            "of the calls",
+            f"{name} uses {percent(share)} of all RU ({number(stats.ru_per_s)} RU/s) "
+            f"for {percent(stats.count / summary.totals.count)} of the calls",
             NOTICE,
             name,
         )
     ]
 
 
-def _status_name(status: str) -> str:
-    return "no response" if status == "0" else status
+def _status_name(status: int) -> str:
+    return "no response" if status == 0 else str(status)

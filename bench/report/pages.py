@@ -11,85 +11,64 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jinja2
-
 import bench.report.charts as charts
-from bench import __version__
 from bench.errors import RubenchError
-from bench.report.charts import ChartRun, operation_order
+from bench.files import write_output
+from bench.formatting import duration, number
+from bench.pages import render_page
+from bench.report.charts import ChartRun, chart_runs, operation_order
 from bench.report.comparison import FIGURES, compare_runs
-from bench.report.findings import changed_findings, run_findings
-from bench.report.formatting import FILTERS, duration, number
-from bench.report.output import write_output
+from bench.report.findings import changed_findings, ru_shares, run_findings
 from bench.report.trust import tail_is_thin, trust_warnings
-from bench.rundata import Run, load_run
-from bench.rundata.summary import LATENCY_QUANTILES, SUMMARY_SCHEMA, save_summary, summarize
+from bench.rundata import OperationStats, Outcome, Run, RunSummary, load_run
+from bench.rundata.figures import LATENCY_QUANTILES
+from bench.rundata.info import Throughput
 
 REPORT_NAME = "report.html"
-SECRET_FIELDS = ("key", "token", "secret", "password", "signature", "connection_string")
 
 
-@cache
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("bench.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(FILTERS)
-    env.filters["format_as"] = lambda value, name: FILTERS[name](value)
-    return env
+def write_run_report(run: str | Path | Run, out: str | Path | None = None) -> Path:
+    """Write the run report (default `RUN_DIR/report.html`) and return its path. A loaded
+    `Run` is used as it is; a directory is loaded (its summary.json computed if stale)."""
+    run = run if isinstance(run, Run) else load_run(run)
+    path = Path(out) if out else run.directory / REPORT_NAME
+    return write_output(path, render_page("run.html.j2", **run_context(run)))
 
 
-def write_run_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write the run report (default `RUN_DIR/report.html`) and return its path."""
-    item = chart_run(load_run(run_dir), 0)
-    path = Path(out) if out else item.run.directory / REPORT_NAME
-    return write_output(path, environment().get_template("run.html.j2").render(run_context(item)))
-
-
-def write_comparison_report(run_dirs: Sequence[str | Path], out: str | Path) -> Path:
+def write_comparison_report(runs: Sequence[str | Path | Run], out: str | Path) -> Path:
     """Write a comparison of runs (the first is the baseline) to `out`."""
-    if len(run_dirs) < 2:
+    if len(runs) < 2:
         raise RubenchError("a comparison needs at least two run directories")
-    items = [chart_run(load_run(d), i) for i, d in enumerate(run_dirs)]
-    html = environment().get_template("comparison.html.j2").render(comparison_context(items))
+    loaded = [run if isinstance(run, Run) else load_run(run) for run in runs]
+    html = render_page("comparison.html.j2", **comparison_context(chart_runs(loaded)))
     return write_output(Path(out), html)
 
 
-def chart_run(run: Run, index: int) -> ChartRun:
-    """A run with its summary: summary.json when it is current, else computed and saved
-    (so `rubench report` also refreshes a missing or stale summary.json)."""
-    summary = _current_summary(run)
-    if summary is None:
-        summary = summarize(run)
-        save_summary(run.directory, summary)
-    return ChartRun(run.label, run, summary, index)
-
-
-def run_context(item: ChartRun) -> dict[str, Any]:
-    run, summary = item.run, item.summary
-    order = operation_order([item])
+def run_context(run: Run) -> dict[str, Any]:
+    items = chart_runs([run])
+    summary = run.summary
+    shares = ru_shares(summary)
+    totals = summary.totals
     return {
-        **_page_basics(f"rubench report: {run.name}"),
+        "title": f"rubench report: {run.name}",
         "run": run,
         "summary": summary,
         "description": describe_run(run),
-        "mix": operation_mix(run, summary),
-        "warnings": trust_warnings(run, summary),
+        "mix": operation_mix(run),
+        "warnings": trust_warnings(run),
         "findings": run_findings(summary),
-        "rows": [operation_row(name, summary["operations"][name]) for name in order],
-        "totals": operation_row("all operations", summary["totals"]),
-        "partition_rows": summary["partitions"]["rows"],
+        "rows": [
+            operation_row(name, summary.operations[name], shares[name])
+            for name in operation_order(items)
+        ],
+        "totals": operation_row("all operations", totals, 1.0) if totals else None,
+        "partition_rows": summary.partitions.rows,
         "partition_source": _partition_source(summary),
-        "charts": _charts([item]),
+        "charts": _charts(items),
         "workload_text": run.workload_text,
     }
 
@@ -110,10 +89,8 @@ def comparison_context(items: Sequence[ChartRun]) -> dict[str, Any]:
             base_findings, run_findings(candidate.summary), quiet
         )
     return {
-        **_page_basics(
-            f"rubench comparison: {baseline.run.name} vs "
-            + ", ".join(c.run.name for c in candidates)
-        ),
+        "title": f"rubench comparison: {baseline.run.name} vs "
+        + ", ".join(c.run.name for c in candidates),
         "items": items,
         "baseline": baseline,
         "candidates": candidates,
@@ -122,7 +99,7 @@ def comparison_context(items: Sequence[ChartRun]) -> dict[str, Any]:
         "figures": FIGURES,
         "units": {figure.label: figure.unit for figure in FIGURES},
         "design_rows": _design_rows(items),
-        "warnings": {item.label: trust_warnings(item.run, item.summary) for item in items},
+        "warnings": {item.label: trust_warnings(item.run) for item in items},
         "changes": changes,
         "charts": _charts(items),
     }
@@ -131,82 +108,73 @@ def comparison_context(items: Sequence[ChartRun]) -> dict[str, Any]:
 def describe_run(run: Run) -> list[tuple[str, str]]:
     """What ran, as label/value pairs; never a key or token."""
     info = run.info
-    target = info.get("target") or {}
-    container = info.get("container") or {}
-    key = container.get("partition_key") or {}
-    throughput = container.get("throughput") or {}
-    started = info.get("started_at")
+    target, container = info.target, info.container
+    key = container.partition_key
     users = (
-        f"{info.get('users', '?')} (spawn rate {info.get('spawn_rate', '?')}/s, "
-        f"{info.get('processes', 1)} process(es))"
+        f"{_known(info.users)} (spawn rate {_known(info.spawn_rate)}/s, "
+        f"{info.processes} process(es))"
     )
-    endpoint = (
-        f"{target.get('kind', 'unknown')} at {safe_host(str(target.get('host', '')))} "
-        f"(auth: {target.get('auth', 'unknown')})"
-    )
-    versions = {"rubench": info.get("rubench_version", "?"), **(info.get("versions") or {})}
+    endpoint = f"{target.kind or 'unknown'} at {safe_host(target.host)} (auth: {target.auth})"
+    versions = {"rubench": info.rubench_version, **info.versions}
     return [
         ("workload", run.name),
-        ("status", str(info.get("status", "unknown"))),
-        ("started", _utc(started) if isinstance(started, int | float) else "unknown"),
-        ("duration", duration(info.get("duration_s"))),
-        ("warm-up left out", duration(run.warmup_s)),
+        ("status", info.status),
+        ("started", _utc(info.started_at) if info.started_at is not None else "unknown"),
+        ("duration", duration(info.duration_s)),
+        ("warm-up left out", duration(info.warmup_s)),
         ("users", users),
         ("target", endpoint),
         # Reads and queries cost 2x at Strong/BoundedStaleness; known when rubench set it (local).
-        ("account consistency", str(target.get("consistency") or "unknown")),
-        ("container", f"{container.get('database', '?')}/{container.get('container', '?')}"),
-        ("partition key", f"{', '.join(key.get('paths') or []) or '?'} ({key.get('kind', '?')})"),
-        ("indexing policy", _indexing_policy(container.get("indexing_policy"))),
-        ("throughput", _throughput(throughput)),
-        ("physical partitions", str(container.get("physical_partitions") or "unknown")),
+        ("account consistency", target.consistency or "unknown"),
+        ("container", f"{container.database}/{container.container}"),
+        ("partition key", f"{', '.join(key.paths) or '?'} ({key.kind})"),
+        ("indexing policy", _indexing_policy(container.indexing_policy)),
+        ("throughput", _throughput(container.throughput)),
+        ("physical partitions", str(container.physical_partitions or "unknown")),
         ("versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
     ]
 
 
-def operation_mix(run: Run, summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """The declared operations with their weight share and the details (query text...)."""
-    declared = run.info.get("operations") or {}
-    total_weight = sum(float(op.get("weight") or 0) for op in declared.values()) or 1.0
-    total_calls = (summary.get("totals") or {}).get("count") or 0
-    mix = []
-    for name, op in declared.items():
-        calls = (summary["operations"].get(name) or {}).get("count", 0)
-        details = {k: v for k, v in redact(op).items() if k not in ("kind", "weight")}
-        mix.append(
-            {
-                "name": name,
-                "kind": op.get("kind", ""),
-                "weight": op.get("weight", ""),
-                "weight_share": float(op.get("weight") or 0) / total_weight,
-                "call_share": calls / total_calls if total_calls else 0.0,
-                "details": [
-                    (k, v if isinstance(v, str) else json.dumps(v)) for k, v in details.items()
-                ],
-            }
-        )
-    return mix
+def operation_mix(run: Run) -> list[dict[str, Any]]:
+    """The declared operations with their weight share and their share of the calls."""
+    declared = run.info.operations
+    operations = run.summary.operations
+    total_weight = sum(op.weight for op in declared.values()) or 1.0
+    total_calls = run.summary.rows.operations
+    return [
+        {
+            "name": name,
+            "kind": op.kind,
+            "weight": op.weight,
+            "weight_share": op.weight / total_weight,
+            "call_share": operations[name].count / total_calls if name in operations else 0.0,
+        }
+        for name, op in declared.items()
+    ]
 
 
 # Non-2xx answers the workload expects (docs/run-directory.md): not errors, but worth seeing.
-EXPECTED_OUTCOMES = {"conflict": "If-Match conflicts (412)", "not_found": "expected misses (404)"}
+EXPECTED_OUTCOMES = {
+    Outcome.CONFLICT: "If-Match conflicts (412)",
+    Outcome.NOT_FOUND: "expected misses (404)",
+}
 
 
-def operation_row(name: str, stats: dict[str, Any]) -> dict[str, Any]:
+def operation_row(name: str, stats: OperationStats, ru_share: float) -> dict[str, Any]:
     """A per-operation table row; percentiles with a thin tail are flagged."""
-    count = stats.get("count") or 0
     return {
         "name": name,
         "stats": stats,
-        "thin": {q for q, value in LATENCY_QUANTILES.items() if tail_is_thin(count, value)},
+        "ru_share": ru_share,
+        "thin": {q for q, value in LATENCY_QUANTILES.items() if tail_is_thin(stats.count, value)},
         "errors": [
-            (("no response" if status == "0" else status), figures["rate"])
-            for status, figures in (stats.get("errors_by_status") or {}).items()
+            ("no response" if status == 0 else str(status), count / stats.count)
+            for status, count in stats.failures_by_status.items()
         ],
         "expected": [
-            (label, (stats.get("outcomes") or {}).get(outcome))
+            (label, stats.outcomes[outcome])
             for outcome, label in EXPECTED_OUTCOMES.items()
-            if (stats.get("outcomes") or {}).get(outcome)
+            if stats.outcomes.get(outcome)
         ],
     }
 
@@ -221,15 +189,6 @@ def safe_host(host: str) -> str:
     except ValueError:
         port = None
     return (parts.hostname or "unknown") + (f":{port}" if port else "")
-
-
-def redact(values: dict[str, Any]) -> dict[str, Any]:
-    """Drop fields whose names say they hold a credential."""
-    return {
-        k: v
-        for k, v in values.items()
-        if not any(s in k.lower() for s in SECRET_FIELDS) or k == "partition_key"
-    }
 
 
 def _charts(items: Sequence[ChartRun]) -> dict[str, Any]:
@@ -255,18 +214,10 @@ def _design_rows(items: Sequence[ChartRun]) -> list[dict[str, Any]]:
     return rows
 
 
-def _partition_source(summary: dict[str, Any]) -> str:
-    if summary["partitions"]["source"] == "ledger":
+def _partition_source(summary: RunSummary) -> str:
+    if summary.partitions.source == "ledger":
         return "the emulator's ledger (partitions.json)"
     return "estimated from the partition key range of each response"
-
-
-def _page_basics(title: str) -> dict[str, Any]:
-    return {
-        "title": title,
-        "generated_at": _utc(datetime.now(UTC).timestamp()),
-        "version": __version__,
-    }
 
 
 def _indexing_policy(policy: Any) -> str:
@@ -276,27 +227,15 @@ def _indexing_policy(policy: Any) -> str:
     return json.dumps(policy, sort_keys=True)
 
 
-def _throughput(throughput: dict[str, Any]) -> str:
-    mode = throughput.get("mode", "unknown")
-    if mode == "serverless" or not throughput.get("rus"):
-        return str(mode)
-    return f"{mode}, {number(throughput['rus'])} RU/s"
+def _throughput(throughput: Throughput) -> str:
+    if throughput.mode == "serverless" or not throughput.rus:
+        return throughput.mode
+    return f"{throughput.mode}, {number(throughput.rus)} RU/s"
+
+
+def _known(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
 
 
 def _utc(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _current_summary(run: Run) -> dict[str, Any] | None:
-    """summary.json if it is at least as new as run.json and every part, else None."""
-    path = run.directory / "summary.json"
-    if not path.exists():
-        return None
-    inputs = [run.directory / "run.json", *run.directory.glob("requests/part-*.parquet")]
-    if any(p.stat().st_mtime > path.stat().st_mtime for p in inputs if p.exists()):
-        return None
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return None
-    return summary if summary.get("schema") == SUMMARY_SCHEMA else None

@@ -8,13 +8,13 @@ warnings sit at the top of the page.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Mapping
 
-import numpy as np
-
+from bench.formatting import duration, ms, percent, ru
 from bench.report.findings import WARNING, Finding
-from bench.report.formatting import duration, ms, percent, ru
-from bench.rundata import Run
+from bench.rundata import OperationStats, Run, RunInfo, RunSummary
+from bench.rundata.info import Throughput
+from bench.rundata.reading import part_rows
 
 TAIL_SAMPLES = 10  # a percentile needs this many samples beyond it
 HIGH_ERROR_RATE = 0.05
@@ -22,32 +22,33 @@ SHORT_WINDOW_S = 30
 COLD_START_FACTOR = 1.5  # first tenth of the window this much slower than the rest
 
 
-def trust_warnings(run: Run, summary: dict[str, Any]) -> list[Finding]:
+def trust_warnings(run: Run) -> list[Finding]:
     """Every reason to doubt this run's figures, in the order a reader should see them."""
-    operations = summary.get("operations") or {}
+    info, summary = run.info, run.summary
+    operations = summary.operations
     return [
         *row_check_warnings(run),
-        *_status_warnings(run, summary),
-        *_provisioning_warnings(run),
-        *_phase_warnings(run),
+        *_status_warnings(info, summary),
+        *_provisioning_warnings(info),
+        *_phase_warnings(info),
         *_charge_warnings(operations),
         *_unreported_warnings(summary),
-        *_warmup_warnings(run),
+        *_warmup_warnings(info, summary),
         *_sample_warnings(operations),
         *(w for name, stats in operations.items() for w in _error_warnings(name, stats)),
     ]
 
 
-def unusable_charges(summary: dict[str, Any], *, failed_calls: bool = True) -> str | None:
+def unusable_charges(summary: RunSummary, *, failed_calls: bool = True) -> str | None:
     """Why the run's RU figures cannot feed a plan, a baseline or a check, or None: the
     target does not model request charges (it charged nothing, or the same for every kind
     of call), or (with `failed_calls`) an operation failed every call, so its RU figures
     are those of errors."""
-    operations = summary.get("operations") or {}
+    operations = summary.operations
     warnings = _charge_warnings(operations)
     if warnings:
         return warnings[0].text
-    failed = [name for name, stats in operations.items() if (stats.get("error_rate") or 0) >= 1]
+    failed = [name for name, stats in operations.items() if stats.error_rate >= 1]
     if failed_calls and failed:
         return f"every call of {', '.join(failed)} failed, so its RU figures are those of errors"
     return None
@@ -61,42 +62,41 @@ def tail_is_thin(count: int, quantile: float) -> bool:
 
 def row_check_warnings(run: Run) -> list[Finding]:
     """The run directory does not hold every call the run counted (rows written elsewhere
-    or lost): every figure is short. `rubench report --strict` fails on these."""
-    check = run.info.get("rows")
-    if not isinstance(check, dict) or not isinstance(check.get("counted"), int):
+    or lost): every figure is short. `rubench report --strict` fails on these. The rows
+    are counted in the parts as they are now (their footers), not taken from the summary."""
+    check = run.info.rows
+    if check is None:
         return []
     warnings = []
-    metadata = 0 if run.metadata is None else len(run.metadata)
-    found = len(run.requests) + metadata + run.warmup_rows
-    if found != check["counted"]:
+    found = part_rows(run.directory)
+    if found != check.counted:
         warnings.append(
             Finding(
                 "rows-missing",
-                f"{check['counted']:,} calls were counted during the run, but the run "
+                f"{check.counted:,} calls were counted during the run, but the run "
                 f"directory holds {found:,} rows: every figure here is computed from an "
                 "incomplete record",
                 WARNING,
             )
         )
-    if check.get("workers_unaccounted"):
+    if check.workers_unaccounted:
         warnings.append(
             Finding(
                 "rows-workers",
                 "Workers never handed over their last rows: "
-                + ", ".join(check["workers_unaccounted"]),
+                + ", ".join(check.workers_unaccounted),
                 WARNING,
             )
         )
     return warnings
 
 
-def _provisioning_warnings(run: Run) -> list[Finding]:
+def _provisioning_warnings(info: RunInfo) -> list[Finding]:
     """Throughput and partitions the target did not confirm, or that differ from the file."""
-    container = run.info.get("container") or {}
-    throughput = container.get("throughput") or {}
-    declared = container.get("workload_throughput") or {}
+    container = info.container
+    throughput, declared = container.throughput, container.workload_throughput
     warnings = []
-    if throughput.get("source") == "workload":
+    if throughput.source == "workload":
         warnings.append(
             Finding(
                 "throughput-unknown",
@@ -105,7 +105,7 @@ def _provisioning_warnings(run: Run) -> list[Finding]:
                 WARNING,
             )
         )
-    elif throughput.get("source") == "target" and declared and not _same(throughput, declared):
+    elif throughput.source == "target" and not _same(throughput, declared):
         warnings.append(
             Finding(
                 "throughput-differs",
@@ -114,7 +114,7 @@ def _provisioning_warnings(run: Run) -> list[Finding]:
                 WARNING,
             )
         )
-    if "physical_partitions" in container and container["physical_partitions"] is None:
+    if container.physical_partitions is None:
         warnings.append(
             Finding(
                 "partitions-unknown",
@@ -123,11 +123,15 @@ def _provisioning_warnings(run: Run) -> list[Finding]:
                 WARNING,
             )
         )
-    changed = container.get("at_end") or {}
-    if changed:
+    changed = container.at_end
+    if changed is not None:
         what = "; ".join(
-            f"{name.replace('_', ' ')} {_offer(value) if isinstance(value, dict) else value}"
-            for name, value in changed.items()
+            f"{name} {value}"
+            for name, value in (
+                ("throughput", changed.throughput and _offer(changed.throughput)),
+                ("physical partitions", changed.physical_partitions),
+            )
+            if value is not None
         )
         warnings.append(
             Finding(
@@ -139,27 +143,26 @@ def _provisioning_warnings(run: Run) -> list[Finding]:
     return warnings
 
 
-def _same(one: dict[str, Any], other: dict[str, Any]) -> bool:
-    return (one.get("mode"), one.get("rus")) == (other.get("mode"), other.get("rus"))
+def _same(one: Throughput, other: Throughput) -> bool:
+    return (one.mode, one.rus) == (other.mode, other.rus)
 
 
-def _offer(throughput: dict[str, Any]) -> str:
-    rus = throughput.get("rus")
-    mode = throughput.get("mode") or "unknown"
-    return f"{rus:,} RU/s ({mode})" if isinstance(rus, int | float) else str(mode)
+def _offer(throughput: Throughput) -> str:
+    rus = throughput.rus
+    return f"{rus:,.0f} RU/s ({throughput.mode})" if rus is not None else throughput.mode
 
 
-def _phase_warnings(run: Run) -> list[Finding]:
+def _phase_warnings(info: RunInfo) -> list[Finding]:
     """Several starts and stops (Locust's web UI): the window spans the idle time between."""
-    phases = [p for p in run.info.get("phases") or [] if isinstance(p, dict)]
+    phases = info.phases
     warnings = []
     idle = sum(
-        max(0.0, later["started_at"] - earlier["ended_at"])
+        max(0.0, later.started_at - earlier.ended_at)
         for earlier, later in itertools.pairwise(phases)
-        if isinstance(earlier.get("ended_at"), int | float) and not later.get("reset")
+        if earlier.ended_at is not None and not later.reset
     )
     if idle >= 1:
-        starts = sum(not phase.get("reset") for phase in phases)
+        starts = sum(not phase.reset for phase in phases)
         warnings.append(
             Finding(
                 "phases-idle",
@@ -168,7 +171,7 @@ def _phase_warnings(run: Run) -> list[Finding]:
                 WARNING,
             )
         )
-    resets = sum(1 for phase in phases if phase.get("reset"))
+    resets = sum(1 for phase in phases if phase.reset)
     if resets:
         warnings.append(
             Finding(
@@ -181,27 +184,27 @@ def _phase_warnings(run: Run) -> list[Finding]:
     return warnings
 
 
-def _status_warnings(run: Run, summary: dict[str, Any]) -> list[Finding]:
+def _status_warnings(info: RunInfo, summary: RunSummary) -> list[Finding]:
     warnings = []
-    status = run.info.get("status")
-    if status and status != "completed":
-        reason = run.info.get("status_reason")
-        marked = f"{status} ({reason})" if reason else status
+    window_s = summary.window.duration_s
+    if info.status != "completed":
+        reason = info.status_reason
+        marked = f"{info.status} ({reason})" if reason else info.status
         warnings.append(
             Finding(
                 "status",
                 f"The run is marked {marked}: its figures cover "
-                f"{duration(summary['window']['duration_s'])} and may stop mid-way",
+                f"{duration(window_s)} and may stop mid-way",
                 WARNING,
             )
         )
-    if not (summary.get("totals") or {}).get("count"):
+    if summary.totals is None or not summary.totals.count:
         warnings.append(Finding("empty", "The run recorded no requests", WARNING))
-    elif summary["window"]["duration_s"] < SHORT_WINDOW_S:
+    elif window_s < SHORT_WINDOW_S:
         warnings.append(
             Finding(
                 "short",
-                f"The measured window is only {duration(summary['window']['duration_s'])}: "
+                f"The measured window is only {duration(window_s)}: "
                 "rates and tail latencies may not have settled",
                 WARNING,
             )
@@ -209,12 +212,11 @@ def _status_warnings(run: Run, summary: dict[str, Any]) -> list[Finding]:
     return warnings
 
 
-def _charge_warnings(operations: dict[str, Any]) -> list[Finding]:
+def _charge_warnings(operations: Mapping[str, OperationStats]) -> list[Finding]:
     """A target that charges nothing, or the same for every kind of call, does not model RU."""
-    charges = [stats.get("ru") or {} for stats in operations.values()]
-    if not charges:
+    if not operations:
         return []
-    if all((c.get("max") or 0) == 0 for c in charges):
+    if all(stats.ru.max == 0 for stats in operations.values()):
         return [
             Finding(
                 "no-charge",
@@ -224,9 +226,9 @@ def _charge_warnings(operations: dict[str, Any]) -> list[Finding]:
         ]
     # an operation whose every call failed was charged for errors (a 400 query costs what
     # a point read does): it says nothing about whether the target models charges
-    served = [stats for stats in operations.values() if (stats.get("error_rate") or 0) < 1]
-    kinds = {stats.get("kind") for stats in served}
-    constant = {(stats.get("ru") or {}).get(bound) for stats in served for bound in ("min", "max")}
+    served = [stats for stats in operations.values() if stats.error_rate < 1]
+    kinds = {stats.kind for stats in served}
+    constant = {bound for stats in served for bound in (stats.ru.min, stats.ru.max)}
     if len(kinds) > 1 and len(constant) == 1:
         return [
             Finding(
@@ -240,14 +242,14 @@ def _charge_warnings(operations: dict[str, Any]) -> list[Finding]:
     return []
 
 
-def _unreported_warnings(summary: dict[str, Any]) -> list[Finding]:
+def _unreported_warnings(summary: RunSummary) -> list[Finding]:
     """Figures the target did not provide: shown as unknown, said once here."""
-    operations = summary.get("operations") or {}
+    operations = summary.operations
     warnings = []
     blind = [
         name
         for name, stats in operations.items()
-        if stats.get("kind") == "query" and _metrics(stats).get("retrieved_docs_mean") is None
+        if stats.kind == "query" and stats.query.retrieved_docs_mean is None
     ]
     if blind:
         warnings.append(
@@ -259,8 +261,8 @@ def _unreported_warnings(summary: dict[str, Any]) -> list[Finding]:
                 WARNING,
             )
         )
-    partitions = summary.get("partitions") or {}
-    if operations and partitions.get("source") == "responses" and not partitions.get("rows"):
+    partitions = summary.partitions
+    if operations and partitions.source == "responses" and not partitions.rows:
         warnings.append(
             Finding(
                 "partitions-unnamed",
@@ -272,48 +274,40 @@ def _unreported_warnings(summary: dict[str, Any]) -> list[Finding]:
     return warnings
 
 
-def _metrics(stats: dict[str, Any]) -> dict[str, Any]:
-    return stats.get("query") or {}
-
-
-def _warmup_warnings(run: Run) -> list[Finding]:
+def _warmup_warnings(info: RunInfo, summary: RunSummary) -> list[Finding]:
     warnings = []
-    users, spawn_rate = run.info.get("users"), run.info.get("spawn_rate")
-    if isinstance(users, int | float) and isinstance(spawn_rate, int | float) and spawn_rate > 0:
+    users, spawn_rate, warmup_s = info.users, info.spawn_rate, info.warmup_s
+    if users is not None and spawn_rate:
         ramp_s = users / spawn_rate
-        if ramp_s >= 1 and run.warmup_s < ramp_s:
+        if ramp_s >= 1 and warmup_s < ramp_s:
             warnings.append(
                 Finding(
                     "warmup-ramp",
                     f"Users were still starting during the first {duration(ramp_s)} "
                     f"({users:g} users at {spawn_rate:g}/s) and the figures include that ramp "
-                    f"({duration(run.warmup_s)} of warm-up left out): raise --spawn-rate or run "
+                    f"({duration(warmup_s)} of warm-up left out): raise --spawn-rate or run "
                     "longer so it weighs less",
                     WARNING,
                 )
             )
-    frame = run.requests
-    window = run.window
-    if len(frame) >= 200 and window.duration_s > 0:
-        latency = frame["latency_ms"].to_numpy()
-        early = frame["timestamp"].to_numpy() < window.start + window.duration_s / 10
-        if early.sum() >= 20 and (~early).sum() >= 20:
-            first, rest = np.median(latency[early]), np.median(latency[~early])
-            if rest > 0 and first > COLD_START_FACTOR * rest:
-                warnings.append(
-                    Finding(
-                        "warmup-cold",
-                        f"The first tenth of the run was {first / rest:.1f}x slower than the "
-                        f"rest (p50 {ms(first)} against {ms(rest)}): a cold start is included",
-                        WARNING,
-                    )
+    cold = summary.cold_start
+    if cold is not None and cold.rest_p50_ms > 0:
+        first, rest = cold.first_p50_ms, cold.rest_p50_ms
+        if first > COLD_START_FACTOR * rest:
+            warnings.append(
+                Finding(
+                    "warmup-cold",
+                    f"The first tenth of the run was {first / rest:.1f}x slower than the "
+                    f"rest (p50 {ms(first)} against {ms(rest)}): a cold start is included",
+                    WARNING,
                 )
+            )
     return warnings
 
 
-def _sample_warnings(operations: dict[str, Any]) -> list[Finding]:
+def _sample_warnings(operations: Mapping[str, OperationStats]) -> list[Finding]:
     """One warning naming every operation whose tail percentiles rest on too few calls."""
-    thin = {name: stats.get("count") or 0 for name, stats in operations.items()}
+    thin = {name: stats.count for name, stats in operations.items()}
     thin = {name: count for name, count in thin.items() if tail_is_thin(count, 0.99)}
     if not thin:
         return []
@@ -329,8 +323,8 @@ def _sample_warnings(operations: dict[str, Any]) -> list[Finding]:
     ]
 
 
-def _error_warnings(name: str, stats: dict[str, Any]) -> list[Finding]:
-    error_rate = stats.get("error_rate") or 0
+def _error_warnings(name: str, stats: OperationStats) -> list[Finding]:
+    error_rate = stats.error_rate
     if error_rate < HIGH_ERROR_RATE:
         return []
     return [

@@ -8,17 +8,29 @@ interval of the difference lies on one side of zero; no fixed threshold (only
 floating-point noise, a billionth of the value, counts as zero: two runs of a
 constant 1.02 RU charge have means that differ in the 16th digit).
 
+The statistics compared are the summary's exact full-run figures; the rows
+only measure the wobble. `compare_runs` draws at most `SAMPLE_SIZE` calls per
+operation and run (bench/rundata/samples.py, uniformly over the window), so
+the interval of a 100-million-row run comes from a 100,000-call sample: a
+slightly wider, never a narrower, interval than the full rows would give, and
+centred on the exact difference.
+
 Example::
 
-    delta = compare_samples(base_ms, base_ts, cand_ms, cand_ts, statistic="p50")
-    delta.verdict  # "worse", delta.ci_low, delta.ci_high in milliseconds
+    deltas = compare_runs(load_run(a), load_run(b), {"latency p99": ("p99", "latency_ms")})
+    deltas["point_read"]["latency p99"].verdict  # "worse", .ci_low, .ci_high in milliseconds
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+
+from bench.rundata.figures import OperationStats
+from bench.rundata.run import Run
+from bench.rundata.samples import SAMPLE_SIZE, operation_samples
 
 BLOCKS = 30  # time blocks per run
 MIN_BLOCKS = 8  # fewer non-empty blocks: resample single requests instead
@@ -31,6 +43,10 @@ MIN_SAMPLES = {"p50": 20, "mean": 20, "p95": 200, "p99": 1000}
 STATISTICS = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 
 BETTER, WORSE, NOISE, TOO_FEW = "better", "worse", "within noise", "too few samples"
+
+# The figures a comparison judges: label -> (statistic, column).
+JUDGED = {"latency p50": ("p50", "latency_ms"), "latency p99": ("p99", "latency_ms"),
+          "RU mean": ("mean", "ru")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,47 @@ class Delta:
         return self.absolute / self.baseline if self.baseline else None
 
 
+def compare_runs(
+    baseline: Run, candidate: Run, judged: Mapping[str, tuple[str, str]] = JUDGED
+) -> dict[str, dict[str, Delta]]:
+    """{operation: {label: Delta}} for every operation both runs made; `judged` maps a
+    label to (statistic, column), e.g. {"RU mean": ("mean", "ru")}."""
+    columns = sorted({column for _, column in judged.values()})
+    base_samples = operation_samples(baseline.directory, columns, size=SAMPLE_SIZE)
+    cand_samples = operation_samples(candidate.directory, columns, size=SAMPLE_SIZE)
+    result = {}
+    for operation, base in base_samples.items():
+        cand = cand_samples.get(operation)
+        if cand is None:
+            continue
+        base_stats = baseline.summary.operations[operation]
+        cand_stats = candidate.summary.operations[operation]
+        result[operation] = {
+            label: compare_samples(
+                base[column],
+                base["timestamp"],
+                cand[column],
+                cand["timestamp"],
+                statistic=statistic,
+                exact=(
+                    exact_statistic(base_stats, column, statistic),
+                    exact_statistic(cand_stats, column, statistic),
+                ),
+            )
+            for label, (statistic, column) in judged.items()
+        }
+    return result
+
+
+def exact_statistic(stats: OperationStats, column: str, statistic: str) -> float:
+    """The full run's figure from its summary: "mean" or a percentile of latency or RU."""
+    figures = {"latency_ms": stats.latency_ms, "ru": stats.ru}.get(column)
+    value = getattr(figures, statistic, None) if figures is not None else None
+    if value is None:
+        raise ValueError(f"the summary has no {statistic} of {column!r} to compare")
+    return float(value)
+
+
 def compare_samples(
     baseline: np.ndarray,
     baseline_times: np.ndarray,
@@ -60,13 +117,17 @@ def compare_samples(
     candidate_times: np.ndarray,
     *,
     statistic: str,
+    exact: tuple[float, float] | None = None,
     lower_is_better: bool = True,
     seed: int = 0,
 ) -> Delta:
-    """Compare one statistic ("p50", "p95", "p99" or "mean") of two samples."""
+    """Compare one statistic ("p50", "p95", "p99" or "mean") of two samples; `exact` gives
+    the full runs' values (the samples' own are used without it)."""
     rng = np.random.default_rng(seed)
-    base_value = _statistic(baseline, statistic)
-    cand_value = _statistic(candidate, statistic)
+    if exact is None:
+        base_value, cand_value = _statistic(baseline, statistic), _statistic(candidate, statistic)
+    else:
+        base_value, cand_value = exact
     needed = MIN_SAMPLES[statistic]
     if min(len(baseline), len(candidate)) < needed:
         return Delta(statistic, base_value, cand_value, np.nan, np.nan, TOO_FEW)
@@ -75,7 +136,7 @@ def compare_samples(
     differences = cand_boot - base_boot
     tail = (1 - CONFIDENCE) / 2
     low, high = np.quantile(differences, [tail, 1 - tail])
-    # The interval is centred on the exact difference of the full samples.
+    # The interval is centred on the exact difference of the full runs.
     shift = (cand_value - base_value) - float(np.median(differences))
     low, high = float(low + shift), float(high + shift)
     noise = FLOAT_NOISE * max(abs(base_value), abs(cand_value))

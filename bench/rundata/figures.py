@@ -145,7 +145,7 @@ class PartitionRow(Record):
     partition: str  # partition key range id
     ru: float
     requests: int
-    throttled: int
+    throttled: float  # 429s; estimated from responses, a multi-range call's split evenly
     hot_key: str | None = None  # busiest partition key value on it, when rows carry keys
 
 

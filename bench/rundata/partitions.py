@@ -2,128 +2,76 @@
 
 The emulator's ledger (partitions.json) is exact. Other targets only tell us
 the partition key range each response came from (`pk_range`), so the table is
-then estimated from the rows, a multi-partition query's charge split evenly
-over the ranges it names. Rows whose target named no range are left out: a
-made-up "unknown" partition would look like one hot partition.
+then estimated from the rows, a multi-partition call's charge and 429s split
+evenly over the ranges it names. Rows whose target named no range are left
+out: a made-up "unknown" partition would look like one hot partition.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from bench.rundata.run import Run
+from bench.rundata.engine import Rows
+from bench.rundata.figures import PartitionRow, Partitions
+from bench.rundata.ledger import PartitionLedger
 from bench.rundata.schema import PARTITION_KEY_COLUMN
 
-PARTITION_COLUMNS = ("partition", "ru", "requests", "throttled", "hot_key")
 
-# The ledger's field names; the aliases accept the emulator's snapshot spellings.
-_FIELDS = {
-    "ru": ("ru", "request_charge", "requestCharge", "charge"),
-    "requests": ("requests", "count", "request_count"),
-    "throttled": ("throttled", "throttles", "status_429", "429"),
-}
-
-
-def partition_table(run: Run) -> tuple[pd.DataFrame, str]:
-    """One row per partition (columns `PARTITION_COLUMNS`), and the source:
-    "ledger" (partitions.json) or "responses" (estimated from `pk_range`)."""
-    ledger_rows = ledger_partitions(run.ledger, _container_link(run.info))
-    if ledger_rows:
-        table = pd.DataFrame(ledger_rows, columns=["partition", "ru", "requests", "throttled"])
+def partition_figures(rows: Rows, ledger: PartitionLedger | None) -> Partitions:
+    """The ledger's partitions when there is one, else estimated from the window's calls."""
+    hot_keys = _hot_keys(rows)
+    if ledger is not None and ledger.physical_partitions:
+        tallies = {
+            pid: (t.request_charge, t.requests, float(t.throttled))
+            for pid, t in ledger.physical_partitions.items()
+        }
         source = "ledger"
     else:
-        table = _from_responses(run.requests)
+        tallies = _from_responses(rows)
         source = "responses"
-    table["hot_key"] = table["partition"].map(_hot_keys(run.requests)).astype(object)
-    table = table.sort_values("partition", key=_partition_sort_key, ignore_index=True)
-    return table[list(PARTITION_COLUMNS)], source
-
-
-def ledger_partitions(ledger: dict[str, Any] | None, container_link: str) -> list[list[Any]]:
-    """[partition id, RU, requests, 429s] rows from partitions.json.
-
-    Accepts the container's own entry (`{"partitions": {...}}`) or the whole
-    metrics snapshot (`{"containers": {link: {"partitions": {...}}}}`), and
-    partitions as a mapping by id or a list of objects with an `id`.
-    """
-    if not ledger:
-        return []
-    entry: Any = ledger
-    containers = ledger.get("containers")
-    if isinstance(containers, dict) and containers:
-        entry = containers.get(container_link) or (
-            next(iter(containers.values())) if len(containers) == 1 else {}
-        )
-    partitions = entry.get("partitions") if isinstance(entry, dict) else None
-    if isinstance(partitions, list):
-        partitions = {str(p.get("id", i)): p for i, p in enumerate(partitions)}
-    if not isinstance(partitions, dict):
-        return []
-    return [
-        [str(pid), _field(values, "ru"), _field(values, "requests"), _field(values, "throttled")]
-        for pid, values in partitions.items()
-        if isinstance(values, dict) and str(pid)  # "": account/container-level requests
-    ]
-
-
-def _field(values: dict[str, Any], name: str) -> float:
-    for alias in _FIELDS[name]:
-        if isinstance(values.get(alias), int | float):
-            return float(values[alias])
-    return 0.0
-
-
-def _container_link(info: dict[str, Any]) -> str:
-    container = info.get("container") or {}
-    return f"dbs/{container.get('database', '')}/colls/{container.get('container', '')}"
-
-
-def _from_responses(frame: pd.DataFrame) -> pd.DataFrame:
-    """Aggregate by the (few) distinct pk_range strings first, then split them: cheap
-    even for ten million rows."""
-    if not len(frame):
-        return pd.DataFrame(columns=["partition", "ru", "requests", "throttled"])
-    frame = frame[frame["pk_range"] != ""]
-    grouped = frame.groupby("pk_range", observed=True).agg(
-        ru=("ru", "sum"), requests=("ru", "size"), throttled=("throttled", "sum")
+    return Partitions(
+        source=source,
+        rows=tuple(
+            PartitionRow(
+                partition=pid,
+                ru=ru,
+                requests=requests,
+                throttled=throttled,
+                hot_key=hot_keys.get(pid),
+            )
+            for pid, (ru, requests, throttled) in sorted(tallies.items(), key=_numeric_first)
+        ),
     )
-    rows: dict[str, np.ndarray] = {}
-    for ranges, values in grouped.iterrows():
+
+
+def _from_responses(rows: Rows) -> dict[str, tuple[float, int, float]]:
+    """Summed by the (few) distinct pk_range strings first, then split over their ranges:
+    a fan-out call is a request on each range it touched."""
+    totals: dict[str, tuple[float, int, float]] = {}
+    for ranges, ru, requests, throttled in rows.query(
+        "SELECT pk_range, sum(ru), count(*), sum(throttled)::DOUBLE FROM calls "
+        "WHERE pk_range <> '' GROUP BY pk_range"
+    ):
         ids = [r for r in str(ranges).split(",") if r]
-        share = values.to_numpy(dtype=float) / len(ids)
-        share[1] = values["requests"]  # a fan-out query is a request on each range it touched
         for pid in ids:
-            rows[pid] = rows.get(pid, 0.0) + share
-    return pd.DataFrame(
-        [[pid, *totals] for pid, totals in rows.items()],
-        columns=["partition", "ru", "requests", "throttled"],
+            before = totals.get(pid, (0.0, 0, 0.0))
+            totals[pid] = (
+                before[0] + ru / len(ids),
+                before[1] + int(requests),
+                before[2] + throttled / len(ids),
+            )
+    return totals
+
+
+def _hot_keys(rows: Rows) -> dict[str, str]:
+    """The busiest partition key value per single-range response, when rows carry keys."""
+    found = rows.query(
+        "SELECT pk_range, first(key ORDER BY n DESC, key) FROM "
+        f"(SELECT pk_range, {PARTITION_KEY_COLUMN} AS key, count(*) AS n FROM calls "
+        f"WHERE {PARTITION_KEY_COLUMN} <> '' AND pk_range <> '' "
+        "GROUP BY ALL) GROUP BY pk_range"
     )
-
-
-def _hot_keys(frame: pd.DataFrame) -> dict[str, str]:
-    """The busiest partition key value per single-range response, when the rows carry keys.
-
-    Counted on category codes (one bincount), never on ten million strings.
-    """
-    if PARTITION_KEY_COLUMN not in frame.columns or not len(frame):
-        return {}
-    keys = frame[PARTITION_KEY_COLUMN].astype("category")
-    ranges = frame["pk_range"].astype("category")
-    n_keys = len(keys.cat.categories)
-    pairs = ranges.cat.codes.to_numpy().astype(np.int64) * n_keys + keys.cat.codes.to_numpy()
-    counts = np.bincount(pairs, minlength=len(ranges.cat.categories) * n_keys)
-    counts = counts.reshape(len(ranges.cat.categories), n_keys)
-    if "" in keys.cat.categories:
-        counts[:, keys.cat.categories.get_loc("")] = 0
-    return {
-        str(pk_range): _readable_key(str(keys.cat.categories[row.argmax()]))
-        for pk_range, row in zip(ranges.cat.categories, counts, strict=True)
-        if row.max() > 0
-    }
+    return {str(pk_range): _readable_key(str(key)) for pk_range, key in found}
 
 
 def _readable_key(recorded: str) -> str:
@@ -136,6 +84,7 @@ def _readable_key(recorded: str) -> str:
     return value if isinstance(value, str) else recorded
 
 
-def _partition_sort_key(ids: pd.Series) -> pd.Series:
+def _numeric_first(item: tuple[str, object]) -> tuple[int, int, str]:
     """Numeric range ids in numeric order ("2" before "10"), others after."""
-    return ids.map(lambda pid: (0, int(pid), "") if str(pid).isdigit() else (1, 0, str(pid)))
+    pid = item[0]
+    return (0, int(pid), "") if pid.isdigit() else (1, 0, pid)

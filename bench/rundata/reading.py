@@ -1,4 +1,4 @@
-"""Reading a run directory's files (docs/run-directory.md) into pandas and dicts.
+"""Reading a run's request rows into pandas, for the few callers that need rows.
 
 Only the columns asked for are read, and text columns arrive as categoricals
 straight from Parquet dictionaries, so ten million rows stay a few hundred MB.
@@ -6,10 +6,8 @@ straight from Parquet dictionaries, so ten million rows stay a few hundred MB.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,6 +70,44 @@ def load_requests(
     return builder.frame()
 
 
+def check_part(path: Path, columns: Iterable[str]) -> pa.Schema:
+    """The part's schema, once its footer shows each of `columns` present (optional ones
+    may be absent) in a type that reads as the schema's; else an error naming the part."""
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException) as error:
+        raise RubenchError(f"{path}: not a readable Parquet part ({error})") from error
+    missing = [c for c in columns if c not in schema.names and c not in OPTIONAL_COLUMNS]
+    if missing:
+        raise RubenchError(
+            f"{path}: missing request column(s) {', '.join(missing)} "
+            "(see docs/run-directory.md for the schema)"
+        )
+    for name in columns:
+        if name not in schema.names:
+            continue
+        found, expected = schema.field(name).type, _field(name).type
+        if pa.types.is_dictionary(found):
+            found = found.value_type
+        if not _compatible(found, expected):
+            raise RubenchError(
+                f"{path}: column {name!r} is {found}, expected {expected} "
+                "(see docs/run-directory.md for the schema)"
+            )
+    return schema
+
+
+def _compatible(found: pa.DataType, expected: pa.DataType) -> bool:
+    """Another writer's wider integers or large strings are fine; text for a number is not."""
+    if pa.types.is_null(found):
+        return True
+    if pa.types.is_string(expected):
+        return pa.types.is_string(found) or pa.types.is_large_string(found)
+    if pa.types.is_integer(expected):
+        return pa.types.is_integer(found)
+    return pa.types.is_integer(found) or pa.types.is_floating(found)
+
+
 class _PartInfo:
     """A part's path, row count and columns, checked against the schema before reading."""
 
@@ -81,16 +117,9 @@ class _PartInfo:
     @classmethod
     def of(cls, path: Path, wanted: list[str], since: float | None) -> _PartInfo:
         """Counting the rows kept reads the timestamp column alone when `since` is set."""
+        columns = set(check_part(path, wanted).names)
         try:
-            metadata = pq.ParquetFile(path).metadata
-            columns = set(metadata.schema.names)
-            missing = [c for c in wanted if c not in columns and c not in OPTIONAL_COLUMNS]
-            if missing:
-                raise RubenchError(
-                    f"{path}: missing request column(s) {', '.join(missing)} "
-                    "(see docs/run-directory.md for the schema)"
-                )
-            rows = metadata.num_rows
+            rows = pq.ParquetFile(path).metadata.num_rows
             if since is not None:
                 timestamps = pq.read_table(path, columns=["timestamp"]).column("timestamp")
                 rows = pc.sum(pc.greater_equal(timestamps, since)).as_py() or 0
@@ -175,25 +204,3 @@ def _numeric(column: pa.Array, target: pa.DataType) -> np.ndarray:
     if column.null_count and not pa.types.is_floating(target):
         column = column.fill_null(0)
     return column.to_numpy(zero_copy_only=False)
-
-
-def read_json(path: Path, *, required: bool) -> dict[str, Any] | None:
-    """A JSON object from the run directory; None when optional and absent."""
-    if not path.exists():
-        if required:
-            raise RubenchError(f"{path}: missing (every run directory has one)")
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise RubenchError(
-            f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
-        ) from error
-    if not isinstance(data, dict):
-        raise RubenchError(f"{path}: expected a JSON object, found {type(data).__name__}")
-    return data
-
-
-def read_text(path: Path) -> str | None:
-    """An optional text file (workload.toml), None when absent."""
-    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else None

@@ -1,8 +1,9 @@
-"""Time-bucketed series of a run: requests, RU, 429s and errors per bucket.
+"""Time-bucketed rates of a run: requests, RU, 429s and errors, and the busiest second.
 
-Charts never see raw rows: a ten-million-row run becomes a few hundred
-buckets here, and the bucket width is chosen from the window so a chart has
-about `MAX_POINTS` points whatever the run length.
+The summary's scan tallies each operation's calls per whole second of the window
+(a day is 86,400 seconds: a small table whatever the row count); the chart
+series and the peaks are added up from it. The chart's bucket width is whole seconds,
+chosen so a chart has about `MAX_POINTS` points whatever the run length.
 """
 
 from __future__ import annotations
@@ -12,9 +13,44 @@ import math
 import numpy as np
 import pandas as pd
 
-from bench.rundata.run import Window
+from bench.rundata.figures import Peaks, Series, Window
 
 MAX_POINTS = 300
+
+
+def series_and_peaks(calls: pd.DataFrame, window: Window) -> tuple[Series, Peaks]:
+    """The chart series and the busiest whole second, from the window's per-second tallies
+    (`operation`, `second`, `n`, `ru_sum`, `throttled_attempts`, `failed`)."""
+    seconds = calls.rename(
+        columns={
+            "n": "requests",
+            "ru_sum": "ru",
+            "throttled_attempts": "throttled",
+            "failed": "errors",
+        }
+    )
+    per_second = _bucketed(seconds, window, 1.0)
+    peaks = Peaks(
+        ru_per_s=float(per_second["ru"].max()),
+        requests_per_s=float(per_second["requests"].max()),
+    )
+    width = bucket_width(window)
+    buckets = _bucketed(seconds, window, width)
+    return (
+        Series(
+            width_s=width,
+            t=tuple(float(t) for t in np.arange(len(bucket_seconds(window, width))) * width),
+            requests_per_s=tuple(buckets["requests"]),
+            ru_per_s=tuple(buckets["ru"]),
+            throttled_per_s=tuple(buckets["throttled"]),
+            errors_per_s=tuple(buckets["errors"]),
+            operations={
+                str(name): tuple(rates)
+                for name, rates in _operation_rates(seconds, window, width).items()
+            },
+        ),
+        peaks,
+    )
 
 
 def bucket_width(window: Window, max_points: int = MAX_POINTS) -> float:
@@ -34,54 +70,39 @@ def bucket_seconds(window: Window, width_s: float) -> np.ndarray:
     return np.array(seconds)
 
 
-def bucket_index(frame: pd.DataFrame, window: Window, width_s: float) -> np.ndarray:
-    """The bucket number of each row, counted from the window start."""
-    offsets = frame["timestamp"].to_numpy() - window.start
-    return np.floor(offsets / width_s).astype(np.int64)
+def _inside(
+    seconds: pd.DataFrame, window: Window, width_s: float
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The per-second rows of the buckets the window keeps, with their bucket numbers
+    (`width_s` is whole seconds, so a second never straddles two buckets)."""
+    lengths = bucket_seconds(window, width_s)
+    bucket = seconds["second"].to_numpy() // int(width_s)
+    keep = (bucket >= 0) & (bucket < len(lengths))
+    return seconds[keep], bucket[keep]
 
 
-def time_series(frame: pd.DataFrame, window: Window, width_s: float | None = None) -> pd.DataFrame:
-    """Per bucket: start second `t`, `requests_per_s`, `ru_per_s`, `throttled_per_s`
-    (429 answers, retried or not) and `errors_per_s` (final errors and final 429s).
-
-    Empty buckets are present as zeros, so gaps in the load show as dips.
-    """
-    width = width_s or bucket_width(window)
-    seconds = bucket_seconds(window, width)
-    n_buckets = len(seconds)
-    index = bucket_index(frame, window, width)
-    inside = (index >= 0) & (index < n_buckets)
-    index = index[inside]
-    failed = frame["outcome"].isin(("error", "throttled")).to_numpy()[inside]
-
-    def per_second(weights: np.ndarray | None) -> np.ndarray:
-        return np.bincount(index, weights=weights, minlength=n_buckets)[:n_buckets] / seconds
-
-    return pd.DataFrame(
-        {
-            "t": np.arange(n_buckets) * width,
-            "requests_per_s": per_second(None),
-            "ru_per_s": per_second(frame["ru"].to_numpy(dtype=float, na_value=0.0)[inside]),
-            "throttled_per_s": per_second(frame["throttled"].to_numpy(dtype=float)[inside]),
-            "errors_per_s": per_second(failed.astype(float)),
-        }
-    )
+def _bucketed(seconds: pd.DataFrame, window: Window, width_s: float) -> dict[str, np.ndarray]:
+    """Per bucket: requests, RU, 429 answers and failed calls, each per second."""
+    lengths = bucket_seconds(window, width_s)
+    kept, bucket = _inside(seconds, window, width_s)
+    return {
+        column: np.bincount(bucket, weights=kept[column].to_numpy(float), minlength=len(lengths))
+        / lengths
+        for column in ("requests", "ru", "throttled", "errors")
+    }
 
 
-def operation_rates(
-    frame: pd.DataFrame, window: Window, width_s: float | None = None
-) -> pd.DataFrame:
-    """Requests per second for each operation (columns) per bucket (rows, index `t`)."""
-    width = width_s or bucket_width(window)
-    seconds = bucket_seconds(window, width)
-    n_buckets = len(seconds)
-    index = bucket_index(frame, window, width)
-    inside = (index >= 0) & (index < n_buckets)
-    operations = frame["operation"].astype("category")
-    codes = operations.cat.codes.to_numpy().astype(np.int64)[inside]
-    n_ops = len(operations.cat.categories)
-    counts = np.bincount(codes * n_buckets + index[inside], minlength=n_ops * n_buckets)
-    table = counts.reshape(n_ops, n_buckets).T / seconds[:, None]
-    result = pd.DataFrame(table, columns=list(operations.cat.categories))
-    result.index = pd.Index(np.arange(n_buckets) * width, name="t")
-    return result.loc[:, result.sum() > 0]
+def _operation_rates(
+    seconds: pd.DataFrame, window: Window, width_s: float
+) -> dict[str, np.ndarray]:
+    """Requests per second of each operation per bucket (operations without any left out)."""
+    lengths = bucket_seconds(window, width_s)
+    kept, bucket = _inside(seconds, window, width_s)
+    rates = {}
+    for name in sorted(kept["operation"].unique()):
+        mine = (kept["operation"] == name).to_numpy()
+        counts = np.bincount(
+            bucket[mine], weights=kept["requests"].to_numpy(float)[mine], minlength=len(lengths)
+        )
+        rates[name] = counts / lengths
+    return rates

@@ -1,260 +1,302 @@
-"""Per-operation aggregates of a run, from the exact rows (no histograms): summary.json.
+"""summary.json: every figure of a run, computed once by streaming over its parquet parts.
 
-Percentiles use linear interpolation between the two nearest samples (numpy's
-and pandas' default). Latency covers every call, failed ones included, as
-Locust counts them; rows before started_at + warmup_s are left out.
+The figures (`RunSummary`, bench/rundata/figures.py) come from a few DuckDB scans
+(bench/rundata/engine.py), none holding the rows:
 
-summary.json (``"schema": 1``)::
+1. tallies per operation, window side and whole second: counts, sums, minima and
+   maxima, from which every count, total, mean, series and peak is added up here;
+2. each operation's kind, and its calls that did not end "ok" by outcome and status;
+3. exact percentiles: latency per operation, latency over all calls, and RU per
+   (operation, charge) count (bench/rundata/quantiles.py);
+4. the median latency of the window's first tenth against the rest (cold start);
+5. the busiest partition key per key range, and (without a ledger) RU per range.
 
-    {"schema": 1, "rubench_version": "0.1.0",
-     "run": {"name", "status"},
-     "window": {"start", "end", "duration_s", "warmup_s", "warmup_rows_excluded"},
-     "provisioned_rus": 4000.0 | null,
-     "operations": {"point_read": {
-         "kind", "count", "rate_per_s",
-         "latency_ms": {"p50", "p90", "p95", "p99", "p99.9", "max", "mean"},
-         "ru": {"mean", "p50", "p95", "min", "max", "total"}, "ru_per_s", "ru_share",
-         "throttle_rate" (calls that met a 429), "throttled_attempts",
-         "final_throttle_rate" (calls that ended in a 429), "error_rate" (error + throttled),
-         "errors_by_status": {"503": {"count", "rate"}}, "outcomes": {"ok": n, ...},
-         "partitions_touched": {"mean", "max"}, "requests_per_call", "items_mean", "bytes_mean",
-         "query": {"retrieved_docs_mean", "output_docs_mean", "index_hit_ratio_mean"}}},
-     "totals": {the same figures over all operations, without "kind",
-                plus "peak_ru_per_s", "peak_requests_per_s" (busiest whole second)},
-     "partitions": {"source": "ledger" | "responses",
-                    "rows": [{"partition", "ru", "requests", "throttled", "hot_key"}]},
-     "metadata": {"count", "ru_total", "operations": {"metadata: partition key ranges":
-                  {"count", "ru_total"}}}}
+Example::
 
-`metadata` counts the requests the SDK made on its own (partition key ranges, container
-reads): the target charged them, but they are no operation, so `operations` and `totals`
-leave them out; `totals.charged_ru_total` (operations + metadata) is what the run cost.
-
-Figures that do not apply or that the target did not provide are null (query
-metrics of point reads or from a target that sent none or impossible ones,
-partitions touched when no response named its partition key range, rates of an
-empty window).
+    summary = load_summary("reports/20261123-101500-catalog")  # computed once, then read
+    summary.operations["point_read"].latency_ms.p99
 """
 
 from __future__ import annotations
 
-import json
 import math
+from contextlib import suppress
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from bench import __version__
-from bench.rundata.groups import TOTAL_KEY, Groups
-from bench.rundata.partitions import partition_table
-from bench.rundata.run import Run, load_run
-from bench.rundata.series import time_series
+from bench.errors import RubenchError
+from bench.rundata.engine import FAILED_SQL, Rows, open_rows
+from bench.rundata.figures import (
+    LATENCY_QUANTILES,
+    RU_QUANTILES,
+    Charges,
+    ColdStart,
+    Latency,
+    MetadataCharge,
+    MetadataStats,
+    OperationStats,
+    QueryMetrics,
+    RowCounts,
+    RunSummary,
+    Window,
+    read_summary_file,
+    write_summary_file,
+)
+from bench.rundata.info import RunInfo, read_run_info
+from bench.rundata.ledger import read_ledger
+from bench.rundata.outcome import Outcome
+from bench.rundata.partitions import partition_figures
+from bench.rundata.quantiles import LatencyFigures, charge_quantiles, latency_figures
+from bench.rundata.reading import part_files, run_directory
+from bench.rundata.schema import METADATA_KIND
+from bench.rundata.series import series_and_peaks
 
-SUMMARY_SCHEMA = 1
-LATENCY_QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99, "p99.9": 0.999}
-RU_QUANTILES = {"p50": 0.5, "p95": 0.95}
-FAILED_OUTCOMES = ("error", "throttled")
+SUMMARY_FILE = "summary.json"
+QUERY_METRICS = ("retrieved_docs", "output_docs", "index_hit_ratio")
+COLD_START_MIN_CALLS = 200  # fewer calls in the window: no cold-start figure
+COLD_START_MIN_SIDE = 20  # calls needed on each side of the first tenth
+_SUMS = ("n", "latency_sum", "ru_sum", "throttled_calls", "throttled_attempts",
+         "partitions_known", "partitions_sum", "attempts_sum", "items_sum", "bytes_sum", "failed",
+         *(f"{m}_{a}" for m in QUERY_METRICS for a in ("n", "sum")))  # fmt: skip
+_KINDS = "SELECT DISTINCT operation, kind FROM requests"
+# Calls that did not end "ok" are few: counting only them skips hashing every row.
+_NOT_OK = (
+    "SELECT operation, outcome, status, count(*) AS n FROM calls "
+    f"WHERE outcome <> '{Outcome.OK.value}' GROUP BY ALL"
+)
 
 
-def summarize(run: Run) -> dict[str, Any]:
-    """The JSON-ready summary of a loaded run (see `write_summary`)."""
-    frame = run.requests
-    window = run.window
-    duration = window.duration_s
-    stats = group_stats(frame, Groups.of(frame["operation"]), duration)
-    total = group_stats(frame, Groups.single(len(frame)), duration).get(TOTAL_KEY)
-    total = total or {"count": 0, "rate_per_s": 0.0, "latency_ms": {}, "ru": {"total": 0.0}}
-    total.pop("kind", None)  # a mix of kinds
-    total_ru = total["ru"]["total"]
-    for values in stats.values():
-        values["ru_share"] = values["ru"]["total"] / total_ru if total_ru else 0.0
-    per_second = time_series(frame, window, width_s=1.0)
-    total["peak_ru_per_s"] = float(per_second["ru_per_s"].max())
-    total["peak_requests_per_s"] = float(per_second["requests_per_s"].max())
-    partitions, source = partition_table(run)
-    metadata = metadata_stats(run.metadata)
-    total["charged_ru_total"] = total_ru + metadata["ru_total"]
-    return _json_clean(
-        {
-            "schema": SUMMARY_SCHEMA,
-            "rubench_version": __version__,
-            "run": {"name": run.name, "status": run.info.get("status")},
-            "window": {
-                "start": window.start,
-                "end": window.end,
-                "duration_s": duration,
-                "warmup_s": run.warmup_s,
-                "warmup_rows_excluded": run.warmup_rows,
-            },
-            "provisioned_rus": run.provisioned_rus,
-            "operations": stats,
-            "totals": total,
-            "partitions": {"source": source, "rows": partitions.to_dict(orient="records")},
-            "metadata": metadata,
-        }
+def summarize(run_dir: str | Path) -> RunSummary:
+    """Every figure of the run, from its parts, run.json and partitions.json."""
+    directory = run_directory(run_dir)
+    info = read_run_info(directory)
+    with open_rows(directory, window_start=info.window_start) as rows:
+        window = _window(rows, info)
+        kinds = dict(rows.query(_KINDS))
+        metadata_ops = {op for op, kind in kinds.items() if kind == METADATA_KIND}
+        tallies = _tallies(rows, window.start)
+        in_window = tallies[tallies["in_window"]]
+        is_metadata = in_window["operation"].isin(metadata_ops)
+        calls = in_window[~is_metadata]
+        outcomes = rows.arrow(_NOT_OK).to_pandas()
+        latency = latency_figures(rows, LATENCY_QUANTILES, _first_tenth_end(window))
+        operations, totals = _operation_stats(rows, calls, outcomes, kinds, latency, window)
+        series, peaks = series_and_peaks(calls, window)
+        partitions = partition_figures(rows, read_ledger(directory))
+    return RunSummary(
+        rubench_version=__version__,
+        name=info.name,
+        status=info.status,
+        window=window,
+        rows=RowCounts(
+            operations=int(calls["n"].sum()),
+            metadata=int(in_window.loc[is_metadata, "n"].sum()),
+            warmup=int(tallies.loc[~tallies["in_window"], "n"].sum()),
+        ),
+        provisioned_rus=info.provisioned_rus,
+        operations=operations,
+        totals=totals,
+        peaks=peaks,
+        partitions=partitions,
+        metadata=_metadata_stats(in_window[is_metadata]),
+        series=series,
+        cold_start=_cold_start(latency, window),
     )
 
 
-def metadata_stats(frame: pd.DataFrame | None) -> dict[str, Any]:
-    """Count and RU of the SDK's own requests, in all and by what they were for."""
-    if frame is None or not len(frame):
-        return {"count": 0, "ru_total": 0.0, "operations": {}}
-    by_operation = frame.groupby("operation", observed=True)["ru"].agg(["count", "sum"])
-    return {
-        "count": len(frame),
-        "ru_total": float(frame["ru"].sum()),
-        "operations": {
-            str(name): {"count": int(row["count"]), "ru_total": float(row["sum"])}
-            for name, row in by_operation.iterrows()
-        },
-    }
-
-
-def write_summary(run_dir: str | Path) -> dict[str, Any]:
-    """Aggregate a run directory and write its summary.json; returns what was written."""
-    run = load_run(run_dir)
-    summary = summarize(run)
-    save_summary(run.directory, summary)
+def write_summary(run_dir: str | Path) -> RunSummary:
+    """Compute the summary and write summary.json (atomically); returns it."""
+    summary = summarize(run_dir)
+    write_summary_file(Path(run_dir) / SUMMARY_FILE, summary)
     return summary
 
 
-def save_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
-    """Write summary.json atomically (a reader never sees half a file)."""
-    path = Path(run_dir) / "summary.json"
-    temporary = path.with_name(".summary.json.tmp")
-    temporary.write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    temporary.replace(path)
-    return path
+def load_summary(run_dir: str | Path) -> RunSummary:
+    """summary.json when it is current (this schema, newer than run.json, partitions.json
+    and every part); otherwise computed again and written (when the folder is writable)."""
+    directory = run_directory(run_dir)
+    path = directory / SUMMARY_FILE
+    if _is_current(path, directory):
+        try:
+            return read_summary_file(path)
+        except RubenchError:  # another schema, or damaged: the rows still hold the truth
+            pass
+    summary = summarize(directory)
+    with suppress(OSError):  # a read-only copy of a run: the figures are right, only not kept
+        write_summary_file(path, summary)
+    return summary
 
 
-def group_stats(frame: pd.DataFrame, groups: Groups, duration_s: float) -> dict[str, Any]:
-    """Every figure of the summary for each non-empty group."""
-    if not len(frame):
-        return {}
-    counts = np.diff(groups.bounds)
-    latency = _column_figures(groups, frame["latency_ms"], LATENCY_QUANTILES)
-    ru = _column_figures(groups, frame["ru"].fillna(0.0), RU_QUANTILES)
-    throttled = groups.slices(frame["throttled"].to_numpy())
-    partitions = groups.slices(frame["partitions"].to_numpy())
-    attempts = groups.slices(frame["attempts"].to_numpy())
-    items = [s.mean() if len(s) else None for s in groups.slices(frame["item_count"].to_numpy())]
-    sizes = [s.mean() if len(s) else None for s in groups.slices(frame["bytes"].to_numpy())]
-    query = {
-        f"{name}_mean": [_nanmean(s) for s in groups.slices(frame[name].to_numpy())]
-        for name in ("retrieved_docs", "output_docs", "index_hit_ratio")
-    }
-    kind = frame["kind"].astype("category")
-    kinds = [
-        kind.cat.categories[s[0]] if len(s) else ""
-        for s in groups.slices(kind.cat.codes.to_numpy())
-    ]
-    outcome = frame["outcome"].astype("category")
-    outcome_counts = groups.counts_by(outcome.cat.codes.to_numpy(), len(outcome.cat.categories))
-    by_status = _failures_by_status(frame, groups)
-
-    result: dict[str, Any] = {}
-    for g, name in enumerate(groups.names):
-        n = int(counts[g])
-        if not n:
-            continue
-        outcomes = {
-            str(o): int(c)
-            for o, c in zip(outcome.cat.categories, outcome_counts[g], strict=True)
-            if c
-        }
-        n_failed = sum(outcomes.get(o, 0) for o in FAILED_OUTCOMES)
-        result[str(name)] = {
-            "kind": str(kinds[g]),
-            "count": n,
-            "rate_per_s": n / duration_s if duration_s else None,
-            "latency_ms": {
-                **{q: latency[g][q] for q in LATENCY_QUANTILES},
-                "max": latency[g]["max"],
-                "mean": latency[g]["mean"],
-            },
-            "ru": {
-                "mean": ru[g]["mean"],
-                **{q: ru[g][q] for q in RU_QUANTILES},
-                "min": ru[g]["min"],
-                "max": ru[g]["max"],
-                "total": ru[g]["total"],
-            },
-            "ru_per_s": ru[g]["total"] / duration_s if duration_s else None,
-            "throttle_rate": int(np.count_nonzero(throttled[g])) / n,
-            "throttled_attempts": int(throttled[g].sum()),
-            "final_throttle_rate": outcomes.get("throttled", 0) / n,
-            "error_rate": n_failed / n,
-            "errors_by_status": {
-                str(status): {"count": c, "rate": c / n}
-                for status, c in sorted(by_status.get(g, {}).items())
-            },
-            "outcomes": outcomes,
-            "partitions_touched": _partitions_touched(partitions[g]),
-            # HTTP requests per call: retries, query pages, a fan-out's 1004 and plan request
-            "requests_per_call": attempts[g].mean(),
-            "items_mean": items[g],
-            "bytes_mean": sizes[g],
-            "query": {key: values[g] for key, values in query.items()},
-        }
-    return result
+def _is_current(path: Path, directory: Path) -> bool:
+    if not path.exists():
+        return False
+    written = path.stat().st_mtime
+    sources = [directory / "run.json", directory / "partitions.json", *part_files(directory)]
+    return all(not p.exists() or p.stat().st_mtime <= written for p in sources)
 
 
-def _partitions_touched(partitions: np.ndarray) -> dict[str, float | None]:
-    """0 means the target named no partition key range: unknown, not zero."""
-    known = partitions[partitions > 0]
-    if not len(known):
-        return {"mean": None, "max": None}
-    return {"mean": float(known.mean()), "max": float(known.max())}
+def _window(rows: Rows, info: RunInfo) -> Window:
+    """started_at + warm-up to ended_at; from the calls when run.json lacks the times."""
+    start, end = info.window_start, info.ended_at
+    if start is None or end is None:
+        first, last = rows.query(
+            "SELECT min(timestamp), max(timestamp + latency_ms / 1000.0) FROM calls"
+        )[0]
+        start = start if start is not None else (first or 0.0)
+        end = end if end is not None else (last if last is not None else start)
+    return Window(start=start, end=end, warmup_s=info.warmup_s)
 
 
-def _column_figures(
-    groups: Groups, column: pd.Series, quantiles: dict[str, float]
-) -> list[dict[str, float]]:
-    """Exact quantiles (np.quantile partitions, no full sort), min, max, mean, total."""
-    figures = []
-    for values in groups.slices(column.to_numpy(dtype=float)):
-        if not len(values):
-            figures.append({})
-            continue
-        qs = np.quantile(values, list(quantiles.values()))
-        figures.append(
-            {
-                **dict(zip(quantiles, qs, strict=True)),
-                "min": values.min(),
-                "max": values.max(),
-                "mean": values.mean(),
-                "total": values.sum(),
-            }
+def _tallies(rows: Rows, start: float) -> pd.DataFrame:
+    """Per operation, window side and whole second (from the window start): every count,
+    sum, minimum and maximum of the summary, in one scan."""
+    tallies = rows.arrow(_tallies_sql(start, "")).to_pandas()
+    metric_sums = tallies[[f"{m}_sum" for m in QUERY_METRICS]].to_numpy(float)
+    if pd.isna(metric_sums).any():  # NaN in a metric column: count and sum around it
+        tallies = rows.arrow(_tallies_sql(start, " FILTER (WHERE NOT isnan({m}))")).to_pandas()
+    return tallies
+
+
+def _tallies_sql(start: float, metric_filter: str) -> str:
+    """The recorder writes null where a call has no query metrics (plain sums skip it);
+    NaN from another writer needs `metric_filter`, which costs a third of the scan."""
+    metrics = ", ".join(
+        f"count({m}){metric_filter.format(m=m)} AS {m}_n, "
+        f"coalesce(sum({m}){metric_filter.format(m=m)}, 0.0) AS {m}_sum"
+        for m in QUERY_METRICS
+    )
+    return f"""
+SELECT operation, in_window, floor(timestamp - {start!r})::BIGINT AS second,
+    count(*) AS n,
+    sum(latency_ms) AS latency_sum, max(latency_ms) AS latency_max,
+    sum(ru) AS ru_sum, min(ru) AS ru_min, max(ru) AS ru_max,
+    count(*) FILTER (WHERE throttled > 0) AS throttled_calls,
+    sum(throttled)::BIGINT AS throttled_attempts,
+    count(*) FILTER (WHERE partitions > 0) AS partitions_known,
+    coalesce(sum(partitions) FILTER (WHERE partitions > 0), 0)::BIGINT AS partitions_sum,
+    max(partitions) FILTER (WHERE partitions > 0) AS partitions_max,
+    sum(attempts)::BIGINT AS attempts_sum,
+    sum(item_count)::BIGINT AS items_sum,
+    sum(bytes)::DOUBLE AS bytes_sum,
+    count(*) FILTER (WHERE {FAILED_SQL}) AS failed,
+    {metrics}
+FROM requests GROUP BY ALL
+"""
+
+
+def _operation_stats(
+    rows: Rows,
+    calls: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    kinds: dict[str, str],
+    latency: LatencyFigures,
+    window: Window,
+) -> tuple[dict[str, OperationStats], OperationStats | None]:
+    """Per operation and over all calls, from the tallies, not-ok counts and quantiles."""
+    if latency.total is None:
+        return {}, None
+    charges = charge_quantiles(rows, RU_QUANTILES)
+    not_ok = dict(list(outcomes.groupby("operation")))
+    duration_s = window.duration_s
+    operations = {
+        str(name): _stats(
+            group,
+            not_ok.get(name, outcomes.iloc[:0]),
+            kinds[name],
+            duration_s,
+            latency.operations[name],
+            charges[name],
         )
-    return figures
+        for name, group in calls.groupby("operation", sort=True)
+    }
+    return operations, _stats(calls, outcomes, "", duration_s, latency.total, charges[None])
 
 
-def _failures_by_status(frame: pd.DataFrame, groups: Groups) -> dict[int, dict[int, int]]:
-    """{group: {status: count}} over final errors and final 429s (few rows)."""
-    failed = frame["outcome"].isin(FAILED_OUTCOMES).to_numpy()
-    pairs = np.stack([groups.codes[failed], frame["status"].to_numpy()[failed]], axis=1)
-    result: dict[int, dict[int, int]] = {}
-    for (group, status), count in zip(*np.unique(pairs, axis=0, return_counts=True), strict=True):
-        result.setdefault(int(group), {})[int(status)] = int(count)
-    return result
+def _stats(
+    tallies: pd.DataFrame,
+    not_ok: pd.DataFrame,
+    kind: str,
+    duration_s: float,
+    latency: dict[str, float],
+    charges: dict[str, float],
+) -> OperationStats:
+    """One operation's (or all calls') figures from its tallies, the counts of its calls
+    that did not end "ok" (by outcome and status), and its percentiles."""
+    total = tallies[list(_SUMS)].sum()
+    count = int(total["n"])
+    outcomes = {Outcome(str(o)): int(n) for o, n in not_ok.groupby("outcome")["n"].sum().items()}
+    outcomes[Outcome.OK] = count - sum(outcomes.values())
+    failed = not_ok[not_ok["outcome"].isin([o.value for o in Outcome if o.failed])]
+    known = int(total["partitions_known"])
+    return OperationStats(
+        kind=kind,
+        count=count,
+        duration_s=duration_s,
+        latency_ms=Latency(
+            **{name.replace(".", "_"): value for name, value in latency.items()},
+            max=float(tallies["latency_max"].max()),
+            mean=float(total["latency_sum"]) / count,
+        ),
+        ru=Charges(
+            **charges,
+            total=float(total["ru_sum"]),
+            mean=float(total["ru_sum"]) / count,
+            min=float(tallies["ru_min"].min()),
+            max=float(tallies["ru_max"].max()),
+        ),
+        outcomes={outcome: n for outcome, n in outcomes.items() if n},
+        failures_by_status={
+            int(s): int(n) for s, n in failed.groupby("status")["n"].sum().sort_index().items()
+        },
+        throttled_calls=int(total["throttled_calls"]),
+        throttled_attempts=int(total["throttled_attempts"]),
+        partitions_touched_mean=float(total["partitions_sum"]) / known if known else None,
+        partitions_touched_max=int(tallies["partitions_max"].max()) if known else None,
+        requests_per_call=float(total["attempts_sum"]) / count,
+        items_mean=float(total["items_sum"]) / count,
+        bytes_mean=float(total["bytes_sum"]) / count,
+        query=QueryMetrics(**{f"{m}_mean": _mean(total, m) for m in QUERY_METRICS}),
+    )
 
 
-def _nanmean(values: np.ndarray) -> float | None:
-    """Mean of the non-NaN values (query metrics exist only for queries); None if none."""
-    present = values[~np.isnan(values)]
-    return float(present.mean()) if len(present) else None
-
-
-def _json_clean(value: Any) -> Any:
-    """numpy scalars to Python, NaN to None: summary.json must be strict JSON."""
-    if isinstance(value, dict):
-        return {str(k): _json_clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
+def _mean(total: pd.Series, metric: str) -> float | None:
+    """The mean over the calls that have the metric; None when none has it."""
+    count = total[f"{metric}_n"]
+    if not count:
         return None
-    return value
+    value = float(total[f"{metric}_sum"]) / count
+    return value if math.isfinite(value) else None
+
+
+def _metadata_stats(metadata: pd.DataFrame) -> MetadataStats:
+    """Count and RU of the SDK's own requests, in all and by what they were for."""
+    by_operation = metadata.groupby("operation", sort=True)[["n", "ru_sum"]].sum()
+    return MetadataStats(
+        count=int(metadata["n"].sum()),
+        ru_total=float(metadata["ru_sum"].sum()),
+        operations={
+            str(name): MetadataCharge(count=int(row["n"]), ru_total=float(row["ru_sum"]))
+            for name, row in by_operation.iterrows()
+        },
+    )
+
+
+def _first_tenth_end(window: Window) -> float:
+    return window.start + window.duration_s / 10
+
+
+def _cold_start(latency: LatencyFigures, window: Window) -> ColdStart | None:
+    """Median latency of the window's first tenth and of the rest (None: too few calls)."""
+    if window.duration_s <= 0 or latency.first_tenth is None or latency.rest is None:
+        return None
+    (first_count, first), (rest_count, rest) = latency.first_tenth, latency.rest
+    if (
+        first_count + rest_count < COLD_START_MIN_CALLS
+        or min(first_count, rest_count) < COLD_START_MIN_SIDE
+    ):
+        return None
+    return ColdStart(
+        first_p50_ms=first, rest_p50_ms=rest, first_count=first_count, rest_count=rest_count
+    )

@@ -15,7 +15,8 @@ from urllib.parse import urlparse
 
 from bench.emulator import LocalEmulator
 from bench.emulator.aad import LocalTokenIssuer
-from bench.rundata import load_requests
+from bench.rundata import load_requests, read_run_info
+from bench.rundata.info import TargetInfo
 
 SMOKE = Path(__file__).parents[2] / "workloads" / "smoke.toml"
 
@@ -56,14 +57,9 @@ def test_run_signs_in_with_entra_id(tmp_path):
         )
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"run directory: {out}" in result.stdout
-    info = json.loads((out / "run.json").read_text())
-    assert info["target"] == {
-        "kind": "azure",
-        "host": endpoint.netloc,
-        "auth": "entra",
-        "tls": "default",
-        "endpoint_discovery": True,
-    }
+    target = read_run_info(out).target
+    assert target == TargetInfo(kind="azure", host=endpoint.netloc, auth="entra")
+    assert (target.consistency, target.tls, target.endpoint_discovery) == (None, "default", True)
     rows = load_requests(out)
     assert len(rows) > 0 and not rows["status"].isin([401, 403]).any()
     assert (rows["outcome"] != "error").all()

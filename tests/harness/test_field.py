@@ -228,7 +228,7 @@ def test_the_report_uses_the_containers_offer_not_the_workload_files(tmp_path, l
     run_dir, _ = run(tmp_path, local_target, says_400, duration_s=3)
     container = json.loads((run_dir / "run.json").read_text())["container"]
     assert container["throughput"] == {"mode": "manual", "rus": 10000, "source": "target"}
-    assert container["workload_throughput"] == {"mode": "manual", "rus": 400}
+    assert container["workload_throughput"] == {"mode": "manual", "rus": 400, "source": None}
     client = CosmosClient(local_target.endpoint, local_target.key)
     proxy = client.get_database_client("rubench").get_container_client("offered")
     assert container["physical_partitions"] == len(list(proxy.read_feed_ranges()))

@@ -7,7 +7,6 @@ saying why, when node or npm is missing or the install fails (no registry access
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -21,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from bench.harness.run import free_port
+from bench.rundata import read_run_info
+from bench.rundata.figures import read_summary_file
 
 PACKAGE = "@vercel/cosmosdb-server@1.0.1"
 WORKLOAD = """name = "elsewhere"
@@ -115,15 +116,15 @@ def test_figures_the_target_does_not_provide_are_unknown_or_flagged(tmp_path, en
         .splitlines()[-1]
         .startswith("rubench: error: calls failed: bundle 100% of ")
     )
-    info = json.loads((out / "run.json").read_text())
-    assert info["container"]["throughput"]["source"] == "workload"
-    assert info["target"]["endpoint_discovery"] is False
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["provisioned_rus"] is None
-    query = summary["operations"]["query_category"]
-    assert query["query"]["retrieved_docs_mean"] is None  # constant metrics: unknown
-    assert query["partitions_touched"]["mean"] is None  # no ranges named: unknown
-    assert summary["partitions"]["rows"] == []
+    info = read_run_info(out)
+    assert info.container.throughput.source == "workload"
+    assert info.target.endpoint_discovery is False
+    summary = read_summary_file(out / "summary.json")
+    assert summary.provisioned_rus is None
+    query = summary.operations["query_category"]
+    assert query.query.retrieved_docs_mean is None  # constant metrics: unknown
+    assert query.partitions_touched_mean is None  # no ranges named: unknown
+    assert summary.partitions.rows == ()
     report = (out / "report.html").read_text()
     for flagged in (
         "did not report the container&#39;s throughput",

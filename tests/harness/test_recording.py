@@ -14,9 +14,10 @@ from bench.harness.calls import (
 from bench.harness.recorder import SCHEMA, RequestRecorder
 from bench.harness.rustats import RuStats
 from bench.rundata import load_requests
+from bench.rundata.outcome import Outcome
 
 
-def record(operation: str, ru: float, *, throttled: int = 0, outcome: str = "ok") -> CallRecord:
+def record(operation: str, ru: float, *, throttled: int = 0) -> CallRecord:
     return CallRecord(
         timestamp=1.0,
         operation=operation,
@@ -25,7 +26,7 @@ def record(operation: str, ru: float, *, throttled: int = 0, outcome: str = "ok"
         ru=ru,
         status=200,
         substatus=0,
-        outcome=outcome,
+        outcome=Outcome.OK,
         bytes=10,
         item_count=1,
         pk_range="0",

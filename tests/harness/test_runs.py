@@ -7,9 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bench.harness.run import RunSettings, locust_command, run_workload
+from bench.harness.run import RunSettings, locust_command
 from bench.harness.workload import load_workload
+from bench.pipeline import run_and_report
 from bench.rundata import load_requests
+from bench.rundata.figures import read_summary_file
 from bench.rundata.schema import PARTITION_KEY_COLUMN, REQUEST_SCHEMA
 
 WORKLOADS = Path(__file__).parents[2] / "workloads"
@@ -41,9 +43,9 @@ PLAUSIBLE_RU = {
 
 def run(tmp_path: Path, target, workload, **settings) -> tuple[Path, pd.DataFrame]:
     options = {"users": 6, "spawn_rate": 50, "duration_s": 4, "quiet": True, **settings}
-    run_dir = run_workload(
+    run_dir = run_and_report(
         workload, target, RunSettings(out=tmp_path / "run", seed_progress=False, **options)
-    )
+    ).directory
     return run_dir, load_requests(run_dir, columns=[*REQUEST_SCHEMA.names, PARTITION_KEY_COLUMN])
 
 
@@ -78,9 +80,9 @@ def test_mixed_run_records_every_kind_and_matches_the_ledger(tmp_path, local_tar
     run_dir, rows = run(tmp_path, local_target, load_workload(WORKLOADS / "smoke.toml"), warmup_s=1)
     assert_ledger_matches(run_dir, rows)
     # the warm-up is recorded (rows above) but left out of the summary
-    window = json.loads((run_dir / "summary.json").read_text())["window"]
-    assert window["warmup_s"] == 1
-    assert 0 < window["warmup_rows_excluded"] < len(rows)
+    summary = read_summary_file(run_dir / "summary.json")
+    assert summary.window.warmup_s == 1
+    assert 0 < summary.rows.warmup < len(rows)
     # the whole --run-time is measured (Locust's timer once fired seconds early)
     info = json.loads((run_dir / "run.json").read_text())
     calls = rows[rows["kind"] != "metadata"]  # the SDK's own requests start with the client
@@ -191,11 +193,9 @@ def test_the_sdks_own_requests_count_in_the_total_apart_from_operations(tmp_path
     offers = metadata[metadata["operation"] == "metadata: throughput read"]
     assert len(offers) == 2
     assert rows["ru"].sum() - offers["ru"].sum() == pytest.approx(charged, abs=0.05)
-    summary = json.loads((run_dir / "summary.json").read_text())
-    assert set(summary["operations"]) == {"point_read", "by_category"}
-    assert summary["totals"]["count"] == len(rows) - len(metadata)
-    assert summary["metadata"]["count"] == len(metadata)
-    assert summary["totals"]["charged_ru_total"] == pytest.approx(
-        charged + offers["ru"].sum(), abs=0.05
-    )
+    summary = read_summary_file(run_dir / "summary.json")
+    assert set(summary.operations) == {"point_read", "by_category"}
+    assert summary.totals.count == len(rows) - len(metadata)
+    assert summary.metadata.count == len(metadata)
+    assert summary.charged_ru_total == pytest.approx(charged + offers["ru"].sum(), abs=0.05)
     assert "requests the SDK made on its own" in (run_dir / "report.html").read_text()

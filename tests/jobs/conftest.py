@@ -11,6 +11,7 @@ import pytest
 
 from bench.cli import main
 from bench.perf import synthetic_run
+from bench.rundata.ledger import PartitionLedger, PartitionTally
 
 # Job tests read RU and partitions; latency and size only need to be plausible.
 DEFAULTS: dict[str, Any] = {**synthetic_run.DEFAULTS, "latency_ms": 5.0, "bytes": 1000}
@@ -34,7 +35,7 @@ def _write_run(
     name: str = "synthetic",
     duration_s: float = 100.0,
     physical_partitions: int = 1,
-    ledger: dict[str, dict[str, float]] | None = None,
+    ledger: dict[str, PartitionTally] | None = None,
 ) -> Path:
     """A run directory holding `rows` spread evenly over `duration_s` seconds."""
     started = synthetic_run.STARTED_AT
@@ -53,7 +54,9 @@ def _write_run(
         directory,
         info,
         [pd.DataFrame(full)],
-        ledger={"partitions": ledger} if ledger is not None else None,
+        ledger=PartitionLedger(container=info.container.link, partitions=ledger)
+        if ledger is not None
+        else None,
     )
 
 

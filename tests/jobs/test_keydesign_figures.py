@@ -10,6 +10,7 @@ from bench.errors import RubenchError
 from bench.keydesign.designs import parse_design, parse_designs
 from bench.keydesign.figures import design_figures
 from bench.keydesign.render import findings, render_html
+from bench.rundata import load_run
 
 
 def test_designs_parse_single_and_hierarchical_keys() -> None:
@@ -62,16 +63,15 @@ def test_skew_and_fan_out(tmp_path, rows, write_run) -> None:
         + rows("query_by_category", "query", 40, 12.0, pk_range="0,1,2,3", partitions=4),
         physical_partitions=4,
     )
-    by_category = design_figures(parse_design("/categoryId"), hot)
-    by_id = design_figures(parse_design("/id"), even)
+    by_category = design_figures(parse_design("/categoryId"), load_run(hot))
+    by_id = design_figures(parse_design("/id"), load_run(even))
 
     # partition 0 took 300 reads x 1 RU + 40 queries x 3 RU = 420 of 520 RU
     assert by_category.skew == pytest.approx(4 * 420 / 520)
     assert by_id.skew == pytest.approx(1.0)
     assert by_category.throttled_requests == 150
     assert by_id.throttled_requests == 0
-    query = {op.name: op for op in by_id.operations}["query_by_category"]
-    assert query.fan_out_mean == 4
+    assert by_id.operations["query_by_category"].partitions_touched_mean == 4
     text = " ".join(findings([by_category, by_id]))
     assert "/categoryId: 1.18 RU per request, 34.1% of requests throttled" in text
     assert "query_by_category stays in one partition" in text

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pytest
 
-from bench.capacity.arguments import percentage
+from bench.rundata.ledger import PartitionTally
 
 
 @pytest.fixture
@@ -124,7 +123,10 @@ def test_skewed_run_flags_its_hot_partition(
 
 def test_ledger_is_preferred_for_partition_heat(tmp_path: Path, plan_json, rows, write_run):
     requests = rows("point_read", "read", 100, 1.0, pk_range="")
-    ledger = {"0": {"ru": 900.0, "requests": 90}, "1": {"ru": 100.0, "requests": 10}}
+    ledger = {
+        "0": PartitionTally(request_charge=900.0, requests=90),
+        "1": PartitionTally(request_charge=100.0, requests=10),
+    }
     run = write_run(tmp_path / "ledger", requests, physical_partitions=2, ledger=ledger)
     plan = plan_json(run, "--peak-rate", "9000", "--headroom", "0")
     assert plan["hot_partition"]["partition"] == "0"
@@ -200,17 +202,3 @@ def test_bad_mix_and_profile_are_named(catalog_run, tmp_path, capsys, rubench):
 
     assert rubench("plan", tmp_path / "missing", "--peak-rate", "10") == 2
     assert "not a run directory" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    ("text", "fraction"),
-    [("20%", 0.2), ("20", 0.2), ("0.2", 0.2), ("1", 0.01), ("1%", 0.01), ("0", 0.0)],
-)
-def test_percentages_read_as_people_write_them(text, fraction):
-    assert percentage(text) == pytest.approx(fraction)
-
-
-@pytest.mark.parametrize("text", ["abc", "-5%", "5000%"])
-def test_bad_percentages_say_what_is_allowed(text):
-    with pytest.raises(argparse.ArgumentTypeError, match="percentage"):
-        percentage(text)

@@ -6,7 +6,7 @@ import numpy as np
 
 from bench.report.findings import Finding, changed_findings, run_findings
 from bench.report.trust import trust_warnings
-from bench.rundata import load_run, summarize
+from bench.rundata import load_run
 
 from .run_dirs import make_run, requests_frame, spread
 
@@ -46,7 +46,7 @@ def test_the_issue_examples(tmp_path):
         timestamp=spread(2000),
     )
     run = load_run(make_run(tmp_path / "run", [reads, queries], ledger=LEDGER))
-    found = texts(run_findings(summarize(run)))
+    found = texts(run_findings(run.summary))
 
     assert "point_read: 1.00 RU, p99 4.10 ms" in found
     assert (
@@ -66,13 +66,13 @@ def test_a_varying_charge_shows_its_spread(tmp_path):
     frame = requests_frame(
         100, operation="q", kind="query", ru=np.linspace(2, 4, 100), latency_ms=3.0
     )
-    found = texts(run_findings(summarize(load_run(make_run(tmp_path / "run", [frame])))))
+    found = texts(run_findings(load_run(make_run(tmp_path / "run", [frame])).summary))
     assert "q: 3.00 RU on average (p95 3.90 RU), p99 3.00 ms" in found
 
 
 def warning_keys(run_dir) -> set[str]:
     run = load_run(run_dir)
-    return {w.key for w in trust_warnings(run, summarize(run))}
+    return {w.key for w in trust_warnings(run)}
 
 
 def test_a_constant_charge_for_every_kind_is_flagged(tmp_path):

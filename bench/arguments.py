@@ -1,11 +1,10 @@
 """Argparse pieces shared by the job commands (plan, baseline, check, compare-keys, demo):
-percentages, positive numbers, the RUN_DIR argument and timestamped output folders."""
+percentages, positive numbers and the RUN_DIR argument."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -48,8 +47,3 @@ positive_int = _at_least(int, 1, "a whole number of at least 1")
 
 def add_run_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory")
-
-
-def timestamped_dir(suffix: str) -> Path:
-    """reports/<UTC timestamp>-<suffix>: a fresh output folder per invocation."""
-    return Path("reports") / f"{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{suffix}"

@@ -9,9 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from bench.errors import RubenchError
-from bench.rundata import load_requests, load_run
-
-from .run_dirs import make_run, requests_frame, spread
+from bench.perf.synthetic_run import make_run, requests_frame, spread
+from bench.rundata import load_requests, load_run, summarize
 
 
 def test_all_parts_are_read_with_text_as_categoricals(tmp_path):
@@ -39,10 +38,11 @@ def test_partition_key_is_optional_per_part(tmp_path):
 
 
 def test_a_run_without_parts_loads_as_an_empty_frame(tmp_path):
-    run = load_run(make_run(tmp_path / "run", []))
+    run_dir = make_run(tmp_path / "run", [])
 
-    assert len(run.requests) == 0
-    assert "latency_ms" in run.requests.columns
+    assert len(load_requests(run_dir)) == 0
+    assert "latency_ms" in load_requests(run_dir).columns
+    assert load_run(run_dir).summary.rows.total == 0
 
 
 def test_a_part_missing_a_column_is_named(tmp_path):
@@ -50,8 +50,11 @@ def test_a_part_missing_a_column_is_named(tmp_path):
     table = pq.read_table(run_dir / "requests" / "part-000000.parquet").drop_columns(["ru"])
     pq.write_table(table, run_dir / "requests" / "part-000001.parquet")
 
-    with pytest.raises(RubenchError, match=r"part-000001\.parquet: missing request column\(s\) ru"):
-        load_requests(run_dir)
+    for read in (load_requests, summarize):
+        with pytest.raises(
+            RubenchError, match=r"part-000001\.parquet: missing request column\(s\) ru"
+        ):
+            read(run_dir)
 
 
 def test_a_column_of_the_wrong_type_is_named(tmp_path):
@@ -61,8 +64,9 @@ def test_a_column_of_the_wrong_type_is_named(tmp_path):
     table = table.set_column(index, "latency_ms", pa.array(["slow"]))
     pq.write_table(table, run_dir / "requests" / "part-000000.parquet")
 
-    with pytest.raises(RubenchError, match=r"part-000000\.parquet: column 'latency_ms'"):
-        load_requests(run_dir)
+    for read in (load_requests, summarize):
+        with pytest.raises(RubenchError, match=r"part-000000\.parquet: column 'latency_ms'"):
+            read(run_dir)
 
 
 def test_wider_integer_types_from_another_writer_are_accepted(tmp_path):
@@ -73,6 +77,7 @@ def test_wider_integer_types_from_another_writer_are_accepted(tmp_path):
     pq.write_table(table, run_dir / "requests" / "part-000000.parquet")
 
     assert list(load_requests(run_dir)["status"]) == [200, 429]
+    assert summarize(run_dir).operations["point_read"].failures_by_status == {}
 
 
 def test_broken_run_json_names_the_line(tmp_path):
@@ -95,7 +100,16 @@ def test_window_leaves_out_warm_up(tmp_path):
     frame = requests_frame(4, timestamp=spread(4, 60.0))  # at 0, 15, 30, 45 s
     run = load_run(make_run(tmp_path / "run", [frame], warmup_s=20))
 
-    assert run.window.duration_s == pytest.approx(40.0)
-    assert len(run.requests) == 2
-    assert run.warmup_rows == 2
+    assert run.summary.window.duration_s == pytest.approx(40.0)
+    assert run.summary.rows.operations == 2
+    assert run.summary.rows.warmup == 2
     assert json.loads((run.directory / "run.json").read_text())["warmup_s"] == 20
+
+
+def test_a_run_json_without_times_takes_the_window_from_the_rows(tmp_path):
+    frame = requests_frame(3, timestamp=spread(3, 30.0), latency_ms=[1.0, 1.0, 2000.0])
+    run_dir = make_run(tmp_path / "run", [frame], started_at=None, ended_at=None)
+
+    window = summarize(run_dir).window
+    assert window.start == pytest.approx(spread(1)[0])
+    assert window.duration_s == pytest.approx(22.0)
