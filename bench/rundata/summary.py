@@ -49,7 +49,7 @@ from bench.rundata.ledger import read_ledger
 from bench.rundata.outcome import Outcome
 from bench.rundata.partitions import partition_figures
 from bench.rundata.quantiles import LatencyFigures, charge_quantiles, latency_figures
-from bench.rundata.reading import part_files, run_directory
+from bench.rundata.reading import part_files, part_rows, run_directory
 from bench.rundata.schema import METADATA_KIND
 from bench.rundata.series import series_and_peaks
 
@@ -115,14 +115,17 @@ def write_summary(run_dir: str | Path) -> RunSummary:
 
 def load_summary(run_dir: str | Path) -> RunSummary:
     """summary.json when it is current (this schema, newer than run.json, partitions.json
-    and every part); otherwise computed again and written (when the folder is writable)."""
+    and every part, and counting the rows the parts hold now); otherwise computed again
+    and written (when the folder is writable)."""
     directory = run_directory(run_dir)
     path = directory / SUMMARY_FILE
     if _is_current(path, directory):
         try:
-            return read_summary_file(path)
+            kept = read_summary_file(path)
         except RubenchError:  # another schema, or damaged: the rows still hold the truth
-            pass
+            kept = None
+        if kept is not None and kept.rows.total == part_rows(directory):
+            return kept  # (a part deleted since would leave every file time unchanged)
     summary = summarize(directory)
     with suppress(OSError):  # a read-only copy of a run: the figures are right, only not kept
         write_summary_file(path, summary)
