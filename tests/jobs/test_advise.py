@@ -83,3 +83,13 @@ def test_nothing_is_excluded_when_a_query_reads_any_property_or_the_policy_opts_
     assert dynamic.policy["excludedPaths"] == DEFAULT_POLICY["excludedPaths"]
     opt_in = {"includedPaths": [{"path": "/price/?"}], "excludedPaths": [{"path": "/*"}]}
     assert advise(opt_in, {"q": "SELECT * FROM c"}, {"q": stats()}).policy == opt_in
+
+
+def test_advise_names_a_directory_that_is_no_run(tmp_path, capsys):
+    from bench.cli import main
+
+    assert main(["advise", str(tmp_path / "missing")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error == f"rubench: error: {tmp_path / 'missing'}: not a run directory " + (
+        "(it does not exist or is not a folder)"
+    )
