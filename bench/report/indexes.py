@@ -90,7 +90,7 @@ def _potential(stats: OperationStats) -> tuple[str, ...]:
     if indexes is None:
         return ()
     return tuple(
-        _use(kind, use) + f", {use.impact} impact"
+        _use(kind, use) + (f", {use.impact} impact" if use.impact else "")
         for kind, uses in (
             ("single", indexes.potential_single),
             ("composite", indexes.potential_composite),
