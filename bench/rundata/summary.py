@@ -9,7 +9,8 @@ The figures (`RunSummary`, bench/rundata/figures.py) come from a few DuckDB scan
 3. exact percentiles: latency per operation, latency over all calls, and RU per
    (operation, charge) count (bench/rundata/quantiles.py);
 4. the median latency of the window's first tenth against the rest (cold start);
-5. the busiest partition key per key range, and (without a ledger) RU per range.
+5. the busiest partition key per key range, and (without a ledger) RU per range;
+6. the index metrics of the sampled query calls (bench/rundata/indexes.py).
 
 Example::
 
@@ -37,6 +38,7 @@ from bench.rundata.figures import (
     MetadataCharge,
     MetadataStats,
     OperationStats,
+    QueryIndexes,
     QueryMetrics,
     RowCounts,
     RunSummary,
@@ -44,6 +46,7 @@ from bench.rundata.figures import (
     read_summary_file,
     write_summary_file,
 )
+from bench.rundata.indexes import query_indexes
 from bench.rundata.info import RunInfo, read_run_info
 from bench.rundata.ledger import read_ledger
 from bench.rundata.outcome import Outcome
@@ -201,6 +204,7 @@ def _operation_stats(
     if latency.total is None:
         return {}, None
     charges = charge_quantiles(rows, RU_QUANTILES)
+    indexes = query_indexes(rows)
     not_ok = dict(list(outcomes.groupby("operation")))
     duration_s = window.duration_s
     operations = {
@@ -211,10 +215,12 @@ def _operation_stats(
             duration_s,
             latency.operations[name],
             charges[name],
+            indexes.get(name),
         )
         for name, group in calls.groupby("operation", sort=True)
     }
-    return operations, _stats(calls, outcomes, "", duration_s, latency.total, charges[None])
+    totals = _stats(calls, outcomes, "", duration_s, latency.total, charges[None], None)
+    return operations, totals
 
 
 def _stats(
@@ -224,9 +230,10 @@ def _stats(
     duration_s: float,
     latency: dict[str, float],
     charges: dict[str, float],
+    indexes: QueryIndexes | None,
 ) -> OperationStats:
     """One operation's (or all calls') figures from its tallies, the counts of its calls
-    that did not end "ok" (by outcome and status), and its percentiles."""
+    that did not end "ok" (by outcome and status), its percentiles and index metrics."""
     total = tallies[list(_SUMS)].sum()
     count = int(total["n"])
     outcomes = {Outcome(str(o)): int(n) for o, n in not_ok.groupby("outcome")["n"].sum().items()}
@@ -260,7 +267,9 @@ def _stats(
         requests_per_call=float(total["attempts_sum"]) / count,
         items_mean=float(total["items_sum"]) / count,
         bytes_mean=float(total["bytes_sum"]) / count,
-        query=QueryMetrics(**{f"{m}_mean": _mean(total, m) for m in QUERY_METRICS}),
+        query=QueryMetrics(
+            **{f"{m}_mean": _mean(total, m) for m in QUERY_METRICS}, indexes=indexes
+        ),
     )
 
 
