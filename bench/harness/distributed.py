@@ -10,9 +10,10 @@
   or `--rubench-rows master`) ships its rows with its reports and the master writes them.
 - The end: Locust's master stops listening 0.5 s after it tells workers to quit, so a
   worker's last report can be lost (locust issue 1426). When the test stops, the master
-  asks every worker to stop its users and hand over (or flush) its last rows and RU
-  statistics, and waits for all of them before Locust goes on to quit. Workers that never
-  answered are named in run.json (`rows.workers_unaccounted`).
+  asks every worker that took part to stop its users and hand over (or flush) its last
+  rows, its count of rows and RU statistics, and waits for all of them before Locust goes
+  on to quit. Workers that never answered (killed, or gone on their own) are named in
+  run.json (`rows.workers_unaccounted`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import gevent
 from locust.env import Environment
+from locust.runners import STATE_MISSING
 
 from bench.errors import RubenchError
 from bench.harness.recorder import RequestRecorder, to_columns
@@ -124,6 +126,7 @@ class MasterRows:
         self.pending: set[str] = set()
         self.unaccounted: set[str] = set()
         self.recorded_by_worker: dict[str, int] = {}
+        self.taking_part: set[str] = set()  # workers that reported during the current test
 
     @property
     def counted(self) -> int:
@@ -135,6 +138,7 @@ class MasterRows:
         where = {"path": str(run.path.resolve()), "created_at": run.created_at}
         # test_start fires before the spawn messages, which workers handle in order
         events.test_start.add_listener(lambda **_: runner.send_message(RUN_DIR_MESSAGE, where))
+        events.test_start.add_listener(lambda **_: self.taking_part.clear())
         events.worker_report.add_listener(self.on_report)
         runner.register_message(ROWS_MESSAGE, self.on_rows)
         events.test_stop.add_listener(self.collect_final_rows)
@@ -149,6 +153,7 @@ class MasterRows:
     def on_report(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
         if RECORDED_KEY in data:
             self.recorded_by_worker[client_id] = data[RECORDED_KEY]
+            self.taking_part.add(client_id)
         if data.get(REPORT_KEY):
             self.stats.merge(data[REPORT_KEY])
         if data.get(ROWS_KEY):
@@ -164,7 +169,10 @@ class MasterRows:
 
     def collect_final_rows(self, **_: Any) -> None:
         runner = self.environment.runner
-        self.pending.update(client.id for client in runner.clients.all)
+        # Not only `runner.clients`: Locust drops a worker from it when the worker answers
+        # the master's "stop" (web UI Stop), and a dead one a minute after its last heartbeat.
+        connected = {client.id for client in runner.clients.all if client.state != STATE_MISSING}
+        self.pending.update(connected | self.taking_part)
         for client_id in list(self.pending):
             runner.send_message(FLUSH_MESSAGE, None, client_id=client_id)
         deadline = time.monotonic() + self.environment.stop_timeout + FINAL_ROWS_GRACE_S
