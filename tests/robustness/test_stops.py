@@ -82,7 +82,7 @@ def assert_row_check_holds(out: Path) -> None:
     assert "calls were counted during the run" not in (out / "report.html").read_text()
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "ctrl-c"])
 def test_a_stop_with_processes_waits_for_the_workers_and_counts_their_rows(tmp_path, stop):
     # Locust's master exited in ~3 s; its --processes workers lived on, orphaned, for up to
     # a minute, and wrote their last rows after summary and report had been written. And
