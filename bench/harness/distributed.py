@@ -96,7 +96,9 @@ def install_worker(environment: Environment, recorder: RequestRecorder, stats: R
     def on_run_dir(environment: Environment, msg: Any, **_: Any) -> None:
         rows.point_at(Path(msg.data["path"]), msg.data["created_at"])
 
-    def final_flush(environment: Environment, msg: Any, **_: Any) -> None:
+    def hand_over(**_: Any) -> None:
+        """Stop the users, write or ship the last rows, and tell the master the final count:
+        when the master asks (the test stops), and when this worker quits on its own."""
         environment.runner.stop()  # users finish the operation they are in (--stop-timeout)
         if not rows.ship:
             recorder.flush()
@@ -109,9 +111,9 @@ def install_worker(environment: Environment, recorder: RequestRecorder, stats: R
         environment.runner.send_message(ROWS_MESSAGE, final)
 
     environment.events.report_to_master.add_listener(report)
-    environment.events.quitting.add_listener(lambda **_: None if rows.ship else recorder.close())
+    environment.events.quitting.add_listener(hand_over)  # before Locust's "quit" to the master
     environment.runner.register_message(RUN_DIR_MESSAGE, on_run_dir)
-    environment.runner.register_message(FLUSH_MESSAGE, final_flush, concurrent=True)
+    environment.runner.register_message(FLUSH_MESSAGE, hand_over, concurrent=True)
     gevent.spawn(recorder.flush_forever, lambda: not rows.ship)
 
 
@@ -166,6 +168,7 @@ class MasterRows:
             self.stats.merge(msg.data[REPORT_KEY])
         self.write(msg.data)
         self.pending.discard(msg.node_id)
+        self.taking_part.discard(msg.node_id)  # until it reports again: it may have quit
 
     def collect_final_rows(self, **_: Any) -> None:
         runner = self.environment.runner

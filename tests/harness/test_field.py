@@ -120,6 +120,37 @@ def test_hand_started_master_and_workers_write_every_row_into_the_masters_direct
     assert not (tmp_path / "mine").exists()
 
 
+def test_a_worker_that_quits_mid_run_hands_over_its_final_count(tmp_path, local_target):
+    """A hand-started worker stopped by Ctrl-C mid-run writes its last rows as it quits;
+    the master counts them (it used to count the worker's last report only)."""
+    path = workload_file(tmp_path, "worker_quits")
+    ensure_seeded(load_workload(path), local_target, progress=False)
+    env = locust_env(local_target, path)
+    run_dir, port = tmp_path / "master" / "run", str(free_port())
+    master = locust(
+        "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+        "--headless", "--users", "4", "--spawn-rate", "50", "--run-time", "10s",
+        "--expect-workers", "2", "--host", local_target.endpoint,
+        "--rubench-run-dir", str(run_dir),
+    )  # fmt: skip
+    worker = locust("--worker", "--master-host", "127.0.0.1", "--master-port", port)
+    with (
+        started(master, env, tmp_path / "master") as process,
+        started(worker, env, tmp_path / "w1") as quitter,
+        started(worker, env, tmp_path / "w2"),
+    ):
+        wait_for(lambda: list(run_dir.glob("requests/part-*")), "rows")
+        quitter.send_signal(signal.SIGINT)
+        quitter.wait(timeout=60)
+        process.wait(timeout=120)
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["rows"] == {
+        "counted": part_rows(run_dir),
+        "in_directory": part_rows(run_dir),
+        "workers_unaccounted": [],
+    }
+
+
 def test_report_flags_a_run_directory_missing_rows(tmp_path, local_target):
     """A part lost after the run: the report says so, and `--strict` fails."""
     from .test_runs import run
@@ -365,6 +396,8 @@ def test_a_web_ui_master_records_its_workers_and_a_new_user_count(tmp_path, loca
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
     final = info()
+    assert final["rows"]["counted"] == final["rows"]["in_directory"] > 0
+    assert final["rows"]["workers_unaccounted"] == []
     assert final["processes"] == 2
     assert (final["users"], final["spawn_rate"]) == (2, 20)
     assert (final["phases"][-1]["users"], final["phases"][-1]["spawn_rate"]) == (2, 20)
