@@ -98,6 +98,7 @@ def _install(environment: Environment, **_: Any) -> None:
     metadata_event(environment.events).add_listener(recorder.on_request)  # rows, not stats
     if isinstance(environment.runner, WorkerRunner):
         install_worker(environment, recorder, RU_STATS)
+        _watch_interrupts(None)  # a hand-started worker's Ctrl-C
         return
     gevent.spawn(recorder.flush_forever)
     environment.events.test_stop.add_listener(lambda **_: recorder.flush())
@@ -233,9 +234,10 @@ def print_ru_table() -> None:
         console.info("")
 
 
-def _watch_interrupts(run: RunDirectory) -> None:
-    """Mark the run interrupted on Ctrl-C during a test, then let Locust handle the signal
-    as usual. Ctrl-C after the web UI's Stop only quits Locust: the run stays completed.
+def _watch_interrupts(run: RunDirectory | None) -> None:
+    """Mark the run (a worker has none) interrupted on Ctrl-C during a test, then let
+    Locust handle the signal as usual. Ctrl-C after the web UI's Stop only quits Locust:
+    the run stays completed.
 
     The interruption is thrown into the main greenlet (where Locust catches it), from
     gevent's hub, as gevent itself does for system errors, not where the signal lands:
@@ -245,7 +247,7 @@ def _watch_interrupts(run: RunDirectory) -> None:
     previous = signal.getsignal(signal.SIGINT)
 
     def on_interrupt(signum: int, frame: Any) -> None:
-        if run.running:
+        if run is not None and run.running:
             run.interrupted = True
         hub = gevent.get_hub()
         if callable(previous) and previous is not signal.default_int_handler:

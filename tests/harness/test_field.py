@@ -139,10 +139,11 @@ def test_a_worker_that_quits_mid_run_hands_over_its_final_count(tmp_path, local_
         started(worker, env, tmp_path / "w1") as quitter,
         started(worker, env, tmp_path / "w2"),
     ):
-        wait_for(lambda: list(run_dir.glob("requests/part-*")), "rows")
+        wait_for(lambda: list(run_dir.glob(f"requests/part-*-{quitter.pid}-*")), "its rows")
         quitter.send_signal(signal.SIGINT)
         quitter.wait(timeout=60)
         process.wait(timeout=120)
+    assert "Traceback" not in (tmp_path / "w1" / "locust.log").read_text()
     info = json.loads((run_dir / "run.json").read_text())
     assert info["rows"] == {
         "counted": part_rows(run_dir),
