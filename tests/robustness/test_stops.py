@@ -61,6 +61,7 @@ def test_sigterm_stops_the_run_like_ctrl_c(tmp_path):
     assert len(load_requests(out)) > 0
     assert (out / "summary.json").exists() and (out / "report.html").exists()
     assert "stopped by SIGTERM" in (out / "report.html").read_text()
+    assert_row_check_holds(out)
     # the emulator outlived the stop (only rubench was signalled), so the ledger was read
     assert json.loads((out / "partitions.json").read_text())["requests"] > 0
     left = [p.pid for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
