@@ -170,6 +170,11 @@ class MasterRows:
         self.pending.discard(msg.node_id)
         self.taking_part.discard(msg.node_id)  # until it reports again: it may have quit
 
+    def missing(self) -> set[str]:
+        """Workers Locust no longer hears (no heartbeat for seconds): not waited for."""
+        clients = self.environment.runner.clients.all
+        return {client.id for client in clients if client.state == STATE_MISSING}
+
     def collect_final_rows(self, **_: Any) -> None:
         runner = self.environment.runner
         # Not only `runner.clients`: Locust drops a worker from it when the worker answers
@@ -179,7 +184,7 @@ class MasterRows:
         for client_id in list(self.pending):
             runner.send_message(FLUSH_MESSAGE, None, client_id=client_id)
         deadline = time.monotonic() + self.environment.stop_timeout + FINAL_ROWS_GRACE_S
-        while self.pending and time.monotonic() < deadline:
+        while self.pending - self.missing() and time.monotonic() < deadline:
             gevent.sleep(0.05)
         if self.pending:
             log.warning("rubench: no final rows from workers %s", sorted(self.pending))
