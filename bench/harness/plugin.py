@@ -266,7 +266,7 @@ def _finish(
 ) -> None:
     """Stop the test if it still runs, then the last rows, the last RU table, the container
     as it is now, and the row check: the rows recorded by this process (on a master: and
-    by its workers, as they reported) against the rows on disk."""
+    by its workers, as they handed over their final counts) against the rows on disk."""
     runner = environment.runner
     if runner is not None and runner.state in (STATE_SPAWNING, STATE_RUNNING):
         # Ctrl-C: Locust fires `quitting` before it stops the users. A master stops as
