@@ -1,0 +1,182 @@
+"""What an indexing policy trades, in words, from measured RU: writes pay for every path
+they index, queries pay for every path they filter or sort on that is not indexed.
+
+Only variants that differ from the baseline in their indexing policy alone are read
+(else a key or throughput change would be credited to the index). The policy each run
+really had is the one run.json records. Per operation, the difference of the mean RU
+between the variant and the baseline is the effect; differences under `NOISE` are
+none::
+
+    index_tradeoffs(runs, workload)
+    # ["lean vs base: excluding /description/? saves 3.10 RU per create_item (create)
+    #   and 3.10 RU per price_update (replace); query_by_price needs /price: keep it."]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bench.harness.workload import QueryOperation, Workload
+from bench.rundata import Run
+from bench.variants.spec import Variant
+
+WRITE_KINDS = frozenset({"create", "replace", "upsert", "patch", "delete", "batch", "bulk_create"})
+NOISE_RU = 0.05  # and 2% of the baseline's mean: below both, no effect
+NOISE_SHARE = 0.02
+
+
+@dataclass(frozen=True)
+class Effect:
+    operation: str
+    kind: str
+    baseline_ru: float
+    variant_ru: float
+
+    @property
+    def delta(self) -> float:
+        return self.variant_ru - self.baseline_ru
+
+    @property
+    def matters(self) -> bool:
+        return abs(self.delta) >= max(NOISE_RU, NOISE_SHARE * self.baseline_ru)
+
+
+def index_tradeoffs(runs: Sequence[tuple[Variant, Run]], workload: Workload) -> list[str]:
+    """One sentence per variant that changes only the indexing policy of the baseline."""
+    if len(runs) < 2:
+        return []
+    (base, base_run), *others = runs
+    sentences = []
+    for variant, run in others:
+        if not _only_index_differs(base, variant):
+            continue
+        before = base_run.info.container.indexing_policy
+        after = run.info.container.indexing_policy
+        effects = [
+            Effect(name, stats.kind, stats.ru.mean, run.summary.operations[name].ru.mean)
+            for name, stats in base_run.summary.operations.items()
+            if name in run.summary.operations
+        ]
+        sentences.append(
+            f"{variant.label} vs {base.label}: "
+            + _sentence(
+                policy_changes(before, after), effects, excluded(after) - excluded(before), workload
+            )
+        )
+    return sentences
+
+
+def _only_index_differs(base: Variant, variant: Variant) -> bool:
+    same = (base.key, base.throughput, base.consistency) == (
+        variant.key,
+        variant.throughput,
+        variant.consistency,
+    )
+    return same and base.index_file != variant.index_file
+
+
+def _sentence(
+    changes: list[str], effects: list[Effect], newly_excluded: set[str], workload: Workload
+) -> str:
+    what = " and ".join(changes) or "the same indexing policy in another file"
+    writes = [e for e in effects if e.kind in WRITE_KINDS and e.matters]
+    queries = [e for e in effects if e.kind == "query" and e.matters]
+    parts = []
+    cheaper = [e for e in writes if e.delta < 0]
+    dearer = [e for e in writes if e.delta > 0]
+    if cheaper:
+        parts.append(f"{what} saves " + _per(cheaper))
+    if dearer:
+        parts.append(f"{what} costs " + _per(dearer, "more "))
+    if not writes:
+        parts.append(f"{what} changes no write's RU")
+    slower = [e for e in queries if e.delta > 0]
+    faster = [e for e in queries if e.delta < 0]
+    for effect in faster:
+        parts.append(
+            f"{effect.operation} drops from {effect.baseline_ru:.2f} to {effect.variant_ru:.2f} RU"
+        )
+    for effect in slower:
+        needed = _paths_read(workload, effect.operation, newly_excluded)
+        rise = (
+            f"{effect.operation} rises from {effect.baseline_ru:.2f} to {effect.variant_ru:.2f} RU"
+        )
+        parts.append(f"{rise}: it needs {', '.join(needed)}: keep it" if needed else rise)
+    if cheaper and not queries:
+        parts.append("no query of the workload pays for it")
+    return "; ".join(parts) + "."
+
+
+def _per(effects: list[Effect], more: str = "") -> str:
+    return " and ".join(
+        f"{abs(e.delta):.2f} RU {more}per {e.operation} ({e.kind})" for e in effects
+    )
+
+
+def excluded(policy: dict[str, Any]) -> set[str]:
+    return {
+        entry["path"]
+        for entry in policy.get("excludedPaths") or []
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str)
+    } - {'/"_etag"/?'}  # the service adds it to every policy
+
+
+def _included(policy: dict[str, Any]) -> set[str]:
+    paths = {
+        entry["path"]
+        for entry in policy.get("includedPaths") or []
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str)
+    }
+    return paths or {"/*"}  # no includedPaths: everything is indexed
+
+
+def _composites(policy: dict[str, Any]) -> set[str]:
+    return {
+        "(" + ", ".join(f"{c.get('path')} {str(c.get('order', 'ascending')).upper()[:3]}"
+                        for c in index) + ")"
+        for index in policy.get("compositeIndexes") or []
+        if isinstance(index, list)
+    }  # fmt: skip
+
+
+def policy_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """How `after` differs from `before`, in words."""
+    mode = str(after.get("indexingMode", "consistent")).lower()
+    if mode == "none" and str(before.get("indexingMode", "consistent")).lower() != "none":
+        return ["indexing nothing (indexingMode none)"]
+    changes = []
+    for verb, paths in (
+        ("excluding", excluded(after) - excluded(before)),
+        ("indexing again", excluded(before) - excluded(after)),
+        ("including", _included(after) - _included(before)),
+        ("no longer including", _included(before) - _included(after)),
+    ):
+        if paths:
+            changes.append(f"{verb} {', '.join(sorted(paths))}")
+    for verb, indexes in (
+        ("adding the composite index", _composites(after) - _composites(before)),
+        ("dropping the composite index", _composites(before) - _composites(after)),
+    ):
+        changes += [f"{verb} {index}" for index in sorted(indexes)]
+    return changes
+
+
+def _paths_read(workload: Workload, operation: str, paths: set[str]) -> list[str]:
+    """The excluded `paths` a query's SQL names (`/price/?` is read by `c.price`)."""
+    spec = workload.operations.get(operation)
+    if not isinstance(spec, QueryOperation):
+        return []
+    found = []
+    for path in sorted(paths):
+        steps = [step for step in path.strip("/").split("/") if step not in ("?", "*", "[]")]
+        if not steps:
+            continue
+        dotted = r"\s*\.\s*".join(re.escape(step.strip('"')) for step in steps)
+        if re.search(
+            rf"\.\s*{dotted}\b|\[\s*[\"']{re.escape(steps[0].strip(chr(34)))}[\"']", spec.sql
+        ):
+            found.append("/" + "/".join(step.strip('"') for step in steps))
+    return found
