@@ -1,0 +1,89 @@
+"""Showing plans over a comparison: a terminal table, a JSON document and one HTML page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bench.capacity.designs import DesignPlan, cheapest_design
+from bench.capacity.render import hot_partition_verdict, plan_as_dict
+from bench.pages import render_page
+from bench.texttable import text_table
+
+
+def conclusion(plans: Sequence[DesignPlan]) -> str:
+    peak = plans[0].plan.peak_rate
+    best = cheapest_design(plans)
+    if best is None:
+        return (
+            f"Every design throttles at {peak:,.0f} requests/s: its busiest partition needs "
+            "more than its share of the planned throughput; spread the load with another key."
+        )
+    costs = best.plan.costs
+    return (
+        f"Cheapest design that does not throttle at {peak:,.0f} requests/s: {best.variant} "
+        f"({best.settings}): {best.plan.manual_rus:,} RU/s manual, "
+        f"{costs.manual_monthly:,.2f} {costs.currency} per month."
+    )
+
+
+def render_text(plans: Sequence[DesignPlan]) -> str:
+    currency = plans[0].plan.costs.currency
+    table = text_table(
+        [
+            "variant",
+            "settings",
+            "RU/request",
+            "required RU/s",
+            "manual RU/s",
+            f"manual {currency}/month",
+            "autoscale max",
+            f"autoscale {currency}/month at max",
+            "at peak",
+        ],
+        [
+            [
+                p.variant,
+                p.settings,
+                f"{p.ru_per_request:.2f}",
+                f"{p.plan.required_rus:,.0f}",
+                f"{p.plan.manual_rus:,}",
+                f"{p.plan.costs.manual_monthly:,.2f}",
+                f"{p.plan.autoscale_max_rus:,}",
+                f"{p.plan.costs.autoscale_monthly_at_max:,.2f}",
+                "throttles" if p.throttles else "fits",
+            ]
+            for p in plans
+        ],
+        numeric_from=2,
+    )
+    return "\n".join([table, "", conclusion(plans)])
+
+
+def plans_as_dict(plans: Sequence[DesignPlan]) -> dict[str, Any]:
+    best = cheapest_design(plans)
+    return {
+        "variants": [
+            {
+                "variant": p.variant,
+                "settings": p.settings,
+                "run_dir": str(p.run_dir),
+                "throttles": p.throttles,
+                "plan": plan_as_dict(p.plan, None),
+            }
+            for p in plans
+        ],
+        "cheapest": best.variant if best else None,
+        "conclusion": conclusion(plans),
+    }
+
+
+def render_html(plans: Sequence[DesignPlan], title: str) -> str:
+    return render_page(
+        "plans.html.j2",
+        title=title,
+        plans=plans,
+        conclusion=conclusion(plans),
+        best=cheapest_design(plans),
+        verdicts={p.variant: hot_partition_verdict(p.plan.hot_partition) for p in plans},
+    )
