@@ -102,7 +102,12 @@ def _compare(args: argparse.Namespace, variants: list[Variant], suffix: str, tit
     from bench.harness.run import RunSettings
     from bench.harness.workload import load_workload
     from bench.variants.render import render_text
-    from bench.variants.runs import VariantTargets, run_variants, write_comparison
+    from bench.variants.runs import (
+        VariantTargets,
+        check_existing_containers,
+        run_variants,
+        write_comparison,
+    )
     from bench.variants.spec import check_documents_have_keys, check_target
 
     check_target(variants, args.target)
@@ -116,6 +121,7 @@ def _compare(args: argparse.Namespace, variants: list[Variant], suffix: str, tit
     out_dir = args.out or timestamped_directory(f"{workload.name}-{suffix}")
     partitions = args.partitions if args.target == "local" else None
     with VariantTargets(args.target, partitions=partitions) as targets:
+        check_existing_containers(workload, variants, targets)
         runs = run_variants(workload, variants, targets, settings, out_dir)
     comparison = write_comparison(runs, workload, out_dir, f"{title}: {workload.name}")
     print(render_text(comparison.figures, comparison.tradeoffs))

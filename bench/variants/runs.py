@@ -13,12 +13,15 @@ a variant with its own consistency level gets its own emulator, started at that 
 
 from __future__ import annotations
 
+import asyncio
 import os
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bench.errors import RubenchError
 from bench.files import write_output
+from bench.harness.connect import connected_client
 from bench.harness.run import RunSettings, target_for
 from bench.harness.target import Connection, Target
 from bench.harness.workload import Workload
@@ -27,6 +30,7 @@ from bench.report import write_comparison_report
 from bench.rundata import Run
 from bench.variants.figures import VariantFigures, variant_figures
 from bench.variants.manifest import ComparisonManifest, VariantEntry, write_manifest
+from bench.variants.policy import policy_changes
 from bench.variants.render import render_html
 from bench.variants.spec import Variant
 from bench.variants.tradeoffs import index_tradeoffs
@@ -128,3 +132,44 @@ def write_comparison(
         ),
     )
     return Comparison(page, figures, tradeoffs)
+
+
+def check_existing_containers(
+    workload: Workload, variants: list[Variant], targets: VariantTargets
+) -> None:
+    """A variant's container that already exists on the target (a remote account keeps
+    them between comparisons) must have the variant's key and indexing policy, or its
+    figures would be credited to a design it does not have; the local emulator starts
+    empty. Every variant is checked before the first one runs."""
+    for variant in variants:
+        target = targets.for_variant(variant)
+        if target.kind == "local":
+            continue
+        wanted = variant.applied_to(workload)
+        difference = asyncio.run(design_difference(wanted, target))
+        if difference:
+            spec = wanted.container
+            raise RubenchError(
+                f"{variant.given_as}: {spec.database}/{spec.container} already exists on "
+                f"{target.host} and differs from the variant ({difference}); delete it, or "
+                "give the variant another name"
+            )
+
+
+async def design_difference(workload: Workload, target: Target) -> str:
+    """How the container as it exists differs from the workload's; "" when it does not
+    exist or does not differ."""
+    from azure.cosmos.exceptions import CosmosResourceNotFoundError
+
+    spec = workload.container
+    async with connected_client(target) as client:
+        proxy = client.get_database_client(spec.database).get_container_client(spec.container)
+        try:
+            properties = await proxy.read()
+        except CosmosResourceNotFoundError:
+            return ""
+    changes = policy_changes(spec.indexing_policy or {}, properties.get("indexingPolicy") or {})
+    paths = tuple((properties.get("partitionKey") or {}).get("paths") or ())
+    if paths != spec.partition_key_paths:
+        changes.insert(0, f"partition key {','.join(paths)}")
+    return "; ".join(changes)

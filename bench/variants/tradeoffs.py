@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from bench.harness.workload import QueryOperation, Workload
 from bench.rundata import Run
+from bench.variants.policy import excluded, policy_changes
 from bench.variants.spec import Variant
 
 WRITE_KINDS = frozenset({"create", "replace", "upsert", "patch", "delete", "batch", "bulk_create"})
@@ -114,54 +114,6 @@ def _per(effects: list[Effect], more: str = "") -> str:
     return " and ".join(
         f"{abs(e.delta):.2f} RU {more}per {e.operation} ({e.kind})" for e in effects
     )
-
-
-def excluded(policy: dict[str, Any]) -> set[str]:
-    return {
-        entry["path"]
-        for entry in policy.get("excludedPaths") or []
-        if isinstance(entry, dict) and isinstance(entry.get("path"), str)
-    } - {'/"_etag"/?'}  # the service adds it to every policy
-
-
-def _included(policy: dict[str, Any]) -> set[str]:
-    paths = {
-        entry["path"]
-        for entry in policy.get("includedPaths") or []
-        if isinstance(entry, dict) and isinstance(entry.get("path"), str)
-    }
-    return paths or {"/*"}  # no includedPaths: everything is indexed
-
-
-def _composites(policy: dict[str, Any]) -> set[str]:
-    return {
-        "(" + ", ".join(f"{c.get('path')} {str(c.get('order', 'ascending')).upper()[:3]}"
-                        for c in index) + ")"
-        for index in policy.get("compositeIndexes") or []
-        if isinstance(index, list)
-    }  # fmt: skip
-
-
-def policy_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """How `after` differs from `before`, in words."""
-    mode = str(after.get("indexingMode", "consistent")).lower()
-    if mode == "none" and str(before.get("indexingMode", "consistent")).lower() != "none":
-        return ["indexing nothing (indexingMode none)"]
-    changes = []
-    for verb, paths in (
-        ("excluding", excluded(after) - excluded(before)),
-        ("indexing again", excluded(before) - excluded(after)),
-        ("including", _included(after) - _included(before)),
-        ("no longer including", _included(before) - _included(after)),
-    ):
-        if paths:
-            changes.append(f"{verb} {', '.join(sorted(paths))}")
-    for verb, indexes in (
-        ("adding the composite index", _composites(after) - _composites(before)),
-        ("dropping the composite index", _composites(before) - _composites(after)),
-    ):
-        changes += [f"{verb} {index}" for index in sorted(indexes)]
-    return changes
 
 
 def _paths_read(workload: Workload, operation: str, paths: set[str]) -> list[str]:

@@ -10,6 +10,7 @@ import pytest
 from bench.errors import RubenchError
 from bench.rundata import load_run
 from bench.variants.figures import variant_figures
+from bench.variants.policy import policy_changes
 from bench.variants.render import findings, render_html
 from bench.variants.spec import check_variants, key_variant
 
@@ -82,3 +83,31 @@ def test_skew_and_fan_out(tmp_path, rows, write_run) -> None:
     assert "Key designs &lt;b&gt;" in page
     assert page.count('class="hot"') == 1
     assert '<a href="by-id/report.html">run report</a>' in page
+
+
+def test_policy_changes_in_words() -> None:
+    default: dict = {}
+    lean = {"excludedPaths": [{"path": "/description/?"}, {"path": '/"_etag"/?'}]}
+    composite = {
+        "compositeIndexes": [[{"path": "/name"}, {"path": "/price", "order": "descending"}]]
+    }
+    assert policy_changes(default, lean) == ["excluding /description/?"]
+    assert policy_changes(lean, default) == ["indexing again /description/?"]
+    assert policy_changes(default, composite) == [
+        "adding the composite index (/name ASC, /price DESC)"
+    ]
+    assert policy_changes(default, {"indexingMode": "none"}) == [
+        "indexingMode none instead of consistent"
+    ]
+    only_price = {"includedPaths": [{"path": "/price/?"}], "excludedPaths": [{"path": "/*"}]}
+    assert policy_changes(default, only_price) == [
+        "excluding /*",
+        "including /price/?",
+        "no longer including /*",
+    ]
+    service_default = {  # what the service returns for a container created without one
+        "indexingMode": "consistent",
+        "includedPaths": [{"path": "/*"}],
+        "excludedPaths": [{"path": '/"_etag"/?'}],
+    }
+    assert policy_changes(default, service_default) == []
