@@ -24,7 +24,7 @@ from bench.files import write_output
 from bench.harness.connect import connected_client
 from bench.harness.run import RunSettings, target_for
 from bench.harness.target import Connection, Target
-from bench.harness.workload import Workload
+from bench.harness.workload import Workload, WorkloadError
 from bench.pipeline import run_and_report
 from bench.report import write_comparison_report
 from bench.rundata import Run
@@ -80,11 +80,14 @@ def run_variants(
     """One run per variant, under `out_dir/<variant name>`, each summarised and reported."""
     runs = []
     for variant in variants:
-        run = run_and_report(
-            variant.applied_to(workload),
-            targets.for_variant(variant),
-            replace(settings, out=out_dir / variant.name),
-        )
+        try:
+            run = run_and_report(
+                variant.applied_to(workload),
+                targets.for_variant(variant),
+                replace(settings, out=out_dir / variant.name),
+            )
+        except WorkloadError as error:  # e.g. the target refused the variant's policy
+            raise WorkloadError(f"{variant.given_as}: {error}") from None
         runs.append((variant, run))
     return runs
 

@@ -201,3 +201,15 @@ def test_one_variant_or_a_name_twice_is_refused(tmp_path: Path) -> None:
         "compare", "--workload", WORKLOAD, "--variant", "a", "--variant", "a:key=/id"
     )
     assert code == 2 and "variant(s) given twice: a" in errors
+
+
+def test_a_policy_the_target_refuses_names_the_variant(tmp_path: Path) -> None:
+    policy = tmp_path / "bogus.json"
+    policy.write_text('{"indexingMode": "bogus"}')
+    code, _, errors = _rubench(
+        "compare", "--workload", WORKLOAD, "--variant", f"bogus:index={policy}",
+        "--variant", "base", "--duration", "1s", "--out", tmp_path / "out",
+    )  # fmt: skip
+    assert code == 2
+    assert errors.startswith("rubench: error: --variant bogus: ")
+    assert "indexingMode 'bogus' is invalid" in errors
