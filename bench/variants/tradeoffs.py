@@ -92,7 +92,7 @@ def _sentence(
     if dearer:
         parts.append(f"{what} costs " + _per(dearer, "more "))
     if not writes:
-        parts.append(f"{what} changes no write's RU")
+        parts.append(f"{what} changes no {'write' if queries else 'operation'}'s RU")
     slower = [e for e in queries if e.delta > 0]
     faster = [e for e in queries if e.delta < 0]
     for effect in faster:
