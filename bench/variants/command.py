@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 
 from bench.arguments import positive_int, positive_number
 from bench.files import timestamped_directory
-from bench.harness.command import TARGET_HELP, parse_duration
+from bench.harness.command import (
+    TARGET_HELP,
+    add_connection_arguments,
+    connection_of,
+    parse_duration,
+)
 
 if TYPE_CHECKING:
     from bench.variants.spec import Variant
@@ -83,6 +88,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser, suffix: str) -> None:
     parser.add_argument(
         "--out", type=Path, help=f"output directory (reports/<timestamp>-<name>-{suffix})"
     )
+    add_connection_arguments(parser)
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -120,7 +126,8 @@ def _compare(args: argparse.Namespace, variants: list[Variant], suffix: str, tit
     )
     out_dir = args.out or timestamped_directory(f"{workload.name}-{suffix}")
     partitions = args.partitions if args.target == "local" else None
-    with VariantTargets(args.target, partitions=partitions) as targets:
+    connection = connection_of(args)
+    with VariantTargets(args.target, partitions=partitions, connection=connection) as targets:
         check_existing_containers(workload, variants, targets)
         runs = run_variants(workload, variants, targets, settings, out_dir)
     comparison = write_comparison(runs, workload, out_dir, f"{title}: {workload.name}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from azure.cosmos import PartitionKey
 
 WORKLOAD = Path(__file__).with_name("workloads") / "variants.toml"
 
@@ -68,3 +69,32 @@ def test_a_policy_the_target_refuses_names_the_variant(tmp_path: Path, rubench, 
     assert code == 2
     assert errors.startswith("rubench: error: --variant bogus: ")
     assert "indexingMode 'bogus' is invalid" in errors
+
+
+def test_an_existing_container_of_another_design_stops_the_comparison(
+    tmp_path: Path, rubench, capsys, emulator, client, new_name
+) -> None:
+    """Against a target that keeps containers (here the session's emulator reached by its
+    endpoint), a variant's container left with another policy is named before any run."""
+    database = new_name("variants")
+    workload = tmp_path / "variants.toml"
+    text = WORKLOAD.read_text().replace('database = "rubench-variants"', f'database = "{database}"')
+    workload.write_text(text)
+    proxy = client.create_database(database)
+    try:
+        proxy.create_container("products-lean", PartitionKey("/categoryId"))
+        code = rubench(
+            "compare", "--workload", workload, "--target", emulator.endpoint,
+            "--variant", "base", "--variant", f"lean:index={WORKLOAD.parent / 'lean-index.json'}",
+            "--out", tmp_path / "out",
+        )  # fmt: skip
+    finally:
+        client.delete_database(database)
+    errors = capsys.readouterr().err
+    assert code == 2
+    assert (
+        f"--variant lean: {database}/products-lean already exists on "
+        f"{emulator.endpoint.split('://')[1].rstrip('/')} and differs from the variant "
+        "(indexing again /description/?, /name/?, /padding/?)"
+    ) in errors
+    assert not (tmp_path / "out").exists()
