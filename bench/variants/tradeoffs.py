@@ -14,7 +14,6 @@ none::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -116,19 +115,29 @@ def _per(effects: list[Effect], more: str = "") -> str:
     )
 
 
-def _paths_read(workload: Workload, operation: str, paths: set[str]) -> list[str]:
-    """The excluded `paths` a query's SQL names (`/price/?` is read by `c.price`)."""
+def _paths_read(workload: Workload, operation: str, excluded_paths: set[str]) -> list[str]:
+    """The paths a query filters, sorts or aggregates on (the query engine's
+    `query_paths`) that one of `excluded_paths` (`/price/?`, `/address/*`) covers."""
+    from bench.emulator.errors import CosmosError
+    from bench.emulator.query import query_paths
+
     spec = workload.operations.get(operation)
     if not isinstance(spec, QueryOperation):
         return []
-    found = []
-    for path in sorted(paths):
-        steps = [step for step in path.strip("/").split("/") if step not in ("?", "*", "[]")]
-        if not steps:
-            continue
-        dotted = r"\s*\.\s*".join(re.escape(step.strip('"')) for step in steps)
-        if re.search(
-            rf"\.\s*{dotted}\b|\[\s*[\"']{re.escape(steps[0].strip(chr(34)))}[\"']", spec.sql
-        ):
-            found.append("/" + "/".join(step.strip('"') for step in steps))
-    return found
+    try:
+        read = query_paths(spec.sql).indexed()
+    except CosmosError:
+        return []
+    return sorted(path for path in read if any(covers(p, path) for p in excluded_paths))
+
+
+def covers(pattern: str, path: str) -> bool:
+    """Whether an indexing-policy path covers a document path: `/price/?` the value at
+    /price, `/address/*` everything under /address, `/*` everything."""
+    pattern = pattern.replace('"', "")
+    if pattern.endswith("/?"):
+        return path == pattern[:-2]
+    if pattern.endswith("/*"):
+        base = pattern[:-2]
+        return not base or path == base or path.startswith(base + "/")
+    return path == pattern

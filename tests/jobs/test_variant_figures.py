@@ -13,6 +13,7 @@ from bench.variants.figures import variant_figures
 from bench.variants.policy import policy_changes
 from bench.variants.render import findings, render_html
 from bench.variants.spec import check_variants, key_variant
+from bench.variants.tradeoffs import covers
 
 
 def test_designs_parse_single_and_hierarchical_keys() -> None:
@@ -111,3 +112,10 @@ def test_policy_changes_in_words() -> None:
         "excludedPaths": [{"path": '/"_etag"/?'}],
     }
     assert policy_changes(default, service_default) == []
+
+
+def test_which_document_paths_an_excluded_path_covers() -> None:
+    assert covers("/price/?", "/price") and not covers("/price/?", "/price/currency")
+    assert covers("/address/*", "/address/city") and covers("/address/*", "/address")
+    assert not covers("/addr/*", "/address") and covers("/*", "/anything")
+    assert covers('/"name"/?', "/name")
