@@ -125,7 +125,7 @@ def _plan_comparison(args: argparse.Namespace, prices: PriceTable) -> int:
         )
     if not args.peak_rate:
         raise RubenchError(f"plan {args.run_dir}: give --peak-rate (requests/s) for a comparison")
-    plans = plan_comparison(
+    plans, unpriced = plan_comparison(
         args.run_dir,
         peak_rate=args.peak_rate,
         mix_file=args.mix,
@@ -133,10 +133,11 @@ def _plan_comparison(args: argparse.Namespace, prices: PriceTable) -> int:
         prices=prices,
     )
     html_path = args.html or args.run_dir / "plans.html"
-    write_output(html_path, render_html(plans, f"Designs at {args.peak_rate:,.0f} requests/s"))
+    title = f"Designs at {args.peak_rate:,.0f} requests/s"
+    write_output(html_path, render_html(plans, title, unpriced))
     if args.json:
-        print(json.dumps({**plans_as_dict(plans), "html": str(html_path)}, indent=2))
+        print(json.dumps({**plans_as_dict(plans, unpriced), "html": str(html_path)}, indent=2))
     else:
-        print(render_text(plans))
+        print(render_text(plans, unpriced))
         print(f"\nHTML: {html_path}")
     return 0

@@ -2,7 +2,7 @@
 peak and mix, and the cheapest design that does not throttle named.
 
 All variants are priced with one mix: the `--mix` file, else the baseline's (the first
-variant's) observed mix over the operations every variant measured, so that a run whose
+priced variant's) observed mix over the operations every variant measured, so that a run whose
 random task choice drew more of one operation is not priced differently for it.
 A design throttles at peak when its busiest physical partition needs more than its even
 split of the planned manual RU/s, or more than one partition can serve (`HotPartition`);
@@ -26,7 +26,7 @@ from bench.capacity.plan import CapacityPlan, MeasuredRun, build_plan, observed_
 from bench.capacity.prices import PriceTable
 from bench.errors import RubenchError
 from bench.rundata import load_run
-from bench.variants.manifest import read_manifest
+from bench.variants.manifest import VariantEntry, read_manifest
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,16 @@ class DesignPlan:
         return bool(hot and (hot.over_partition_max or hot.over_even_split))
 
 
+@dataclass(frozen=True)
+class Unpriced:
+    """A variant whose run cannot feed a plan (e.g. every call of an operation failed)."""
+
+    variant: str
+    settings: str
+    run_dir: Path
+    problem: str
+
+
 def plan_comparison(
     directory: Path,
     *,
@@ -50,13 +60,22 @@ def plan_comparison(
     mix_file: Path | None,
     headroom: float,
     prices: PriceTable,
-) -> list[DesignPlan]:
-    """One plan per variant of the comparison in `directory`, in its order."""
-    entries = read_manifest(directory).variants
-    measured = [measure_run(load_run(Path(directory) / entry.run_dir)) for entry in entries]
-    mix, mix_source = shared_mix(measured, mix_file)
+) -> tuple[list[DesignPlan], list[Unpriced]]:
+    """One plan per variant of the comparison in `directory`, in its order, and the
+    variants that could not be priced, with why."""
+    measured: list[tuple[VariantEntry, MeasuredRun]] = []
+    unpriced = []
+    for entry in read_manifest(directory).variants:
+        run_dir = Path(directory) / entry.run_dir
+        try:
+            measured.append((entry, measure_run(load_run(run_dir))))
+        except RubenchError as error:
+            unpriced.append(Unpriced(entry.label, entry.settings, run_dir, str(error)))
+    if not measured:
+        raise RubenchError(f"{directory}: no variant's run can be priced: {unpriced[0].problem}")
+    mix, mix_source = shared_mix([run for _, run in measured], mix_file)
     plans = []
-    for entry, run in zip(entries, measured, strict=True):
+    for entry, run in measured:
         plan = build_plan(
             run,
             peak_rate=peak_rate,
@@ -71,13 +90,14 @@ def plan_comparison(
                 ru_per_request(run, mix),
             )
         )  # fmt: skip
-    return plans
+    return plans, unpriced
 
 
 def shared_mix(
     measured: Sequence[MeasuredRun], mix_file: Path | None
 ) -> tuple[dict[str, float], str]:
-    """The mix every variant is priced with, and where it came from."""
+    """The mix every variant is priced with, and where it came from: the first priced
+    variant's observed mix (the baseline's, unless it could not be priced)."""
     common = set.intersection(*(set(run.operations) for run in measured))
     if mix_file is not None:
         return load_mix(mix_file, common), str(mix_file)
@@ -85,7 +105,7 @@ def shared_mix(
     mix = {name: count for name, count in observed_mix(baseline).items() if name in common}
     if not any(mix.values()):
         raise RubenchError(f"the variants measured no operation in common with {baseline.name!r}")
-    return mix, f"the baseline's observed mix ({baseline.name})"
+    return mix, f"the observed mix of {baseline.name}"
 
 
 def cheapest_design(plans: Sequence[DesignPlan]) -> DesignPlan | None:

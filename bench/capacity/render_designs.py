@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bench.capacity.designs import DesignPlan, cheapest_design
+from bench.capacity.designs import DesignPlan, Unpriced, cheapest_design
 from bench.capacity.render import hot_partition_verdict, plan_as_dict
 from bench.pages import render_page
 from bench.texttable import text_table
 
 
-def conclusion(plans: Sequence[DesignPlan]) -> str:
+def conclusion(plans: Sequence[DesignPlan], unpriced: Sequence[Unpriced] = ()) -> str:
     peak = plans[0].plan.peak_rate
     best = cheapest_design(plans)
     if best is None:
@@ -20,14 +20,15 @@ def conclusion(plans: Sequence[DesignPlan]) -> str:
             "more than its share of the planned throughput; spread the load with another key."
         )
     costs = best.plan.costs
+    left_out = f" (not priced: {', '.join(u.variant for u in unpriced)})" if unpriced else ""
     return (
         f"Cheapest design that does not throttle at {peak:,.0f} requests/s: {best.variant} "
         f"({best.settings}): {best.plan.manual_rus:,} RU/s manual, "
-        f"{costs.manual_monthly:,.2f} {costs.currency} per month."
+        f"{costs.manual_monthly:,.2f} {costs.currency} per month{left_out}."
     )
 
 
-def render_text(plans: Sequence[DesignPlan]) -> str:
+def render_text(plans: Sequence[DesignPlan], unpriced: Sequence[Unpriced] = ()) -> str:
     currency = plans[0].plan.costs.currency
     table = text_table(
         [
@@ -57,10 +58,11 @@ def render_text(plans: Sequence[DesignPlan]) -> str:
         ],
         numeric_from=2,
     )
-    return "\n".join([table, "", conclusion(plans)])
+    problems = [f"{u.variant} ({u.settings}) is not priced: {u.problem}" for u in unpriced]
+    return "\n".join([table, *problems, "", conclusion(plans, unpriced)])
 
 
-def plans_as_dict(plans: Sequence[DesignPlan]) -> dict[str, Any]:
+def plans_as_dict(plans: Sequence[DesignPlan], unpriced: Sequence[Unpriced] = ()) -> dict[str, Any]:
     best = cheapest_design(plans)
     return {
         "variants": [
@@ -73,17 +75,21 @@ def plans_as_dict(plans: Sequence[DesignPlan]) -> dict[str, Any]:
             }
             for p in plans
         ],
+        "unpriced": [
+            {"variant": u.variant, "settings": u.settings, "problem": u.problem} for u in unpriced
+        ],
         "cheapest": best.variant if best else None,
-        "conclusion": conclusion(plans),
+        "conclusion": conclusion(plans, unpriced),
     }
 
 
-def render_html(plans: Sequence[DesignPlan], title: str) -> str:
+def render_html(plans: Sequence[DesignPlan], title: str, unpriced: Sequence[Unpriced] = ()) -> str:
     return render_page(
         "plans.html.j2",
         title=title,
         plans=plans,
-        conclusion=conclusion(plans),
+        unpriced=unpriced,
+        conclusion=conclusion(plans, unpriced),
         best=cheapest_design(plans),
         verdicts={p.variant: hot_partition_verdict(p.plan.hot_partition) for p in plans},
     )

@@ -14,6 +14,7 @@ from bench.pages import render_page
 from bench.rundata import OperationStats
 from bench.texttable import text_table
 from bench.variants.figures import VariantFigures, best_variant
+from bench.variants.tradeoffs import FAILING
 
 
 @dataclass(frozen=True)
@@ -27,16 +28,27 @@ class Verdict:
 
     @property
     def ru_change(self) -> float | None:
-        if self.baseline is None or not self.baseline.ru.mean:
+        """None for the baseline, and when either side failed calls (an error's RU)."""
+        if self.baseline is None or not self.baseline.ru.mean or self.failing:
             return None
         return self.stats.ru.mean / self.baseline.ru.mean - 1
 
     @property
+    def failing(self) -> bool:
+        rates = [self.stats.error_rate, self.baseline.error_rate if self.baseline else 0.0]
+        return max(rates) > FAILING
+
+    @property
     def word(self) -> str:
-        """cheaper / dearer / same RU (within 2%), and "throttled" when 429s rose."""
-        change = self.ru_change
-        if change is None:
+        """cheaper / dearer / same RU (within 2%), "more 429s" when 429s rose; failed calls
+        first, as they make the RU incomparable."""
+        if self.stats.error_rate > FAILING:
+            return f"{self.stats.error_rate:.0%} of calls failed"
+        if self.baseline is None:
             return "baseline"
+        if self.failing:
+            return f"works; {self.baseline.error_rate:.0%} failed in the baseline"
+        change = self.ru_change or 0.0
         word = "cheaper" if change < -0.02 else "dearer" if change > 0.02 else "same RU"
         if self.baseline and self.stats.throttle_rate > self.baseline.throttle_rate + 0.01:
             word += ", more 429s"
@@ -136,11 +148,18 @@ def render_text(variants: Sequence[VariantFigures], tradeoffs: Sequence[str] = (
             for name in operation_names(variants)
         ],
     )
-    return "\n".join([summary, "", details, "", *findings(variants), *tradeoffs, "", side_by_side])
+    failing = any(op.error_rate > FAILING for v in variants for op in v.operations.values())
+    note = [f"* over {FAILING:.0%} of calls failed: that mean is partly an error's RU"]
+    return "\n".join(
+        [summary, "", details, "", *findings(variants), *tradeoffs, "", side_by_side]
+        + (note if failing else [])
+    )
 
 
 def _ru(op: OperationStats | None) -> str:
-    return "-" if op is None else f"{op.ru.mean:.2f}"
+    if op is None:
+        return "-"
+    return f"{op.ru.mean:.2f}" + ("*" if op.error_rate > FAILING else "")
 
 
 def _fan_out(op: OperationStats) -> str:

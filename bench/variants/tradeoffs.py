@@ -25,6 +25,7 @@ from bench.variants.spec import Variant
 WRITE_KINDS = frozenset({"create", "replace", "upsert", "patch", "delete", "batch", "bulk_create"})
 NOISE_RU = 0.05  # and 2% of the baseline's mean: below both, no effect
 NOISE_SHARE = 0.02
+FAILING = 0.01  # above 1% of calls failed: its mean RU is partly that of errors
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,13 @@ class Effect:
     kind: str
     baseline_ru: float
     variant_ru: float
+    baseline_failed: float = 0.0  # share of calls
+    variant_failed: float = 0.0
+
+    @property
+    def failing(self) -> bool:
+        """Either side failed calls: RU means are not comparable."""
+        return max(self.baseline_failed, self.variant_failed) > FAILING
 
     @property
     def delta(self) -> float:
@@ -40,7 +48,7 @@ class Effect:
 
     @property
     def matters(self) -> bool:
-        return abs(self.delta) >= max(NOISE_RU, NOISE_SHARE * self.baseline_ru)
+        return not self.failing and abs(self.delta) >= max(NOISE_RU, NOISE_SHARE * self.baseline_ru)
 
 
 def index_tradeoffs(runs: Sequence[tuple[Variant, Run]], workload: Workload) -> list[str]:
@@ -55,16 +63,21 @@ def index_tradeoffs(runs: Sequence[tuple[Variant, Run]], workload: Workload) -> 
         before = base_run.info.container.indexing_policy
         after = run.info.container.indexing_policy
         effects = [
-            Effect(name, stats.kind, stats.ru.mean, run.summary.operations[name].ru.mean)
-            for name, stats in base_run.summary.operations.items()
-            if name in run.summary.operations
-        ]
-        sentences.append(
-            f"{variant.label} vs {base.label}: "
-            + _sentence(
-                policy_changes(before, after), effects, excluded(after) - excluded(before), workload
+            Effect(
+                name,
+                stats.kind,
+                stats.ru.mean,
+                other.ru.mean,
+                stats.error_rate,
+                other.error_rate,
             )
-        )
+            for name, stats in base_run.summary.operations.items()
+            if (other := run.summary.operations.get(name)) is not None
+        ]
+        newly_excluded = excluded(after) - excluded(before)
+        sentence = _sentence(policy_changes(before, after), effects, newly_excluded, workload)
+        failures = [_failure(e, base.label, variant.label) for e in effects if e.failing]
+        sentences.append(f"{variant.label} vs {base.label}: {sentence}" + "".join(failures))
     return sentences
 
 
@@ -104,9 +117,23 @@ def _sentence(
             f"{effect.operation} rises from {effect.baseline_ru:.2f} to {effect.variant_ru:.2f} RU"
         )
         parts.append(f"{rise}: it needs {', '.join(needed)}: keep it" if needed else rise)
-    if cheaper and not queries:
+    failing_queries = any(e.failing for e in effects if e.kind == "query")
+    if cheaper and not queries and not failing_queries:
         parts.append("no query of the workload pays for it")
     return "; ".join(parts) + "."
+
+
+def _failure(effect: Effect, base: str, variant: str) -> str:
+    """An operation whose calls failed on either side: what failed, no RU comparison."""
+    if effect.variant_failed <= FAILING:
+        return (
+            f" {effect.operation} failed {effect.baseline_failed:.0%} of its calls under {base} "
+            f"and none under {variant}, where it costs {effect.variant_ru:.2f} RU."
+        )
+    return (
+        f" {effect.operation} failed {effect.variant_failed:.0%} of its calls under {variant} "
+        f"({effect.baseline_failed:.0%} under {base}): its RU is partly that of errors."
+    )
 
 
 def _per(effects: list[Effect], more: str = "") -> str:
