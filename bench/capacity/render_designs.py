@@ -10,6 +10,8 @@ from bench.capacity.render import hot_partition_verdict, plan_as_dict
 from bench.pages import render_page
 from bench.texttable import text_table
 
+CLOSE_CALL = 0.10  # designs this close in RU per request may differ only by chance
+
 
 def conclusion(plans: Sequence[DesignPlan], unpriced: Sequence[Unpriced] = ()) -> str:
     peak = plans[0].plan.peak_rate
@@ -21,10 +23,23 @@ def conclusion(plans: Sequence[DesignPlan], unpriced: Sequence[Unpriced] = ()) -
         )
     costs = best.plan.costs
     left_out = f" (not priced: {', '.join(u.variant for u in unpriced)})" if unpriced else ""
+    close = [
+        p.variant
+        for p in plans
+        if p is not best
+        and not p.throttles
+        and p.ru_per_request <= best.ru_per_request * (1 + CLOSE_CALL)
+    ]
+    close_call = (
+        f" {', '.join(close)} measured within {CLOSE_CALL:.0%} of its RU per request: "
+        "run longer before choosing between them."
+        if close
+        else ""
+    )
     return (
         f"Cheapest design that does not throttle at {peak:,.0f} requests/s: {best.variant} "
         f"({best.settings}): {best.plan.manual_rus:,} RU/s manual, "
-        f"{costs.manual_monthly:,.2f} {costs.currency} per month{left_out}."
+        f"{costs.manual_monthly:,.2f} {costs.currency} per month{left_out}.{close_call}"
     )
 
 
