@@ -24,7 +24,7 @@ SUBCOMMAND_MODULES = (
     "bench.pipeline",
     "bench.report.command",
     "bench.capacity.command",
-    "bench.keydesign.command",
+    "bench.variants.command",
     "bench.regression.command",
     "bench.demo.command",
     "bench.advise.command",

@@ -17,7 +17,7 @@ import jinja2
 from bench import __version__
 from bench.formatting import FILTERS
 
-TEMPLATE_PACKAGES = ("bench.report", "bench.capacity", "bench.keydesign")
+TEMPLATE_PACKAGES = ("bench.report", "bench.capacity", "bench.variants")
 
 
 @cache

@@ -7,7 +7,8 @@ loopback ports, so parallel test runs never collide:
 - `tls_emulator`: process mode over https (`--tls`, self-signed certificate);
 - `inprocess_emulator`: in-process mode over http (the server in a thread);
 - `any_emulator`: parametrized over the three, for tests that must hold everywhere;
-- `local_target`: `emulator` as a harness `Target`.
+- `local_target`: `emulator` as a harness `Target`;
+- `browser`: a headless Chromium (Debian's) for checking generated pages.
 
 `new_name(prefix)` gives a name unique in the session. `client` is a sync
 `CosmosClient` on `emulator`; `database` a fresh database
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from azure.cosmos import ContainerProxy, CosmosClient, DatabaseProxy, PartitionKey
@@ -104,3 +107,27 @@ def database(client: CosmosClient) -> Iterator[DatabaseProxy]:
 @pytest.fixture
 def container(database: DatabaseProxy) -> ContainerProxy:
     return database.create_container(unique_name("items"), PartitionKey("/pk"))
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium for one test module. Not session-wide: the sync Playwright API keeps an
+    event loop running in this thread until it stops, and later tests call asyncio.run."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

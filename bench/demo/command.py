@@ -49,17 +49,22 @@ def run_demo(args: argparse.Namespace) -> int:
     from bench.capacity.render import render_text as render_plan_text
     from bench.files import write_output
     from bench.harness.command import parse_duration
-    from bench.harness.run import RunSettings, target_for
+    from bench.harness.run import RunSettings
     from bench.harness.workload import load_workload
-    from bench.keydesign.compare import RUNS_COMPARISON_FILE, run_designs, write_comparison
-    from bench.keydesign.designs import parse_designs
-    from bench.keydesign.figures import best_design
-    from bench.keydesign.render import render_text as render_keys_text
+    from bench.variants.figures import best_variant
+    from bench.variants.render import render_text as render_keys_text
+    from bench.variants.runs import (
+        RUNS_COMPARISON_FILE,
+        VariantTargets,
+        run_variants,
+        write_comparison,
+    )
+    from bench.variants.spec import check_variants, key_variant
 
     started = time.monotonic()
     out_dir = args.out or timestamped_directory("demo")
     workload = load_workload(DEMO_WORKLOAD)
-    designs = parse_designs(list(DEMO_KEYS))
+    designs = check_variants([key_variant(key) for key in DEMO_KEYS], "demo")
     settings = RunSettings(
         users=args.users,
         spawn_rate=float(args.users) * DEMO_SPAWNS_PER_USER,
@@ -68,15 +73,19 @@ def run_demo(args: argparse.Namespace) -> int:
         seed_progress=False,
     )
     _say(f"starting the local emulator ({DEMO_PARTITIONS} physical partitions per container)")
-    with target_for("local", partitions=DEMO_PARTITIONS) as target:
+    with VariantTargets("local", partitions=DEMO_PARTITIONS) as targets:
+        target = targets.for_variant(designs[0])
         _say(
             f"emulator at {target.endpoint}; running {workload.name} once per design: "
             f"{', '.join(d.label for d in designs)} ({settings.duration_s:g}s each)"
         )
-        runs = run_designs(workload, designs, target, settings, out_dir)
-    comparison, figures = write_comparison(runs, out_dir, f"Partition-key designs: {workload.name}")
-    chosen = best_design(figures)
-    chosen_run = next(run for design, run in runs if design.label == chosen.design)
+        runs = run_variants(workload, designs, targets, settings, out_dir)
+    comparison = write_comparison(
+        runs, workload, out_dir, f"Partition-key designs: {workload.name}"
+    )
+    figures = comparison.figures
+    chosen = best_variant(figures)
+    chosen_run = next(run for design, run in runs if design.label == chosen.variant)
     plan, _ = plan_run(
         chosen_run,
         peak_rate=args.peak_rate,
@@ -87,10 +96,10 @@ def run_demo(args: argparse.Namespace) -> int:
     plan_page = write_output(out_dir / "plan.html", render_plan_html(plan, None))
 
     print(render_keys_text(figures))
-    print(f"\nCapacity plan for {chosen.design} at {args.peak_rate:,.0f} requests/s:\n")
+    print(f"\nCapacity plan for {chosen.variant} at {args.peak_rate:,.0f} requests/s:\n")
     print(render_plan_text(plan, None))
     print(f"\nDone in {time.monotonic() - started:.0f} s.")
-    print(f"  comparison report: {comparison}")
+    print(f"  comparison report: {comparison.page}")
     print(f"  runs side by side: {out_dir / RUNS_COMPARISON_FILE}")
     print(f"  capacity plan:     {plan_page}")
     for design, run in runs:

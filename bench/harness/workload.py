@@ -327,12 +327,17 @@ class Workload(WorkloadFile):
         return DocumentFactory(self.name, self.container.partition_key_paths, self.documents)
 
 
+OVERRIDABLE = ("container", "partition_key", "indexing_policy", "throughput")
+
+
 def apply_overrides(workload: Workload, overrides: dict[str, Any]) -> Workload:
-    """The workload with `container` and/or `partition_key` replaced; the overrides are kept
-    so that a Locust child process can re-apply them to the file it loads."""
+    """The workload with some of its container's settings replaced (`OVERRIDABLE`: the
+    name, the key paths, the indexing policy as a JSON object, the throughput as
+    {"mode", "rus"}); the overrides are kept so that a Locust child process can re-apply
+    them to the file it loads."""
     if not overrides:
         return workload
-    unknown = set(overrides) - {"container", "partition_key"}
+    unknown = set(overrides) - set(OVERRIDABLE)
     if unknown:
         raise WorkloadError(f"workload overrides: unknown {sorted(unknown)}")
     changes: dict[str, Any] = {}
@@ -340,6 +345,10 @@ def apply_overrides(workload: Workload, overrides: dict[str, Any]) -> Workload:
         changes["partition_key_paths"] = tuple(overrides["partition_key"])
     if "container" in overrides:
         changes["container"] = overrides["container"]
+    if "indexing_policy" in overrides:
+        changes["indexing_policy"] = overrides["indexing_policy"]
+    if "throughput" in overrides:
+        changes["throughput"] = ThroughputSpec.model_validate(overrides["throughput"])
     changed = workload.model_copy(
         update={
             "container": workload.container.model_copy(update=changes),

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.keydesign.designs import parse_design
-from bench.keydesign.figures import design_figures
 from bench.rundata import load_run
+from bench.variants.figures import variant_figures
+from bench.variants.spec import key_variant
 
 WORKLOADS = Path(__file__).with_name("workloads")
 
@@ -34,8 +34,8 @@ def test_skewed_design_throttles_more_and_is_hotter(tmp_path: Path, rubench, cap
     printed = capsys.readouterr().out
     assert f"comparison report: {out / 'comparison.html'}" in printed
 
-    by_category = design_figures(parse_design("/categoryId"), load_run(out / "categoryId"))
-    by_id = design_figures(parse_design("/id"), load_run(out / "id"))
+    by_category = variant_figures(key_variant("/categoryId"), load_run(out / "categoryId"))
+    by_id = variant_figures(key_variant("/id"), load_run(out / "id"))
     assert len(by_category.partitions) == len(by_id.partitions) == 4
     assert by_category.skew > by_id.skew
     assert by_category.throttle_rate > by_id.throttle_rate

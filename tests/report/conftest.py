@@ -1,24 +1,13 @@
-"""Run directories with known answers for the report tests, and a headless Chromium."""
+"""Run directories with known answers for the report tests (the headless Chromium is
+the root conftest's `browser`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bench.perf.synthetic_run import write_synthetic_run
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
@@ -31,16 +20,3 @@ def synthetic_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
         hot_partition=None,
     )  # fmt: skip
     return baseline, candidate
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Chromium for one test module. Not session-wide: the sync Playwright API keeps an
-    event loop running in this thread until it stops, and later tests call asyncio.run."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()

@@ -1,4 +1,5 @@
-"""Key-design figures on synthetic runs: partition heat, skew and fan-out with known answers."""
+"""Variant figures on synthetic runs: partition heat, skew and fan-out with known answers;
+`--key` values as compare-keys reads them."""
 
 from __future__ import annotations
 
@@ -7,24 +8,27 @@ from pathlib import Path
 import pytest
 
 from bench.errors import RubenchError
-from bench.keydesign.designs import parse_design, parse_designs
-from bench.keydesign.figures import design_figures
-from bench.keydesign.render import findings, render_html
 from bench.rundata import load_run
+from bench.variants.figures import variant_figures
+from bench.variants.policy import policy_changes
+from bench.variants.render import findings, render_html
+from bench.variants.spec import check_variants, key_variant
+from bench.variants.tradeoffs import covers
 
 
 def test_designs_parse_single_and_hierarchical_keys() -> None:
-    assert parse_design("/categoryId").paths == ("/categoryId",)
-    hierarchical = parse_design("/tenantId, /userId")
-    assert hierarchical.paths == ("/tenantId", "/userId")
-    assert hierarchical.container_name("products") == "products-by-tenantId-userId"
+    assert key_variant("/categoryId").key == ("/categoryId",)
+    hierarchical = key_variant("/tenantId, /userId")
+    assert hierarchical.key == ("/tenantId", "/userId")
+    assert hierarchical.label == "/tenantId,/userId"
+    assert hierarchical.container_name("products") == "products-tenantId-userId"
     for bad in ("categoryId", "/a,/b,/c,/d", "/a b", ""):
         with pytest.raises(RubenchError, match="partition key path like /categoryId"):
-            parse_design(bad)
+            key_variant(bad)
     with pytest.raises(RubenchError, match="at least two"):
-        parse_designs(["/id"])
-    with pytest.raises(RubenchError, match="given twice: /id"):
-        parse_designs(["/id", "/id"])
+        check_variants([key_variant("/id")], "compare-keys")
+    with pytest.raises(RubenchError, match="given twice: /id, id"):
+        check_variants([key_variant("/id"), key_variant("/id")], "compare-keys")
 
 
 def test_designs_must_name_fields_of_the_documents(tmp_path, rubench, capsys) -> None:
@@ -63,8 +67,8 @@ def test_skew_and_fan_out(tmp_path, rows, write_run) -> None:
         + rows("query_by_category", "query", 40, 12.0, pk_range="0,1,2,3", partitions=4),
         physical_partitions=4,
     )
-    by_category = design_figures(parse_design("/categoryId"), load_run(hot))
-    by_id = design_figures(parse_design("/id"), load_run(even))
+    by_category = variant_figures(key_variant("/categoryId"), load_run(hot))
+    by_id = variant_figures(key_variant("/id"), load_run(even))
 
     # partition 0 took 300 reads x 1 RU + 40 queries x 3 RU = 420 of 520 RU
     assert by_category.skew == pytest.approx(4 * 420 / 520)
@@ -80,3 +84,38 @@ def test_skew_and_fan_out(tmp_path, rows, write_run) -> None:
     assert "Key designs &lt;b&gt;" in page
     assert page.count('class="hot"') == 1
     assert '<a href="by-id/report.html">run report</a>' in page
+
+
+def test_policy_changes_in_words() -> None:
+    default: dict = {}
+    lean = {"excludedPaths": [{"path": "/description/?"}, {"path": '/"_etag"/?'}]}
+    composite = {
+        "compositeIndexes": [[{"path": "/name"}, {"path": "/price", "order": "descending"}]]
+    }
+    assert policy_changes(default, lean) == ["excluding /description/?"]
+    assert policy_changes(lean, default) == ["indexing again /description/?"]
+    assert policy_changes(default, composite) == [
+        "adding the composite index (/name ASC, /price DESC)"
+    ]
+    assert policy_changes(default, {"indexingMode": "none"}) == [
+        "indexingMode none instead of consistent"
+    ]
+    only_price = {"includedPaths": [{"path": "/price/?"}], "excludedPaths": [{"path": "/*"}]}
+    assert policy_changes(default, only_price) == [
+        "excluding /*",
+        "including /price/?",
+        "no longer including /*",
+    ]
+    service_default = {  # what the service returns for a container created without one
+        "indexingMode": "consistent",
+        "includedPaths": [{"path": "/*"}],
+        "excludedPaths": [{"path": '/"_etag"/?'}],
+    }
+    assert policy_changes(default, service_default) == []
+
+
+def test_which_document_paths_an_excluded_path_covers() -> None:
+    assert covers("/price/?", "/price") and not covers("/price/?", "/price/currency")
+    assert covers("/address/*", "/address/city") and covers("/address/*", "/address")
+    assert not covers("/addr/*", "/address") and covers("/*", "/anything")
+    assert covers('/"name"/?', "/name")

@@ -1,4 +1,4 @@
-"""What a key comparison shows per design: each run's summary, and the partition heat.
+"""What a comparison shows per variant: each run's summary, and the partition heat.
 
 Partition heat is each physical partition's share of the RU; the skew figure
 is the hottest partition's RU over the mean partition's (1.0 = perfectly
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench.keydesign.designs import KeyDesign
 from bench.rundata import OperationStats, Run, RunSummary
 from bench.rundata.figures import PartitionRow
+from bench.variants.spec import Variant
 
 HEAVY_THROTTLING = 0.05  # above 1-5% of requests throttled is no longer healthy
 
@@ -25,10 +25,11 @@ class PartitionHeat:
 
 
 @dataclass(frozen=True)
-class DesignFigures:
-    """One design's run: its figures are the summary's (nothing rebuilt from rounded ones)."""
+class VariantFigures:
+    """One variant's run: its figures are the summary's (nothing rebuilt from rounded ones)."""
 
-    design: str
+    variant: str  # its label
+    settings: str  # what it changes, as the command line wrote it
     run_dir: str
     summary: RunSummary
 
@@ -72,10 +73,10 @@ class DesignFigures:
         return max(p.share for p in partitions) * len(partitions)
 
 
-def best_design(designs: Sequence[DesignFigures]) -> DesignFigures:
-    """The cheapest design per request among those not heavily throttled."""
-    return min(designs, key=lambda d: (d.throttle_rate > HEAVY_THROTTLING, d.ru_per_request))
+def best_variant(variants: Sequence[VariantFigures]) -> VariantFigures:
+    """The cheapest variant per request among those not heavily throttled."""
+    return min(variants, key=lambda v: (v.throttle_rate > HEAVY_THROTTLING, v.ru_per_request))
 
 
-def design_figures(design: KeyDesign, run: Run) -> DesignFigures:
-    return DesignFigures(design.label, str(run.directory), run.summary)
+def variant_figures(variant: Variant, run: Run) -> VariantFigures:
+    return VariantFigures(variant.label, variant.settings, str(run.directory), run.summary)

@@ -1,1 +1,0 @@
-"""Partition-key designs side by side (`rubench compare-keys`)."""
