@@ -43,6 +43,16 @@ class CallStats:
         if range_id and range_id not in self.pk_ranges:
             self.pk_ranges.append(range_id)
 
+    def add(self, other: CallStats) -> None:
+        """Sum another call's counts into this one (the client's metadata total)."""
+        self.ru += other.ru
+        self.attempts += other.attempts
+        self.throttled += other.throttled
+        self.throttle_wait_ms += other.throttle_wait_ms
+        self.status, self.substatus = other.status, other.substatus
+        self.bytes += other.bytes
+        self.latency_ms += other.latency_ms
+
 
 class Response:
     """A successful call: its body (an item, a list of items, batch results, or None for a
@@ -89,6 +99,11 @@ class GatewayError(Exception):
     @property
     def substatus(self) -> int:
         return self.stats.substatus
+
+    @property
+    def status_code(self) -> int:
+        """`status`, under the name azure-cosmos's CosmosHttpResponseError gives it."""
+        return self.stats.status
 
 
 class NeedsSdk(GatewayError):

@@ -124,6 +124,7 @@ def describe_run(run: Run) -> list[tuple[str, str]]:
         ("warm-up left out", duration(info.warmup_s)),
         ("users", users),
         ("target", endpoint),
+        ("client", f"figures by {info.client.describe()}"),
         # Reads and queries cost 2x at Strong/BoundedStaleness; known when rubench set it (local).
         ("account consistency", target.consistency or "unknown"),
         ("container", f"{container.database}/{container.container}"),
