@@ -20,8 +20,8 @@ import itertools
 import json
 import time
 import uuid
-from email.utils import formatdate
 from collections.abc import Callable
+from email.utils import formatdate
 from typing import Any
 
 import gevent
