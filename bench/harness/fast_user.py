@@ -64,10 +64,10 @@ class FastCosmosUser(CosmosUser):
 
     def operations_container(self) -> Any:
         events = self.environment.events
-        sdk_container = process_container(self.host, self.workload, events)
+        items = process_gateway_container(self.host, self.workload, events)  # its errors first
         return GatewayProxy(
-            process_gateway_container(self.host, self.workload, events),
-            sdk_container,
+            items,
+            process_container(self.host, self.workload, events),
             on_fallback=lambda query: SDK_FALLBACK.add(*query_operations(self.workload, query)),
             on_metadata_stats=MetadataRows(events).on_stats,
         )
