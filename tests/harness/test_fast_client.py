@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import certifi
 import pytest
 from azure.cosmos import CosmosClient
 
@@ -144,36 +145,57 @@ def test_a_split_mid_run_is_followed(tmp_path, local_target, emulator, client) -
     assert_ledger_matches(run_dir, rows)
 
 
-def test_a_wrong_key_stops_a_plain_locust_run_with_one_clear_line(tmp_path, emulator) -> None:
-    """`locust -f` with a fast workload and a key the target rejects: exit code 2, the
-    reason in one line, the key nowhere."""
-    workload = tmp_path / "wrong.toml"
+def plain_locust(tmp_path: Path, endpoint: str, **env: str) -> tuple[int, str]:
+    """`locust -f` (rubench's locustfile) with a one-read fast workload for 20 s: its exit
+    code and output."""
+    workload = tmp_path / "plain.toml"
     workload.write_text(
-        'name = "wrong"\nclient = "fast"\n[container]\ncontainer = "wrong"\n'
+        'name = "plain"\nclient = "fast"\n[container]\ncontainer = "plain"\n'
         '[operations.r]\nkind = "read"\n'
     )
-    wrong_key = "d3Jvbmcga2V5"
-    env = {
-        **os.environ,
-        "RUBENCH_WORKLOAD": str(workload),
-        "COSMOS_KEY": wrong_key,
-        "RUBENCH_TARGET_KIND": "local",
-    }
     locustfile = Path(__file__).parents[2] / "bench" / "harness" / "locustfile.py"
-    options = ["--headless", "-u", "1", "-r", "1", "-t", "20s", "--host", emulator.endpoint]
+    options = ["--headless", "-u", "1", "-r", "1", "-t", "20s", "--host", endpoint]
     run_dir = ["--rubench-run-dir", str(tmp_path / "run")]
     result = subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(locustfile), *options, *run_dir],
-        env=env,
+        env={**os.environ, "RUBENCH_WORKLOAD": str(workload), **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 2, output[-2000:]
+    return result.returncode, result.stdout + result.stderr
+
+
+def cannot_reach(output: str) -> str:
+    """The one line a user that could not start logged."""
     lines = [
         line for line in output.splitlines() if "cannot reach the workload's container" in line
     ]
     assert len(lines) == 1, output[-2000:]
-    assert f"{emulator.endpoint.rstrip('/')} rejected the credentials (401" in lines[0]
+    return lines[0]
+
+
+def test_a_wrong_key_stops_a_plain_locust_run_with_one_clear_line(tmp_path, emulator) -> None:
+    """Exit code 2, the reason in one line, the key nowhere."""
+    wrong_key = "d3Jvbmcga2V5"
+    code, output = plain_locust(
+        tmp_path, emulator.endpoint, COSMOS_KEY=wrong_key, RUBENCH_TARGET_KIND="local"
+    )
+    assert code == 2, output[-2000:]
+    line = cannot_reach(output)
+    assert f"{emulator.endpoint.rstrip('/')} rejected the credentials (401" in line
     assert wrong_key not in output
+
+
+def test_the_ca_file_reaches_the_fast_client(tmp_path, tls_emulator) -> None:
+    """RUBENCH_CA_FILE (--ca-file) replaces the trust store even on 127.0.0.1: with the
+    public CAs only, the emulator's self-signed certificate is refused."""
+    code, output = plain_locust(
+        tmp_path,
+        tls_emulator.endpoint,
+        COSMOS_KEY=tls_emulator.key,
+        RUBENCH_TARGET_KIND="local",
+        RUBENCH_CA_FILE=certifi.where(),
+    )
+    assert code == 2, output[-2000:]
+    assert "certificate verify failed" in cannot_reach(output).lower()
