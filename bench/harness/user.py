@@ -10,7 +10,9 @@ with their weights, so a locustfile is a few lines::
 
 The SDK client is built lazily, once per process, after Locust has forked
 (`--processes`), and shared by all users of the process. A workload with
-`client = "fast"` gets a `FastCosmosUser` (bench.harness.fast_user) instead.
+`client = "fast"` gets a `FastCosmosUser`: the same operations and rows through rubench's
+gateway client (bench.harness.gateway_process), as Locust's `FastHttpUser` is to its
+`HttpUser`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from locust.event import Events
 
 from bench.harness.calls import AttemptObserver
 from bench.harness.connect import first_line
+from bench.harness.gateway_process import gateway_proxy, process_gateway_container
+from bench.harness.gateway_proxy import GatewayObserver
 from bench.harness.instrumented import InstrumentedCalls
 from bench.harness.metadata import MetadataObserver
 from bench.harness.operations import Operations
@@ -113,6 +117,20 @@ class CosmosUser(User):
         )
 
 
+class FastCosmosUser(CosmosUser):
+    """A CosmosUser whose operations run through the gateway client; queries that need
+    merging on the client through the SDK (bench.harness.fallback names them)."""
+
+    abstract = True
+    observer_class: type[AttemptObserver] = GatewayObserver
+
+    def operations_container(self) -> Any:
+        events = self.environment.events
+        items = process_gateway_container(self.host, self.workload, events)  # its errors first
+        sdk_container = process_container(self.host, self.workload, events)
+        return gateway_proxy(items, sdk_container, self.workload, events)
+
+
 def operation_task(spec: OperationSpec) -> Callable[[CosmosUser], None]:
     def task(user: CosmosUser) -> None:
         user.operations.run(spec)
@@ -126,11 +144,7 @@ def workload_user(
 ) -> type[CosmosUser]:
     """A concrete CosmosUser whose tasks are the workload's operations, weighted; through
     the gateway client when the workload says `client = "fast"`."""
-    base: type[CosmosUser] = CosmosUser
-    if workload.client == "fast":
-        from bench.harness.fast_user import FastCosmosUser
-
-        base = FastCosmosUser
+    base = FastCosmosUser if workload.client == "fast" else CosmosUser
     tasks = {
         operation_task(spec): spec.weight for spec in workload.operations.values() if spec.weight
     }

@@ -70,6 +70,8 @@ def test_every_kind_costs_through_the_fast_client_what_it_costs_through_the_sdk(
     assert {row[0] for row in rows["sdk"]} >= set(workload.operations)
     calls = [row for row in rows["fast"] if not row[0].startswith("metadata")]
     assert sorted(calls) == sorted(rows["sdk"])
+    outcomes = {row[0]: row[2:5] for row in calls if row[0] in ("duplicate", "missing")}
+    assert outcomes == {"duplicate": ["409", "0", "error"], "missing": ["404", "0", "error"]}
     # the gateway's 400/1004 for the sorted query, once: then remembered
     assert rows["fallbacks"] == [workload.operations["query_sorted"].sql]
     assert [row[0] for row in rows["fast"] if row[0].startswith("metadata")] == [

@@ -116,7 +116,7 @@ def test_unset_throughput_is_the_modes_minimum(tmp_path, throughput, rus):
         # unknown keys, at every level, with what the table allows
         (
             "colour = 1\n" + MINIMAL,
-            "colour: unknown key (allowed: container, documents, keys, name, operations)",
+            "colour: unknown key (allowed: client, container, documents, keys, name, operations)",
         ),
         (
             MINIMAL.replace("count = 10", "count = 10\ncolour = 1"),
@@ -257,6 +257,10 @@ def test_unset_throughput_is_the_modes_minimum(tmp_path, throughput, rus):
         (
             MINIMAL.replace("[container]", "[container]\nindexing_policy = 5"),
             "container.indexing_policy: expected a file name, relative to the workload file",
+        ),
+        (
+            'client = "turbo"\n' + MINIMAL,
+            "client: 'turbo' is not one of sdk, fast",
         ),
         (
             MINIMAL.replace('mode = "autoscale"', 'mode = "burst"'),

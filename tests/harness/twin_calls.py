@@ -12,6 +12,7 @@ from gevent import monkey
 
 monkey.patch_all()  # before anything imports ssl, as Locust does on import
 
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
@@ -23,7 +24,7 @@ from locust.event import Events  # noqa: E402
 
 from bench.gateway_client import GatewayClient, GatewayContainer  # noqa: E402
 from bench.harness.gateway_proxy import GatewayObserver, GatewayProxy, MetadataRows  # noqa: E402
-from bench.harness.instrumented import InstrumentedCalls  # noqa: E402
+from bench.harness.instrumented import CallFailed, InstrumentedCalls  # noqa: E402
 from bench.harness.metadata import metadata_event  # noqa: E402
 from bench.harness.operations import Operations  # noqa: E402
 from bench.harness.workload import apply_overrides, load_workload  # noqa: E402
@@ -46,6 +47,21 @@ class Rows:
         record = context["rubench"]
         self.rows.append(
             [round(record.ru, 2) if f == "ru" else str(getattr(record, f)) for f in SAME]
+        )
+
+
+def failures(operations: Operations) -> None:
+    """A create of an item that exists (409) and a read of one that does not (404, not
+    expected: an error), recorded as rows."""
+    document, pk = operations.existing()
+    container = operations.container
+    with contextlib.suppress(CallFailed):
+        operations.calls.call(
+            "duplicate", "create", lambda **hook: container.create_item(document, **hook)
+        )
+    with contextlib.suppress(CallFailed):
+        operations.calls.call(
+            "missing", "read", lambda **hook: container.read_item("no-such-id", pk, **hook)
         )
 
 
@@ -80,6 +96,8 @@ def main(workload_path: str, endpoint: str) -> None:
             for _ in range(3):
                 sdk.run(spec)
                 fast.run(spec)
+        for operations in (sdk, fast):
+            failures(operations)
     json.dump({"sdk": sdk_rows.rows, "fast": fast_rows.rows, "fallbacks": fallbacks}, sys.stdout)
 
 

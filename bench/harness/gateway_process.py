@@ -1,28 +1,21 @@
-"""`FastCosmosUser`: the workload's operations through rubench's gateway client, the
-choice `client = "fast"` makes; what Locust's `FastHttpUser` is to its `HttpUser`.
+"""The gateway client of a Locust process, for `FastCosmosUser` (bench.harness.user):
+one per process, built after Locust forks, shared by the process's users, its own
+requests recorded as metadata rows; and the fallback of a query to the SDK, named::
 
-It records the same rows as `CosmosUser` (the SDK): every kind goes through
-`GatewayProxy`, which gives `Operations` the SDK's interface. One gateway client per
-process, built after Locust forks, shared by the process's users; the SDK's container is
-kept too, for queries that need merging on the client (they fall back to it, see
-`bench.harness.fallback`)::
-
-    FastUser = workload_user(workload.model_copy(update={"client": "fast"}))
+    items = process_gateway_container(environment.host, workload, environment.events)
+    proxy = gateway_proxy(items, sdk_container, workload, environment.events)
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from locust.event import Events
 
 from bench.gateway_client import GatewayClient, GatewayContainer, Tls
-from bench.harness.calls import AttemptObserver
 from bench.harness.fallback import SDK_FALLBACK
-from bench.harness.gateway_proxy import GatewayObserver, GatewayProxy, MetadataRows
+from bench.harness.gateway_proxy import GatewayProxy, MetadataRows
 from bench.harness.target import resolve_target
-from bench.harness.user import CosmosUser, process_container
 from bench.harness.workload import Workload
 
 _gateways: dict[tuple[str, str, str], GatewayContainer] = {}
@@ -56,18 +49,14 @@ def query_operations(workload: Workload, query: str) -> list[str]:
     ]
 
 
-class FastCosmosUser(CosmosUser):
-    """A CosmosUser whose operations run through the gateway client."""
-
-    abstract = True
-    observer_class: type[AttemptObserver] = GatewayObserver
-
-    def operations_container(self) -> Any:
-        events = self.environment.events
-        items = process_gateway_container(self.host, self.workload, events)  # its errors first
-        return GatewayProxy(
-            items,
-            process_container(self.host, self.workload, events),
-            on_fallback=lambda query: SDK_FALLBACK.add(*query_operations(self.workload, query)),
-            on_metadata_stats=MetadataRows(events).on_stats,
-        )
+def gateway_proxy(
+    items: GatewayContainer, sdk_container: object, workload: Workload, events: Events
+) -> GatewayProxy:
+    """What a fast user's operations call: `items`, with `sdk_container` for queries that
+    need merging on the client (named in SDK_FALLBACK the first time)."""
+    return GatewayProxy(
+        items,
+        sdk_container,
+        on_fallback=lambda query: SDK_FALLBACK.add(*query_operations(workload, query)),
+        on_metadata_stats=MetadataRows(events).on_stats,
+    )
