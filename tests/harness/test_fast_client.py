@@ -80,10 +80,11 @@ def test_every_kind_costs_through_the_fast_client_what_it_costs_through_the_sdk(
 
 
 def test_catalog_runs_fast_with_its_ledger_equal_to_its_rows(tmp_path, local_target) -> None:
-    """A query that needs merging on the client goes through the SDK: run.json and the
-    report say so, and what asking the gateway cost is a metadata row."""
+    """Two processes (master and workers). A query that needs merging on the client goes
+    through the SDK: the workers tell the master, run.json and the report say so, and
+    what asking the gateway cost is a metadata row."""
     workload = load_workload(small_catalog(tmp_path, extra=SORTED_QUERY, container="catalog_fast"))
-    run_dir, rows = run(tmp_path, local_target, workload, "fast", duration_s=5)
+    run_dir, rows = run(tmp_path, local_target, workload, "fast", duration_s=5, processes=2)
     assert_ledger_matches(run_dir, rows)
     assert set(rows.loc[rows["kind"] != "metadata", "outcome"]) <= {"ok", "not_found", "conflict"}
     assert set(workload.operations) <= set(rows["operation"])
