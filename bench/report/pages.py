@@ -23,7 +23,7 @@ from bench.pages import render_page
 from bench.report.charts import ChartRun, chart_runs, operation_order
 from bench.report.comparison import FIGURES, compare_runs
 from bench.report.findings import changed_findings, ru_shares, run_findings
-from bench.report.trust import tail_is_thin, trust_warnings
+from bench.report.trust import client_warnings, tail_is_thin, trust_warnings
 from bench.rundata import OperationStats, Outcome, Run, RunSummary, load_run
 from bench.rundata.figures import LATENCY_QUANTILES
 from bench.rundata.info import Throughput
@@ -99,7 +99,10 @@ def comparison_context(items: Sequence[ChartRun]) -> dict[str, Any]:
         "figures": FIGURES,
         "units": {figure.label: figure.unit for figure in FIGURES},
         "design_rows": _design_rows(items),
-        "warnings": {item.label: trust_warnings(item.run) for item in items},
+        "warnings": {
+            item.label: trust_warnings(item.run) + client_warnings(baseline.run, item.run)
+            for item in items
+        },
         "changes": changes,
         "charts": _charts(items),
     }
