@@ -114,13 +114,17 @@ class AttemptObserver:
                 self.pk_ranges.append(pk_range)
         metrics = headers.get("x-ms-documentdb-query-metrics")
         if metrics:
-            parsed = parse_query_metrics(metrics)
-            self.retrieved_docs = (self.retrieved_docs or 0.0) + parsed.get(
-                "retrievedDocumentCount", 0.0
-            )
-            self.output_docs = (self.output_docs or 0.0) + parsed.get("outputDocumentCount", 0.0)
-            if INDEX_HIT_RATIO in parsed:
-                self.index_hit_ratios.append(parsed[INDEX_HIT_RATIO])
+            self.add_query_metrics(metrics)
+
+    def add_query_metrics(self, header: str) -> None:
+        """One page's `x-ms-documentdb-query-metrics`, added to the call's."""
+        parsed = parse_query_metrics(header)
+        self.retrieved_docs = (self.retrieved_docs or 0.0) + parsed.get(
+            "retrievedDocumentCount", 0.0
+        )
+        self.output_docs = (self.output_docs or 0.0) + parsed.get("outputDocumentCount", 0.0)
+        if INDEX_HIT_RATIO in parsed:
+            self.index_hit_ratios.append(parsed[INDEX_HIT_RATIO])
 
     def query_metrics(
         self, items_received: int | None

@@ -6,7 +6,7 @@ that `Operations` runs every kind through it unchanged and its calls become the 
 instead of azure-core responses, and still takes those for a query that falls back to
 the SDK (one the client cannot answer without merging on the client: `NeedsSdk`)::
 
-    proxy = GatewayProxy(gateway_container, sdk_container, on_fallback=print)
+    proxy = GatewayProxy(items, sdk_container, on_fallback=print, on_metadata_stats=rows.on_stats)
     calls.call("point_read", "read", lambda **hook: proxy.read_item("1", "p1", **hook))
 """
 
@@ -22,7 +22,7 @@ from locust.event import Events
 
 from bench.gateway_client import CallStats, GatewayContainer, GatewayError, NeedsSdk, Response
 from bench.gateway_client.queries import NOT_GIVEN, query_items
-from bench.harness.calls import AttemptObserver, CallRecord, parse_query_metrics
+from bench.harness.calls import AttemptObserver, CallRecord
 from bench.harness.metadata import metadata_event, purpose, status_outcome
 from bench.rundata.schema import METADATA_KIND
 
@@ -41,18 +41,12 @@ class GatewayObserver(AttemptObserver):
             if pk_range not in self.pk_ranges:
                 self.pk_ranges.append(pk_range)
         for header in stats.query_metrics:
-            parsed = parse_query_metrics(header)
-            self.retrieved_docs = (self.retrieved_docs or 0.0) + parsed.get(
-                "retrievedDocumentCount", 0.0
-            )
-            self.output_docs = (self.output_docs or 0.0) + parsed.get("outputDocumentCount", 0.0)
-            if "indexUtilizationRatio" in parsed:
-                self.index_hit_ratios.append(parsed["indexUtilizationRatio"])
+            self.add_query_metrics(header)
 
 
 @contextmanager
 def _observed(hook: Any) -> Iterator[None]:
-    """Hand the call's stats to the hook, whether it succeeded or raised GatewayError."""
+    """A failed call's stats to the hook (`_done` hands over a successful call's)."""
     try:
         yield
     except GatewayError as error:
