@@ -27,6 +27,7 @@ SUBCOMMAND_MODULES = (
     "bench.keydesign.command",
     "bench.regression.command",
     "bench.demo.command",
+    "bench.advise.command",
 )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 REQUEST_CHARGE = "x-ms-request-charge"
 QUERY_METRICS = "x-ms-documentdb-query-metrics"
+INDEX_UTILIZATION = "x-ms-cosmos-index-utilization"  # the answer to populateindexmetrics
 
 
 @dataclass
@@ -35,6 +36,7 @@ class CallStats:
     pages: int = 0  # responses that carried results (queries: pages; other calls: 1)
     pk_ranges: list[str] = field(default_factory=list)  # ranges touched, in order
     query_metrics: list[str] = field(default_factory=list)  # one header per page that had one
+    index_metrics: list[str] = field(default_factory=list)  # base64 documents, likewise
     item_count: int = 0
     bytes: int = 0  # response bodies received
     latency_ms: float = 0.0  # the whole call, retries and waits included

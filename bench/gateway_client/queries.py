@@ -23,13 +23,21 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bench.gateway_client.outcome import QUERY_METRICS, CallStats, GatewayError, NeedsSdk, Response
+from bench.gateway_client.outcome import (
+    INDEX_UTILIZATION,
+    QUERY_METRICS,
+    CallStats,
+    GatewayError,
+    NeedsSdk,
+    Response,
+)
 from bench.gateway_client.routing import KeyRange
 
 if TYPE_CHECKING:
     from bench.gateway_client.container import GatewayContainer
 
 CROSS_PARTITION = "x-ms-documentdb-query-enablecrosspartition"
+POPULATE_INDEX_METRICS = "x-ms-cosmos-populateindexmetrics"
 CONTINUATION = "x-ms-continuation"
 NOT_GIVEN: Any = object()
 GONE, SPLIT = 410, 1002
@@ -64,15 +72,19 @@ class _Pages:
         query: str,
         parameters: Sequence[Mapping[str, Any]],
         stats: CallStats,
+        index_metrics: bool = False,
     ) -> None:
         self.container = container
         self.body = json.dumps({"query": query, "parameters": list(parameters)}).encode()
         self.stats = stats
+        self.index_metrics = index_metrics  # ask every page for them, as the SDK does
 
     def page(self, headers: dict[str, str]) -> tuple[int, Any, list[Any] | bytes]:
         """(status, headers, documents) of one page; on an error status, its raw body."""
         container, stats = self.container, self.stats
         headers["x-ms-cosmos-intended-collection-rid"] = container.properties["_rid"]
+        if self.index_metrics:
+            headers[POPULATE_INDEX_METRICS] = "True"
         status, response_headers, content = container.client.send(
             "POST", f"{container.path}/docs", "docs", container.link, headers, self.body, stats
         )
@@ -85,6 +97,9 @@ class _Pages:
         metrics = response_headers.get(QUERY_METRICS)
         if metrics:
             stats.query_metrics.append(metrics)
+        utilization = response_headers.get(INDEX_UTILIZATION)
+        if utilization:
+            stats.index_metrics.append(utilization)
         return status, response_headers, documents
 
     def fail(self, status: int, content: bytes) -> GatewayError:
@@ -101,11 +116,12 @@ def query_items(
     partition_key: Any = NOT_GIVEN,
     max_item_count: int | None = None,
     populate_query_metrics: bool = True,
+    populate_index_metrics: bool = False,
 ) -> Response:
     """Every result of the query (all pages), or NeedsSdk / GatewayError."""
     started = time.perf_counter()
     stats = CallStats()
-    pages = _Pages(container, query, parameters, stats)
+    pages = _Pages(container, query, parameters, stats, populate_index_metrics)
     items: list[Any] = []
     try:
         if partition_key is NOT_GIVEN and query in container.needs_sdk:
@@ -138,12 +154,13 @@ def query_page(
     continuation: str | None = None,
     max_item_count: int | None = None,
     populate_query_metrics: bool = True,
+    populate_index_metrics: bool = False,
 ) -> Response:
     """One page and the continuation of the next (None: the last page). Queries that
     need the query plan (TOP across partitions included) are not paged here: NeedsSdk."""
     started = time.perf_counter()
     stats = CallStats()
-    pages = _Pages(container, query, parameters, stats)
+    pages = _Pages(container, query, parameters, stats, populate_index_metrics)
     try:
         documents, following = _one_page(
             container,

@@ -12,8 +12,11 @@ the charge of retried and paged requests is summed here::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import functools
+import json
 import os
 import socket
 from dataclasses import dataclass, field
@@ -27,6 +30,8 @@ from bench.rundata.outcome import Outcome
 INDEX_HIT_RATIO = "indexUtilizationRatio"
 PK_RANGE_HEADER = "x-ms-documentdb-partitionkeyrangeid"
 SESSION_TOKEN_HEADER = "x-ms-session-token"
+# The answer to `x-ms-cosmos-populateindexmetrics`: base64 of the service's JSON document
+INDEX_METRICS_HEADER = "x-ms-cosmos-index-utilization"
 
 
 def worker_name() -> str:
@@ -55,6 +60,24 @@ def parse_query_metrics(header: str) -> dict[str, float]:
         if key.strip():
             metrics[key.strip()] = _float(value)
     return metrics
+
+
+def decode_index_metrics(value: str) -> dict[str, Any] | None:
+    """The header's document (as azure-cosmos decodes it), or None when it is not one."""
+    with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
+        document = json.loads(base64.b64decode(value, validate=True).decode("utf-8"))
+        if isinstance(document, dict):
+            return document
+    return None
+
+
+def merge_index_metrics(into: dict[str, Any], document: dict[str, Any]) -> None:
+    """Add one page's (or partition's) entries: each index is listed once per call."""
+    for key, entries in document.items():
+        if not isinstance(entries, list):
+            continue
+        merged = into.setdefault(key, [])
+        merged.extend(entry for entry in entries if entry not in merged)
 
 
 def partition_key_ranges(request_headers: Any, response_headers: Any) -> list[str]:
@@ -90,6 +113,7 @@ class AttemptObserver:
     retrieved_docs: float | None = None
     output_docs: float | None = None
     index_hit_ratios: list[float] = field(default_factory=list)
+    index_metrics: dict[str, Any] | None = None  # None: no response carried any
 
     def __call__(self, pipeline_response: Any) -> None:
         response = pipeline_response.http_response
@@ -115,6 +139,9 @@ class AttemptObserver:
         metrics = headers.get("x-ms-documentdb-query-metrics")
         if metrics:
             self.add_query_metrics(metrics)
+        index_metrics = decode_index_metrics(headers.get(INDEX_METRICS_HEADER) or "")
+        if index_metrics is not None:
+            self.add_index_metrics(index_metrics)
 
     def add_query_metrics(self, header: str) -> None:
         """One page's `x-ms-documentdb-query-metrics`, added to the call's."""
@@ -125,6 +152,12 @@ class AttemptObserver:
         self.output_docs = (self.output_docs or 0.0) + parsed.get("outputDocumentCount", 0.0)
         if INDEX_HIT_RATIO in parsed:
             self.index_hit_ratios.append(parsed[INDEX_HIT_RATIO])
+
+    def add_index_metrics(self, document: dict[str, Any]) -> None:
+        """One page's (or partition's) index metrics document, merged into the call's."""
+        if self.index_metrics is None:
+            self.index_metrics = {}
+        merge_index_metrics(self.index_metrics, document)
 
     def query_metrics(
         self, items_received: int | None
@@ -171,6 +204,7 @@ class CallRecord:
     index_hit_ratio: float | None
     worker: str
     partition_key: Any = None  # the value of a point operation or single-partition query
+    index_metrics: str = ""  # JSON of what the target said; "" not asked, "null" none sent
 
     @classmethod
     def build(
@@ -185,6 +219,7 @@ class CallRecord:
         item_count: int,
         error: BaseException | None,
         partition_key: Any = None,
+        asked_index_metrics: bool = False,
     ) -> CallRecord:
         status, substatus = observer.status, observer.substatus
         if isinstance(error, CosmosHttpResponseError):
@@ -215,6 +250,7 @@ class CallRecord:
             index_hit_ratio=metrics[2],
             worker=worker_name(),
             partition_key=partition_key,
+            index_metrics=json.dumps(observer.index_metrics) if asked_index_metrics else "",
         )
 
 

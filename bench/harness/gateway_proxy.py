@@ -22,7 +22,7 @@ from locust.event import Events
 
 from bench.gateway_client import CallStats, GatewayContainer, GatewayError, NeedsSdk, Response
 from bench.gateway_client.queries import NOT_GIVEN, query_items
-from bench.harness.calls import AttemptObserver, CallRecord
+from bench.harness.calls import AttemptObserver, CallRecord, decode_index_metrics
 from bench.harness.metadata import metadata_event, purpose, status_outcome
 from bench.rundata.schema import METADATA_KIND
 
@@ -42,6 +42,10 @@ class GatewayObserver(AttemptObserver):
                 self.pk_ranges.append(pk_range)
         for header in stats.query_metrics:
             self.add_query_metrics(header)
+        for header in stats.index_metrics:
+            document = decode_index_metrics(header)
+            if document is not None:
+                self.add_index_metrics(document)
 
 
 @contextmanager
@@ -162,6 +166,7 @@ class GatewayProxy:
         partition_key: Any = NOT_GIVEN,
         enable_cross_partition_query: bool = False,
         populate_query_metrics: bool = False,
+        populate_index_metrics: bool = False,
         raw_response_hook: Any = None,
     ) -> list[Any]:
         """All results, as a list (the SDK's pager, read to the end)."""
@@ -172,6 +177,7 @@ class GatewayProxy:
                 parameters,
                 partition_key=partition_key,
                 populate_query_metrics=populate_query_metrics,
+                populate_index_metrics=populate_index_metrics,
             )
         except NeedsSdk as needs:  # what asking cost is a metadata row, not the call's
             if needs.stats.attempts:  # the first time: the gateway's 400/1004 answer
@@ -180,6 +186,8 @@ class GatewayProxy:
             scope: dict[str, Any] = {"enable_cross_partition_query": True}
             if partition_key is not NOT_GIVEN:
                 scope = {"partition_key": partition_key}
+            if populate_index_metrics:
+                scope["populate_index_metrics"] = True
             return list(
                 self.sdk_container.query_items(
                     query,

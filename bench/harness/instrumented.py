@@ -79,6 +79,7 @@ class InstrumentedCalls:
         conflict_ok: bool = False,
         missing_ok: bool = False,
         partition_key: Any = None,
+        asked_index_metrics: bool = False,
     ) -> tuple[T | None, CallRecord]:
         """Run `function(raw_response_hook=observer)`; errors that are expected outcomes
         (412 conflicts, expected 404s) return (None, record); others raise CallFailed.
@@ -111,6 +112,7 @@ class InstrumentedCalls:
                 item_count=items(result) if error is None and interrupted is None else 0,
                 error=error,
                 partition_key=partition_key,
+                asked_index_metrics=asked_index_metrics,
             )
             failure = error if outcome.failed else None
             self.events.request.fire(

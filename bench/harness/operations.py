@@ -20,6 +20,7 @@ from azure.core import MatchConditions
 from locust.exception import StopUser
 
 from bench.harness.documents import set_value_at, value_at
+from bench.harness.index_sampling import process_sample
 from bench.harness.instrumented import CallFailed, InstrumentedCalls, count_items
 from bench.harness.keys import key_chooser
 from bench.harness.query_scope import key_parameters
@@ -60,6 +61,7 @@ class Operations:
         self.tag = tag  # unique per user and process: ids of created items never collide
         self.documents = workload.document_factory()
         self.chooser = key_chooser(workload.keys, workload.documents.count)
+        self.index_sample = process_sample(workload.run.index_metrics_sample)
         self.created: list[tuple[str, Any]] = []  # (id, partition key) this user created
         self._sequence = itertools.count()
         # each kind is the method of that name (a kind without one fails here, not mid-run)
@@ -126,6 +128,8 @@ class Operations:
             key = [values[name] for name in names]
             pk = key[0] if len(key) == 1 else key
             scope = {"partition_key": pk}
+        if asked := self.index_sample.take(spec.name):
+            scope["populate_index_metrics"] = True
         self.calls.call(
             spec.name,
             "query",
@@ -136,6 +140,7 @@ class Operations:
             ),
             items=count_items,
             partition_key=pk,
+            asked_index_metrics=asked,
         )
 
     def replace(self, spec: ReplaceOperation) -> None:

@@ -31,10 +31,12 @@ import pyarrow.parquet as pq
 
 from bench.files import write_atomic
 from bench.harness.calls import CallRecord
-from bench.rundata.schema import PARTITION_KEY_COLUMN, REQUEST_SCHEMA
+from bench.rundata.schema import INDEX_METRICS_COLUMN, PARTITION_KEY_COLUMN, REQUEST_SCHEMA
 
 log = logging.getLogger(__name__)
-SCHEMA = REQUEST_SCHEMA.append(pa.field(PARTITION_KEY_COLUMN, pa.string()))
+SCHEMA = REQUEST_SCHEMA.append(pa.field(PARTITION_KEY_COLUMN, pa.string())).append(
+    pa.field(INDEX_METRICS_COLUMN, pa.string())
+)
 
 
 class RequestRecorder:
@@ -129,4 +131,5 @@ def to_columns(records: list[CallRecord]) -> dict[str, list[Any]]:
         columns[PARTITION_KEY_COLUMN].append(
             "" if record.partition_key is None else json.dumps(record.partition_key)
         )
+        columns[INDEX_METRICS_COLUMN].append(record.index_metrics)
     return columns

@@ -219,9 +219,11 @@ def _wait(process: subprocess.Popen[bytes]) -> int:
         process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=STOP_GRACE_S)
-            # its workers never hear the master quit: they stop when its heartbeat has been
-            # missing for 60 s (Locust's timeout), then write their last rows
-            _wait_for_group(process.pid, time.monotonic() + STOP_GRACE_S + 10)
+            # Its --processes workers never hear the master quit (they would wait 60 s for
+            # its heartbeat): SIGTERM makes each stop as Locust does, writing its last rows.
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            _wait_for_group(process.pid, time.monotonic() + STOP_GRACE_S)
         except (subprocess.TimeoutExpired, KeyboardInterrupt):
             pass
         with suppress(ProcessLookupError):

@@ -281,6 +281,14 @@ OPERATION_KINDS = tuple(
 )
 
 
+class RunSpec(Spec):
+    """How the harness measures, beyond what it sends."""
+
+    # Calls per query operation per Locust process that ask for index metrics (the
+    # service documents an overhead for them, so only a sample asks); 0: none.
+    index_metrics_sample: int = Field(3, ge=0, le=10_000)
+
+
 class WorkloadFile(Spec):
     """Everything a workload file may say."""
 
@@ -293,6 +301,7 @@ class WorkloadFile(Spec):
     container: ContainerSpec = ContainerSpec()
     documents: DocumentsSpec = DocumentsSpec()
     keys: KeysSpec = KeysSpec()
+    run: RunSpec = RunSpec()
     operations: dict[Name, OperationSpec] = Field(
         min_length=1, description="at least one [operations.<name>] table with kind and weight"
     )

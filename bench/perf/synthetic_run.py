@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from bench.rundata.info import RunInfo, write_run_info
 from bench.rundata.ledger import PartitionLedger, PartitionTally, write_ledger
-from bench.rundata.schema import PARTITION_KEY_COLUMN, REQUEST_SCHEMA
+from bench.rundata.schema import INDEX_METRICS_COLUMN, PARTITION_KEY_COLUMN, REQUEST_SCHEMA
 
 PART_ROWS = 2_000_000  # rows per parquet part (the recorder writes smaller ones)
 STARTED_AT = 1_763_900_000.0
@@ -117,8 +117,9 @@ def write_run_directory(
     write_run_info(directory, info)
     for number, frame in enumerate(parts):
         schema = REQUEST_SCHEMA
-        if PARTITION_KEY_COLUMN in frame.columns:
-            schema = schema.append(pa.field(PARTITION_KEY_COLUMN, pa.string()))
+        for optional in (PARTITION_KEY_COLUMN, INDEX_METRICS_COLUMN):
+            if optional in frame.columns:
+                schema = schema.append(pa.field(optional, pa.string()))
         table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
         pq.write_table(table, directory / "requests" / f"part-{number:06d}.parquet")
     if ledger is not None:

@@ -23,6 +23,7 @@ from bench.pages import render_page
 from bench.report.charts import ChartRun, chart_runs, operation_order
 from bench.report.comparison import FIGURES, compare_runs
 from bench.report.findings import changed_findings, ru_shares, run_findings
+from bench.report.indexes import INDEX_NOTE, index_rows
 from bench.report.trust import client_warnings, tail_is_thin, trust_warnings
 from bench.rundata import OperationStats, Outcome, Run, RunSummary, load_run
 from bench.rundata.figures import LATENCY_QUANTILES
@@ -70,6 +71,8 @@ def run_context(run: Run) -> dict[str, Any]:
         "partition_source": _partition_source(summary),
         "charts": _charts(items),
         "workload_text": run.workload_text,
+        "index_rows": index_rows(run),
+        "index_note": INDEX_NOTE,
     }
 
 
@@ -105,6 +108,10 @@ def comparison_context(items: Sequence[ChartRun]) -> dict[str, Any]:
         },
         "changes": changes,
         "charts": _charts(items),
+        "index_rows": sorted(
+            (row for item in items for row in index_rows(item.run)), key=lambda r: r.operation
+        ),
+        "index_note": INDEX_NOTE,
     }
 
 

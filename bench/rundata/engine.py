@@ -3,7 +3,8 @@ the parts, so a day-long run (100 million rows) never sits in memory.
 
 Two views name the rows every figure reads:
 
-- `requests`: every row of every part (`partition_key` is "" where a part lacks it,
+- `requests`: every row of every part (`partition_key` and `index_metrics` are "" where
+  a part lacks them,
   a missing charge counts 0 RU, `in_window` says whether it is after the warm-up);
 - `calls`: the workload's calls in the measured window (no warm-up, no metadata rows).
 
@@ -30,8 +31,13 @@ import pyarrow as pa
 
 from bench.errors import RubenchError
 from bench.rundata.outcome import FAILED_OUTCOMES
-from bench.rundata.reading import check_part, part_files
-from bench.rundata.schema import METADATA_KIND, PARTITION_KEY_COLUMN, REQUEST_SCHEMA
+from bench.rundata.reading import OPTIONAL_COLUMNS, check_part, part_files
+from bench.rundata.schema import (
+    INDEX_METRICS_COLUMN,
+    METADATA_KIND,
+    PARTITION_KEY_COLUMN,
+    REQUEST_SCHEMA,
+)
 
 MEMORY_LIMIT = "1200MB"  # DuckDB's buffers and hash tables; beyond it, it spills to disk
 THREADS = 2
@@ -72,7 +78,7 @@ class Rows:
 def open_rows(run_dir: str | Path, *, window_start: float | None) -> Iterator[Rows]:
     """The run's rows as DuckDB views; `window_start` None: every row is in the window."""
     parts = part_files(run_dir)
-    has_key = check_parts(parts)
+    optional = check_parts(parts)
     connection = duckdb.connect(
         config={
             "threads": THREADS,
@@ -92,7 +98,10 @@ def open_rows(run_dir: str | Path, *, window_start: float | None) -> Iterator[Ro
         else:
             connection.register("empty_parts", _empty_table())
             source, identity = "empty_parts", "0, 0"
-        key = f"coalesce({PARTITION_KEY_COLUMN}, '')" if has_key else "''"
+        extra = ", ".join(
+            f"coalesce({name}, '') AS {name}" if name in optional else f"'' AS {name}"
+            for name in OPTIONAL_COLUMNS
+        )
         start = "TRUE" if window_start is None else f"timestamp >= {float(window_start)!r}"
         columns = ", ".join(
             f"coalesce({n}, '') AS {n}" if n in _TEXT else n
@@ -101,7 +110,7 @@ def open_rows(run_dir: str | Path, *, window_start: float | None) -> Iterator[Ro
         )
         connection.execute(
             f"CREATE VIEW requests AS SELECT {columns}, coalesce(ru, 0.0) AS ru, "
-            f"{key} AS {PARTITION_KEY_COLUMN}, ({start}) AS in_window, "
+            f"{extra}, ({start}) AS in_window, "
             f"hash({identity}) AS row_hash FROM {source}"
         )
         connection.execute(
@@ -113,15 +122,18 @@ def open_rows(run_dir: str | Path, *, window_start: float | None) -> Iterator[Ro
         connection.close()
 
 
-def check_parts(parts: list[Path]) -> bool:
+def check_parts(parts: list[Path]) -> set[str]:
     """Every part has the schema's columns in a readable type (from the footers alone);
-    returns whether any part has the optional partition key column."""
-    columns = [*REQUEST_SCHEMA.names, PARTITION_KEY_COLUMN]
-    return any([PARTITION_KEY_COLUMN in check_part(path, columns).names for path in parts])
+    returns the optional columns (OPTIONAL_COLUMNS) that some part has."""
+    columns = [*REQUEST_SCHEMA.names, *OPTIONAL_COLUMNS]
+    present = set().union(*(check_part(path, columns).names for path in parts))
+    return present & set(OPTIONAL_COLUMNS)
 
 
 def _empty_table() -> pa.Table:
-    schema = REQUEST_SCHEMA.append(pa.field(PARTITION_KEY_COLUMN, pa.string()))
+    schema = REQUEST_SCHEMA
+    for name in (PARTITION_KEY_COLUMN, INDEX_METRICS_COLUMN):
+        schema = schema.append(pa.field(name, pa.string()))
     return schema.empty_table()
 
 

@@ -64,12 +64,38 @@ class Charges(Record):
     p95: float
 
 
+class IndexUse(Record):
+    """One index the target named for a query operation's sampled calls."""
+
+    paths: tuple[str, ...]  # ("/price/?",) for a single index; ("/a ASC", "/b DESC") composite
+    impact: str | None = None  # potential indexes: the service's "High" or "Low"
+    calls: int  # sampled calls whose answer named it
+
+
+class QueryIndexes(Record):
+    """What the target said about indexes on the calls that asked (a sample: bench.harness
+    asks on the first `index_metrics_sample` calls of each operation per process, warm-up
+    included). A call whose target sent nothing is unknown, not "no index needed"."""
+
+    sampled_calls: int  # calls that asked for index metrics
+    reported_calls: int  # of those, calls the target answered with index metrics
+    utilized_single: tuple[IndexUse, ...] = ()
+    utilized_composite: tuple[IndexUse, ...] = ()
+    potential_single: tuple[IndexUse, ...] = ()
+    potential_composite: tuple[IndexUse, ...] = ()
+
+    @property
+    def unknown_calls(self) -> int:
+        return self.sampled_calls - self.reported_calls
+
+
 class QueryMetrics(Record):
     """Means over the calls whose target sent query metrics (None: none did)."""
 
     retrieved_docs_mean: float | None = None
     output_docs_mean: float | None = None
     index_hit_ratio_mean: float | None = None
+    indexes: QueryIndexes | None = None  # None: no call asked for index metrics
 
     @property
     def retrieved_per_output(self) -> float | None:

@@ -19,11 +19,12 @@ from bench.errors import RubenchError
 from bench.rundata.schema import (
     ANALYSIS_COLUMNS,
     CATEGORICAL_COLUMNS,
+    INDEX_METRICS_COLUMN,
     PARTITION_KEY_COLUMN,
     REQUEST_SCHEMA,
 )
 
-OPTIONAL_COLUMNS = (PARTITION_KEY_COLUMN,)
+OPTIONAL_COLUMNS = (PARTITION_KEY_COLUMN, INDEX_METRICS_COLUMN)
 
 
 def run_directory(run_dir: str | Path) -> Path:

@@ -40,6 +40,12 @@ METADATA_KIND = "metadata"
 # findings name the hot key; runs without it still load.
 PARTITION_KEY_COLUMN = "partition_key"
 
+# Optional: what the target said about indexes for a query call that asked for index
+# metrics (a sample of each query operation's calls), as decoded JSON; "null" when the
+# call asked and the target sent none (unknown), "" when the call did not ask.
+INDEX_METRICS_COLUMN = "index_metrics"
+NOT_REPORTED = "null"
+
 # Low-cardinality text columns, loaded as pandas categoricals to keep ten
 # million rows small and groupbys fast.
 CATEGORICAL_COLUMNS = ("operation", "kind", "outcome", "pk_range", "worker", PARTITION_KEY_COLUMN)

@@ -9,7 +9,8 @@ The figures (`RunSummary`, bench/rundata/figures.py) come from a few DuckDB scan
 3. exact percentiles: latency per operation, latency over all calls, and RU per
    (operation, charge) count (bench/rundata/quantiles.py);
 4. the median latency of the window's first tenth against the rest (cold start);
-5. the busiest partition key per key range, and (without a ledger) RU per range.
+5. the busiest partition key per key range, and (without a ledger) RU per range;
+6. the index metrics of the sampled query calls (bench/rundata/indexes.py).
 
 Example::
 
@@ -37,6 +38,7 @@ from bench.rundata.figures import (
     MetadataCharge,
     MetadataStats,
     OperationStats,
+    QueryIndexes,
     QueryMetrics,
     RowCounts,
     RunSummary,
@@ -44,12 +46,13 @@ from bench.rundata.figures import (
     read_summary_file,
     write_summary_file,
 )
+from bench.rundata.indexes import query_indexes
 from bench.rundata.info import RunInfo, read_run_info
 from bench.rundata.ledger import read_ledger
 from bench.rundata.outcome import Outcome
 from bench.rundata.partitions import partition_figures
 from bench.rundata.quantiles import LatencyFigures, charge_quantiles, latency_figures
-from bench.rundata.reading import part_files, run_directory
+from bench.rundata.reading import part_files, part_rows, run_directory
 from bench.rundata.schema import METADATA_KIND
 from bench.rundata.series import series_and_peaks
 
@@ -115,14 +118,17 @@ def write_summary(run_dir: str | Path) -> RunSummary:
 
 def load_summary(run_dir: str | Path) -> RunSummary:
     """summary.json when it is current (this schema, newer than run.json, partitions.json
-    and every part); otherwise computed again and written (when the folder is writable)."""
+    and every part, and counting the rows the parts hold now); otherwise computed again
+    and written (when the folder is writable)."""
     directory = run_directory(run_dir)
     path = directory / SUMMARY_FILE
     if _is_current(path, directory):
         try:
-            return read_summary_file(path)
+            kept = read_summary_file(path)
         except RubenchError:  # another schema, or damaged: the rows still hold the truth
-            pass
+            kept = None
+        if kept is not None and kept.rows.total == part_rows(directory):
+            return kept  # (a part deleted since would leave every file time unchanged)
     summary = summarize(directory)
     with suppress(OSError):  # a read-only copy of a run: the figures are right, only not kept
         write_summary_file(path, summary)
@@ -198,6 +204,7 @@ def _operation_stats(
     if latency.total is None:
         return {}, None
     charges = charge_quantiles(rows, RU_QUANTILES)
+    indexes = query_indexes(rows)
     not_ok = dict(list(outcomes.groupby("operation")))
     duration_s = window.duration_s
     operations = {
@@ -208,10 +215,12 @@ def _operation_stats(
             duration_s,
             latency.operations[name],
             charges[name],
+            indexes.get(name),
         )
         for name, group in calls.groupby("operation", sort=True)
     }
-    return operations, _stats(calls, outcomes, "", duration_s, latency.total, charges[None])
+    totals = _stats(calls, outcomes, "", duration_s, latency.total, charges[None], None)
+    return operations, totals
 
 
 def _stats(
@@ -221,9 +230,10 @@ def _stats(
     duration_s: float,
     latency: dict[str, float],
     charges: dict[str, float],
+    indexes: QueryIndexes | None,
 ) -> OperationStats:
     """One operation's (or all calls') figures from its tallies, the counts of its calls
-    that did not end "ok" (by outcome and status), and its percentiles."""
+    that did not end "ok" (by outcome and status), its percentiles and index metrics."""
     total = tallies[list(_SUMS)].sum()
     count = int(total["n"])
     outcomes = {Outcome(str(o)): int(n) for o, n in not_ok.groupby("outcome")["n"].sum().items()}
@@ -257,7 +267,9 @@ def _stats(
         requests_per_call=float(total["attempts_sum"]) / count,
         items_mean=float(total["items_sum"]) / count,
         bytes_mean=float(total["bytes_sum"]) / count,
-        query=QueryMetrics(**{f"{m}_mean": _mean(total, m) for m in QUERY_METRICS}),
+        query=QueryMetrics(
+            **{f"{m}_mean": _mean(total, m) for m in QUERY_METRICS}, indexes=indexes
+        ),
     )
 
 

@@ -124,6 +124,9 @@ def test_figures_the_target_does_not_provide_are_unknown_or_flagged(tmp_path, en
     query = summary.operations["query_category"]
     assert query.query.retrieved_docs_mean is None  # constant metrics: unknown
     assert query.partitions_touched_mean is None  # no ranges named: unknown
+    indexes = query.query.indexes  # asked on a sample, never answered: unknown, not "none"
+    assert indexes.sampled_calls == 3 and indexes.reported_calls == 0
+    assert indexes.potential_single == indexes.potential_composite == ()
     assert summary.partitions.rows == ()
     report = (out / "report.html").read_text()
     for flagged in (
@@ -131,6 +134,7 @@ def test_figures_the_target_does_not_provide_are_unknown_or_flagged(tmp_path, en
         "the target does not model request charges",
         "no usable query metrics for query_category",
         "No response named its partition key range",
+        "unknown: the target sent no index metrics (3 calls asked)",
     ):
         assert flagged in report
     for command in (("plan", out, "--peak-rate", "100"), ("baseline", out, "-o", "b.json")):

@@ -8,6 +8,7 @@ import pytest
 from bench.harness.calls import (
     AttemptObserver,
     CallRecord,
+    decode_index_metrics,
     parse_query_metrics,
     partition_key_ranges,
 )
@@ -139,3 +140,34 @@ def test_observer_sees_a_fan_out_as_the_service_runs_it(database) -> None:
     assert sorted(observer.pk_ranges) == ["0", "1", "2"]
     assert observer.attempts == 1 + 3  # the 1004, three ranges
     assert observer.ru == pytest.approx(sum(charges)) and len(charges) == 3
+
+
+def test_index_metrics_of_a_fan_out_are_merged_once_per_index(database) -> None:
+    """Through the real SDK: each range answers with its own index metrics; the call's
+    record names each index once. A header that is not the service's document is none."""
+    from azure.cosmos import PartitionKey
+
+    container = database.create_container(
+        "fanout_indexes", PartitionKey("/pk"), offer_throughput=18000
+    )  # 3 physical partitions
+    for n in range(12):
+        container.create_item({"id": str(n), "pk": f"p{n}", "n": n, "m": n % 3})
+    observer = AttemptObserver()
+    items = list(
+        container.query_items(
+            "SELECT c.id FROM c WHERE c.n > 2 AND c.m = 1",
+            enable_cross_partition_query=True,
+            populate_index_metrics=True,
+            raw_response_hook=observer,
+        )
+    )
+    assert len(items) == 3 and len(observer.pk_ranges) == 3
+    document = observer.index_metrics
+    specs = [entry["IndexSpec"] for entry in document["UtilizedSingleIndexes"]]
+    assert sorted(set(specs)) == ["/m/?", "/n/?"]
+    entries = document["UtilizedSingleIndexes"]
+    assert all(entries.count(entry) == 1 for entry in entries)  # 3 ranges named each once
+    composites = [tuple(entry["IndexSpecs"]) for entry in document["PotentialCompositeIndexes"]]
+    assert len(composites) == len(set(composites)) >= 1
+    assert decode_index_metrics("not base64!") is None
+    assert decode_index_metrics("WzEsMl0=") is None  # base64 of [1,2]: not the document

@@ -116,7 +116,12 @@ def test_unset_throughput_is_the_modes_minimum(tmp_path, throughput, rus):
         # unknown keys, at every level, with what the table allows
         (
             "colour = 1\n" + MINIMAL,
-            "colour: unknown key (allowed: client, container, documents, keys, name, operations)",
+            "colour: unknown key "
+            "(allowed: client, container, documents, keys, name, operations, run)",
+        ),
+        (
+            MINIMAL + "[run]\nindex_metrics_sample = -1\n",
+            "run.index_metrics_sample: expected an integer between 0 and 10000",
         ),
         (
             MINIMAL.replace("count = 10", "count = 10\ncolour = 1"),

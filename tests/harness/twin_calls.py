@@ -24,6 +24,7 @@ from locust.event import Events  # noqa: E402
 
 from bench.gateway_client import GatewayClient, GatewayContainer  # noqa: E402
 from bench.harness.gateway_proxy import GatewayObserver, GatewayProxy, MetadataRows  # noqa: E402
+from bench.harness.index_sampling import IndexMetricsSample  # noqa: E402
 from bench.harness.instrumented import CallFailed, InstrumentedCalls  # noqa: E402
 from bench.harness.metadata import metadata_event  # noqa: E402
 from bench.harness.operations import Operations  # noqa: E402
@@ -31,7 +32,16 @@ from bench.harness.workload import apply_overrides, load_workload  # noqa: E402
 
 # what a row says about a call that must not depend on the client (attempts may: the SDK
 # asks for a query plan again, the client takes it from the gateway's 400/1004)
-SAME = ("operation", "ru", "status", "substatus", "outcome", "item_count", "partitions")
+SAME = (
+    "operation",
+    "ru",
+    "status",
+    "substatus",
+    "outcome",
+    "item_count",
+    "partitions",
+    "index_metrics",
+)
 
 
 class Rows:
@@ -92,6 +102,8 @@ def main(workload_path: str, endpoint: str) -> None:
             random.Random(7),
             tag="f",
         )
+        for operations in (sdk, fast):  # one sample each: one process's is shared
+            operations.index_sample = IndexMetricsSample(workload.run.index_metrics_sample)
         for spec in workload.operations.values():
             for _ in range(3):
                 sdk.run(spec)

@@ -3,6 +3,7 @@ the workload executes, and the page prints."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -74,12 +75,14 @@ def test_comparison_report_in_chromium(browser, synthetic_pair, tmp_path):
 HOSTILE_OPERATION = "<script>window.__pwned = 1</script>"
 HOSTILE_QUERY = 'SELECT * FROM c WHERE c.name = "</code><script>window.__pwned = 2</script>"'
 HOSTILE_NAME = '<img src=x onerror="window.__pwned = 3">'
+HOSTILE_INDEX = '/<svg onload="window.__pwned = 4">/?'  # what a target said about an index
 
 
 def test_text_from_the_workload_stays_inert(browser, tmp_path):
     frame = requests_frame(
         300, operation=HOSTILE_OPERATION, kind="query", timestamp=spread(300), ru=2.0
     )
+    frame["index_metrics"] = json.dumps({"PotentialSingleIndexes": [{"IndexSpec": HOSTILE_INDEX}]})
     run_dir = make_run(
         tmp_path / "run",
         [frame, requests_frame(300, timestamp=spread(300))],
@@ -98,6 +101,8 @@ def test_text_from_the_workload_stays_inert(browser, tmp_path):
         assert errors == [] and requests == [html.as_uri()]
         text = page.locator("body").inner_text()
         assert HOSTILE_OPERATION in text and HOSTILE_NAME in text
+        indexes = page.locator("#indexes").inner_text()
+        assert f"single ({HOSTILE_INDEX}): 300 calls\n" in indexes  # no impact score: none said
         if html.name == "report.html":  # workload.toml, folded away
             assert HOSTILE_QUERY in page.locator("details pre").text_content()
         labels = page.locator("svg text").all_text_contents()

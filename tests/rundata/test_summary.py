@@ -125,6 +125,15 @@ def test_a_stale_summary_is_computed_again(tmp_path):
     assert load_summary(run_dir).rows.operations == 5
 
 
+def test_a_summary_is_computed_again_when_a_part_was_deleted(tmp_path):
+    # deleting a part changes no remaining file's time: only the row count tells
+    frames = [requests_frame(3, timestamp=spread(3)), requests_frame(2, timestamp=spread(2))]
+    run_dir = make_run(tmp_path / "run", frames)
+    assert write_summary(run_dir).rows.operations == 5
+    sorted((run_dir / "requests").glob("part-*.parquet"))[-1].unlink()
+    assert load_summary(run_dir).rows.operations == 3
+
+
 def test_a_summary_of_another_schema_is_computed_again(tmp_path):
     run_dir = make_run(tmp_path / "run", [requests_frame(3, timestamp=spread(3))])
     (run_dir / "summary.json").write_text('{"schema": 1, "operations": {}}')

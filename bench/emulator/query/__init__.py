@@ -9,7 +9,8 @@ partition's `PartitionIndex` current on every write. Usage:
     result.documents, query_charge(result.metrics)
 
 For clients reading a query before they send it: `check_syntax` (does it parse) and
-`partition_key_parameters` (which parameters pin its partition key).
+`partition_key_parameters` (which parameters pin its partition key); for advising an
+indexing policy, `query_paths` (which document paths it filters, sorts, aggregates on).
 """
 
 from bench.emulator.query.execution import QueryResult, check_syntax, execute, fan_out_plan
@@ -23,12 +24,14 @@ from bench.emulator.query.metrics import (
 )
 from bench.emulator.query.partition_scope import partition_key_parameters
 from bench.emulator.query.partitioned import PartitionedPlan
+from bench.emulator.query.query_paths import QueryPaths, query_paths
 
 __all__ = [
     "PartitionIndex",
     "PartitionSource",
     "PartitionedPlan",
     "QueryMetrics",
+    "QueryPaths",
     "QueryResult",
     "check_syntax",
     "execute",
@@ -37,4 +40,5 @@ __all__ = [
     "index_metrics_v2_header",
     "partition_key_parameters",
     "query_metrics_header",
+    "query_paths",
 ]
