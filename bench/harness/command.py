@@ -68,6 +68,8 @@ def connection_of(args: argparse.Namespace) -> Connection:
         ca_file=args.ca_file or default.ca_file,
         insecure=args.insecure or default.insecure,
         endpoint_discovery=default.endpoint_discovery and not args.no_endpoint_discovery,
+        ca_file_source="--ca-file" if args.ca_file else default.ca_file_source,
+        insecure_source="--insecure" if args.insecure else default.insecure_source,
     )
 
 

@@ -10,9 +10,10 @@
   or `--rubench-rows master`) ships its rows with its reports and the master writes them.
 - The end: Locust's master stops listening 0.5 s after it tells workers to quit, so a
   worker's last report can be lost (locust issue 1426). When the test stops, the master
-  asks every worker to stop its users and hand over (or flush) its last rows and RU
-  statistics, and waits for all of them before Locust goes on to quit. Workers that never
-  answered are named in run.json (`rows.workers_unaccounted`).
+  asks every worker that took part to stop its users and hand over (or flush) its last
+  rows, its count of rows and RU statistics, and waits for all of them before Locust goes
+  on to quit. Workers that never answered (killed, or gone on their own) are named in
+  run.json (`rows.workers_unaccounted`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import gevent
 from locust.env import Environment
+from locust.runners import STATE_MISSING
 
 from bench.errors import RubenchError
 from bench.harness.recorder import RequestRecorder, to_columns
@@ -94,7 +96,9 @@ def install_worker(environment: Environment, recorder: RequestRecorder, stats: R
     def on_run_dir(environment: Environment, msg: Any, **_: Any) -> None:
         rows.point_at(Path(msg.data["path"]), msg.data["created_at"])
 
-    def final_flush(environment: Environment, msg: Any, **_: Any) -> None:
+    def hand_over(**_: Any) -> None:
+        """Stop the users, write or ship the last rows, and tell the master the final count:
+        when the master asks (the test stops), and when this worker quits on its own."""
         environment.runner.stop()  # users finish the operation they are in (--stop-timeout)
         if not rows.ship:
             recorder.flush()
@@ -107,9 +111,9 @@ def install_worker(environment: Environment, recorder: RequestRecorder, stats: R
         environment.runner.send_message(ROWS_MESSAGE, final)
 
     environment.events.report_to_master.add_listener(report)
-    environment.events.quitting.add_listener(lambda **_: None if rows.ship else recorder.close())
+    environment.events.quitting.add_listener(hand_over)  # before Locust's "quit" to the master
     environment.runner.register_message(RUN_DIR_MESSAGE, on_run_dir)
-    environment.runner.register_message(FLUSH_MESSAGE, final_flush, concurrent=True)
+    environment.runner.register_message(FLUSH_MESSAGE, hand_over, concurrent=True)
     gevent.spawn(recorder.flush_forever, lambda: not rows.ship)
 
 
@@ -124,6 +128,7 @@ class MasterRows:
         self.pending: set[str] = set()
         self.unaccounted: set[str] = set()
         self.recorded_by_worker: dict[str, int] = {}
+        self.taking_part: set[str] = set()  # workers that reported during the current test
 
     @property
     def counted(self) -> int:
@@ -135,6 +140,7 @@ class MasterRows:
         where = {"path": str(run.path.resolve()), "created_at": run.created_at}
         # test_start fires before the spawn messages, which workers handle in order
         events.test_start.add_listener(lambda **_: runner.send_message(RUN_DIR_MESSAGE, where))
+        events.test_start.add_listener(lambda **_: self.taking_part.clear())
         events.worker_report.add_listener(self.on_report)
         runner.register_message(ROWS_MESSAGE, self.on_rows)
         events.test_stop.add_listener(self.collect_final_rows)
@@ -149,6 +155,7 @@ class MasterRows:
     def on_report(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
         if RECORDED_KEY in data:
             self.recorded_by_worker[client_id] = data[RECORDED_KEY]
+            self.taking_part.add(client_id)
         if data.get(REPORT_KEY):
             self.stats.merge(data[REPORT_KEY])
         if data.get(ROWS_KEY):
@@ -161,14 +168,23 @@ class MasterRows:
             self.stats.merge(msg.data[REPORT_KEY])
         self.write(msg.data)
         self.pending.discard(msg.node_id)
+        self.taking_part.discard(msg.node_id)  # until it reports again: it may have quit
+
+    def missing(self) -> set[str]:
+        """Workers Locust no longer hears (no heartbeat for seconds): not waited for."""
+        clients = self.environment.runner.clients.all
+        return {client.id for client in clients if client.state == STATE_MISSING}
 
     def collect_final_rows(self, **_: Any) -> None:
         runner = self.environment.runner
-        self.pending.update(client.id for client in runner.clients.all)
+        # Not only `runner.clients`: Locust drops a worker from it when the worker answers
+        # the master's "stop" (web UI Stop), and a dead one a minute after its last heartbeat.
+        connected = {client.id for client in runner.clients.all if client.state != STATE_MISSING}
+        self.pending.update(connected | self.taking_part)
         for client_id in list(self.pending):
             runner.send_message(FLUSH_MESSAGE, None, client_id=client_id)
         deadline = time.monotonic() + self.environment.stop_timeout + FINAL_ROWS_GRACE_S
-        while self.pending and time.monotonic() < deadline:
+        while self.pending - self.missing() and time.monotonic() < deadline:
             gevent.sleep(0.05)
         if self.pending:
             log.warning("rubench: no final rows from workers %s", sorted(self.pending))

@@ -100,6 +100,7 @@ def _install(environment: Environment, **_: Any) -> None:
     install_fallback_reports(environment)
     if isinstance(environment.runner, WorkerRunner):
         install_worker(environment, recorder, RU_STATS)
+        _watch_interrupts(None)  # a hand-started worker's Ctrl-C
         return
     gevent.spawn(recorder.flush_forever)
     environment.events.test_stop.add_listener(lambda **_: recorder.flush())
@@ -235,26 +236,26 @@ def print_ru_table() -> None:
         console.info("")
 
 
-def _watch_interrupts(run: RunDirectory) -> None:
-    """Mark the run interrupted on Ctrl-C during a test, then let Locust handle the signal
-    as usual. Ctrl-C after the web UI's Stop only quits Locust: the run stays completed.
+def _watch_interrupts(run: RunDirectory | None) -> None:
+    """Mark the run (a worker has none) interrupted on Ctrl-C during a test, then let
+    Locust handle the signal as usual. Ctrl-C after the web UI's Stop only quits Locust:
+    the run stays completed.
 
-    The interruption is raised from gevent's hub, not where the signal lands: there it
-    would kill whichever user greenlet was running, maybe in the middle of a call the
-    target had already charged, which would then never be recorded. The hub hands it to
-    the main greenlet (gevent's rule for system errors), and Locust stops the users."""
+    The interruption is thrown into the main greenlet (where Locust catches it), from
+    gevent's hub, as gevent itself does for system errors, not where the signal lands:
+    there it would kill whichever user greenlet was running, maybe in the middle of a call
+    the target had already charged, which would then never be recorded. Raised in a hub
+    callback instead, gevent would print it as a failed callback with a traceback."""
     previous = signal.getsignal(signal.SIGINT)
 
-    def interrupt() -> None:
-        if callable(previous):
-            previous(signal.SIGINT, None)
-        else:
-            raise KeyboardInterrupt
-
     def on_interrupt(signum: int, frame: Any) -> None:
-        if run.running:
+        if run is not None and run.running:
             run.interrupted = True
-        gevent.get_hub().loop.run_callback(interrupt)
+        hub = gevent.get_hub()
+        if callable(previous) and previous is not signal.default_int_handler:
+            hub.loop.run_callback(previous, signal.SIGINT, None)
+        else:
+            hub.loop.run_callback(hub.parent.throw, KeyboardInterrupt)
 
     signal.signal(signal.SIGINT, on_interrupt)
 
@@ -267,10 +268,15 @@ def _finish(
 ) -> None:
     """Stop the test if it still runs, then the last rows, the last RU table, the container
     as it is now, and the row check: the rows recorded by this process (on a master: and
-    by its workers, as they reported) against the rows on disk."""
+    by its workers, as they handed over their final counts) against the rows on disk."""
     runner = environment.runner
     if runner is not None and runner.state in (STATE_SPAWNING, STATE_RUNNING):
-        runner.stop()  # Ctrl-C: Locust fires `quitting` before it stops the users
+        # Ctrl-C: Locust fires `quitting` before it stops the users. A master stops as
+        # --run-time does (`quit`): collecting the last rows on test_stop stops the workers.
+        if isinstance(runner, MasterRunner):
+            runner.stop(send_stop_to_client=False)
+        else:
+            runner.stop()
     workload = workload_of(environment)
     if run.phases and workload is not None:  # its requests are metadata rows: before close
         run.record_container(_container_state(environment, workload), at_end=True)

@@ -44,6 +44,9 @@ class Connection:
     ca_file: str | None = None  # trust this CA bundle (PEM)
     insecure: bool = False  # no certificate verification: loopback test targets only
     endpoint_discovery: bool = True
+    # where ca_file and insecure came from, as errors name them: an option or a variable
+    ca_file_source: str = field(default="--ca-file", compare=False)
+    insecure_source: str = field(default="--insecure", compare=False)
 
     @classmethod
     def from_environment(cls) -> Connection:
@@ -51,15 +54,20 @@ class Connection:
             ca_file=os.environ.get(CA_FILE_VARIABLE) or None,
             insecure=os.environ.get(INSECURE_VARIABLE, "") == "1",
             endpoint_discovery=os.environ.get(DISCOVERY_VARIABLE, "1") != "0",
+            ca_file_source=CA_FILE_VARIABLE,
+            insecure_source=_given(INSECURE_VARIABLE, "1"),
         )
 
     def check(self, endpoint: str) -> None:
         """Clear errors for a CA file that is not there, or --insecure beyond loopback."""
         if self.ca_file and not os.path.isfile(self.ca_file):
-            raise RubenchError(f"--ca-file {self.ca_file}: no such file (expected a PEM bundle)")
+            raise RubenchError(
+                f"{_given(self.ca_file_source, self.ca_file)}: no such file (expected a PEM bundle)"
+            )
         if self.insecure and (urlparse(endpoint).hostname or "") not in LOOPBACK_HOSTS:
             raise RubenchError(
-                f"--insecure is for test servers on this machine (localhost, 127.0.0.1), "
+                f"{self.insecure_source} is for test servers on this machine "
+                "(localhost, 127.0.0.1), "
                 f"not {endpoint}; give --ca-file with the server's CA instead"
             )
 
@@ -87,6 +95,11 @@ class Connection:
         """What run.json records: whether verification was changed, never file contents."""
         tls = "insecure" if self.insecure else "ca-file" if self.ca_file else "default"
         return {"tls": tls, "endpoint_discovery": self.endpoint_discovery}
+
+
+def _given(source: str, value: str) -> str:
+    """A setting as the user gave it: `--ca-file x.pem` or `RUBENCH_CA_FILE=x.pem`."""
+    return f"{source} {value}" if source.startswith("--") else f"{source}={value}"
 
 
 def well_known_key() -> str:

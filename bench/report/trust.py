@@ -77,21 +77,29 @@ def tail_is_thin(count: int, quantile: float) -> bool:
 
 
 def row_check_warnings(run: Run) -> list[Finding]:
-    """The run directory does not hold every call the run counted (rows written elsewhere
-    or lost): every figure is short. `rubench report --strict` fails on these. The rows
-    are counted in the parts as they are now (their footers), not taken from the summary."""
+    """The run directory does not hold exactly the calls the run counted: rows written
+    elsewhere or lost (every figure is short), or rows no process of the run counted (the
+    figures cannot be checked). `rubench report --strict` fails on these. The rows are
+    counted in the parts as they are now (their footers), not taken from the summary."""
     check = run.info.rows
     if check is None:
         return []
     warnings = []
     found = part_rows(run.directory)
     if found != check.counted:
+        meaning = (
+            "every figure here is computed from an incomplete record"
+            if found < check.counted
+            else "rows no process of the run counted (a process's last count never reached "
+            "the master, or parts were added later), so the figures cannot be checked "
+            "against the run"
+        )
         warnings.append(
             Finding(
-                "rows-missing",
+                "rows-missing" if found < check.counted else "rows-uncounted",
                 f"{check.counted:,} calls were counted during the run, but the run "
-                f"directory holds {found:,} rows: every figure here is computed from an "
-                "incomplete record",
+                f"directory holds {found:,} rows ({abs(found - check.counted):,} "
+                f"{'fewer' if found < check.counted else 'more'}): {meaning}",
                 WARNING,
             )
         )

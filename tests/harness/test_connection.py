@@ -30,13 +30,22 @@ def test_ca_file_verifies_the_targets_certificate(tmp_path: Path, tls_emulator) 
     assert "CERTIFICATE_VERIFY_FAILED" in error or "certificate verify failed" in error
 
 
-def test_bad_connection_options_get_one_clear_line(tmp_path: Path) -> None:
+def test_bad_connection_options_get_one_clear_line(tmp_path: Path, monkeypatch) -> None:
     missing = one_line_error(rubench(*seed_args("https://127.0.0.1:1", "--ca-file", "no.pem")))
     assert missing == "rubench: error: --ca-file no.pem: no such file (expected a PEM bundle)"
-    remote = one_line_error(
-        rubench(*seed_args("https://myaccount.documents.azure.com:443/", "--insecure"))
+    azure = "https://myaccount.documents.azure.com:443/"
+    remote = one_line_error(rubench(*seed_args(azure, "--insecure")))
+    assert remote.startswith("rubench: error: --insecure is for test servers on this machine")
+    # the same settings from the environment: the errors name the variables
+    monkeypatch.setenv("RUBENCH_INSECURE", "1")
+    monkeypatch.setenv("RUBENCH_CA_FILE", "gone.pem")
+    missing = one_line_error(rubench(*seed_args("https://127.0.0.1:1")))
+    assert missing == (
+        "rubench: error: RUBENCH_CA_FILE=gone.pem: no such file (expected a PEM bundle)"
     )
-    assert "--insecure is for test servers on this machine" in remote
+    monkeypatch.delenv("RUBENCH_CA_FILE")
+    remote = one_line_error(rubench(*seed_args(azure)))
+    assert remote.startswith("rubench: error: RUBENCH_INSECURE=1 is for test servers on this")
 
 
 def test_connection_options_reach_the_sdk_and_locust_processes() -> None:

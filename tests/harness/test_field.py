@@ -120,25 +120,73 @@ def test_hand_started_master_and_workers_write_every_row_into_the_masters_direct
     assert not (tmp_path / "mine").exists()
 
 
+def test_a_worker_that_quits_mid_run_hands_over_its_final_count(tmp_path, local_target):
+    """A hand-started worker stopped by Ctrl-C mid-run quits as Locust does, writing its
+    last rows and handing its final count to the master (the interruption used to land in
+    a user greenlet instead: a traceback, a charged call never recorded, no quit)."""
+    path = workload_file(tmp_path, "worker_quits")
+    ensure_seeded(load_workload(path), local_target, progress=False)
+    env = locust_env(local_target, path)
+    run_dir, port = tmp_path / "master" / "run", str(free_port())
+    master = locust(
+        "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+        "--headless", "--users", "4", "--spawn-rate", "50", "--run-time", "10s",
+        "--expect-workers", "2", "--host", local_target.endpoint,
+        "--rubench-run-dir", str(run_dir),
+    )  # fmt: skip
+    worker = locust("--worker", "--master-host", "127.0.0.1", "--master-port", port)
+    before = fetch_ledger(local_target.endpoint, local_target.key)
+    with (
+        started(master, env, tmp_path / "master") as process,
+        started(worker, env, tmp_path / "w1") as quitter,
+        started(worker, env, tmp_path / "w2"),
+    ):
+        wait_for(lambda: list(run_dir.glob(f"requests/part-*-{quitter.pid}-*")), "its rows")
+        quitter.send_signal(signal.SIGINT)
+        assert quitter.wait(timeout=60) == 0
+        process.wait(timeout=120)
+    assert "Traceback" not in (tmp_path / "w1" / "locust.log").read_text()
+    rows = load_requests(run_dir, columns=REQUEST_SCHEMA.names)
+    assert_charged_as_recorded(charged(local_target, path, before), rows)
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["rows"] == {
+        "counted": len(rows),
+        "in_directory": len(rows),
+        "workers_unaccounted": [],
+    }
+
+
+def strict_report(run_dir: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bench", "report", str(run_dir), "--strict"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_report_flags_a_run_directory_missing_rows(tmp_path, local_target):
-    """A part lost after the run: the report says so, and `--strict` fails."""
+    """A part lost after the run, or one added: the report says which, and `--strict`
+    fails."""
     from .test_runs import run
 
     workload = load_workload(workload_file(tmp_path, "lost_rows"))
     run_dir, rows = run(tmp_path, local_target, workload, duration_s=3)
     parts = sorted((run_dir / "requests").glob("part-*.parquet"))
     assert json.loads((run_dir / "run.json").read_text())["rows"]["counted"] == len(rows)
+    copy = run_dir / "requests" / "part-copied-000000.parquet"
+    copy.write_bytes(parts[0].read_bytes())
+    more = part_rows(run_dir) - len(rows)
+    added = strict_report(run_dir)
+    assert added.returncode == 1, added.stderr
+    assert f"holds {len(rows) + more:,} rows ({more:,} more): rows no process" in added.stderr
+    copy.unlink()
     lost = part_rows(run_dir) - (parts[0].unlink() or part_rows(run_dir))
     assert lost > 0
-    strict = subprocess.run(
-        [sys.executable, "-m", "bench", "report", str(run_dir), "--strict"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    strict = strict_report(run_dir)
     assert strict.returncode == 1, strict.stderr
     assert f"{len(rows):,} calls were counted" in strict.stderr
-    assert f"holds {len(rows) - lost:,}" in strict.stderr
+    assert f"holds {len(rows) - lost:,} rows ({lost:,} fewer): every figure" in strict.stderr
     assert f"{len(rows):,} calls were counted" in (run_dir / "report.html").read_text()
     lenient = subprocess.run(
         [sys.executable, "-m", "bench", "report", str(run_dir)], capture_output=True, timeout=120
@@ -365,6 +413,8 @@ def test_a_web_ui_master_records_its_workers_and_a_new_user_count(tmp_path, loca
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
     final = info()
+    assert final["rows"]["counted"] == final["rows"]["in_directory"] > 0
+    assert final["rows"]["workers_unaccounted"] == []
     assert final["processes"] == 2
     assert (final["users"], final["spawn_rate"]) == (2, 20)
     assert (final["phases"][-1]["users"], final["phases"][-1]["spawn_rate"]) == (2, 20)

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 
 import bench.emulator.query.ast as ast
 from bench.emulator.query.parser import parse
+from bench.emulator.query.query_paths import document_path
 
 
 def partition_key_parameters(sql: str, key_paths: Sequence[str]) -> tuple[str, ...] | None:
@@ -30,7 +31,7 @@ def partition_key_parameters(sql: str, key_paths: Sequence[str]) -> tuple[str, .
         if not isinstance(term, ast.Binary) or term.op != "=":
             continue
         for side, other in ((term.left, term.right), (term.right, term.left)):
-            path = _document_path(side, source.alias)
+            path = document_path(side, {source.alias: ""})
             if path is not None and isinstance(other, ast.Parameter):
                 bound.setdefault(path, other.name)
     if not all(path in bound for path in key_paths):
@@ -45,25 +46,3 @@ def _conjuncts(expression: ast.Expr) -> Iterator[ast.Expr]:
         yield from _conjuncts(expression.right)
     else:
         yield expression
-
-
-def _document_path(expression: ast.Expr, alias: str) -> str | None:
-    """`c.address.city` or `c["address"]["city"]` -> "/address/city"; None for anything else."""
-    parts: list[str] = []
-    node = expression
-    while True:
-        if isinstance(node, ast.Property):
-            parts.append(node.name)
-            node = node.target
-        elif (
-            isinstance(node, ast.Index)
-            and isinstance(node.index, ast.Literal)
-            and isinstance(node.index.value, str)
-        ):
-            parts.append(node.index.value)
-            node = node.target
-        else:
-            break
-    if not parts or not isinstance(node, ast.Identifier) or node.name != alias:
-        return None
-    return "/" + "/".join(reversed(parts))

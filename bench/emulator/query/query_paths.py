@@ -43,7 +43,7 @@ def query_paths(sql: str) -> QueryPaths:
     order_by = tuple(
         (path, "descending" if item.descending else "ascending")
         for item in query.order_by
-        if (path := _path(item.expr, aliases)) is not None
+        if (path := document_path(item.expr, aliases)) is not None
     )
     return QueryPaths({p: frozenset(u) for p, u in found.items()}, order_by)
 
@@ -62,7 +62,7 @@ def _read_query(
             aliases[source.alias] = ""
             continue
         _read(source.expr, aliases, found, clause)
-        prefix = _path(source.expr, aliases)
+        prefix = document_path(source.expr, aliases)
         if prefix is not None:
             aliases[source.alias] = prefix + ("/[]" if source.iterate else "")
     for expression in (query.where, query.offset, query.limit, query.select.top):
@@ -72,7 +72,7 @@ def _read_query(
     for item in query.order_by:
         _read(item.expr, aliases, found, use or SORT)
     for item in query.select.items:  # a plain path is projected; an expression computed
-        bare = _path(item.expr, aliases) is not None
+        bare = document_path(item.expr, aliases) is not None
         _read(item.expr, aliases, found, use or (PROJECT if bare else AGGREGATE))
     return aliases
 
@@ -84,12 +84,12 @@ def _read(node: object, aliases: dict[str, str], found: dict[str, set[str]], use
     if isinstance(node, ast.Query):
         _read_query(node, aliases, found, FILTER)
         return
-    path = _path(node, aliases)
+    path = document_path(node, aliases)
     if path is not None:
         found[path].add(use)
         return
     if isinstance(node, ast.Index):  # c[@name]: any property under c
-        prefix = _path(node.target, aliases)
+        prefix = document_path(node.target, aliases)
         if prefix is not None or _is_document(node.target, aliases):
             found[f"{prefix or ''}/{ANY_PROPERTY}"].add(use)
     if dataclasses.is_dataclass(node):
@@ -100,7 +100,7 @@ def _read(node: object, aliases: dict[str, str], found: dict[str, set[str]], use
                     _read(child, aliases, found, use)
 
 
-def _path(expression: ast.Expr, aliases: dict[str, str]) -> str | None:
+def document_path(expression: ast.Expr, aliases: dict[str, str]) -> str | None:
     """`c.address.city`, `c["address"]["city"]` -> "/address/city"; a JOIN alias is
     replaced by the path it iterates; None for anything that is not a path."""
     parts: list[str] = []
