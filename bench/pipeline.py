@@ -73,6 +73,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "BoundedStaleness reads and queries cost 2x",
     )
     run.add_argument("--out", type=Path, help="run directory (reports/<timestamp>-<name>)")
+    run.add_argument(
+        "--client",
+        choices=("sdk", "fast"),
+        help="sdk (azure-cosmos: latencies as applications see them) or fast (rubench's "
+        "gateway client: several times the requests per core); default: the workload's "
+        "`client`, else sdk",
+    )
     add_connection_arguments(run)
     run.set_defaults(handler=run_run)
 
@@ -106,7 +113,7 @@ def _report(run_dir: Path) -> Run:
 
 def run_run(args: argparse.Namespace) -> int:
     from bench.harness.run import RunSettings, target_for
-    from bench.harness.workload import load_workload
+    from bench.harness.workload import apply_overrides, load_workload
 
     for value, flag in ((args.users, "--users"), (args.spawn_rate, "--spawn-rate")):
         check_positive(value, flag)
@@ -127,6 +134,8 @@ def run_run(args: argparse.Namespace) -> int:
         out=args.out,
     )
     workload = load_workload(args.workload)
+    if args.client:
+        workload = apply_overrides(workload, {"client": args.client})
     connection = connection_of(args)
     with target_for(args.target, consistency=args.consistency, connection=connection) as target:
         run = run_and_report(workload, target, settings)

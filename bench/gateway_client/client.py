@@ -10,7 +10,8 @@ and the retry limits. Containers (`bench.gateway_client.container`) hold the res
 
 Requests for metadata (the account, a container's properties, its partition key ranges)
 are summed in `client.metadata`, not in the call that happened to need them, so the
-calls' RU plus `metadata.ru` is what the account charged.
+calls' RU plus `metadata.ru` is what the account charged; `on_metadata`, when set, is
+called with each of them (the harness records one row per request).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import itertools
 import json
 import time
 import uuid
+from collections.abc import Callable
 from email.utils import formatdate
 from typing import Any
 
@@ -39,6 +41,8 @@ from bench.gateway_client.transport import (
 )
 
 API_VERSION = "2020-07-15"
+# (method, path, stats of that one request): see GatewayClient.on_metadata
+MetadataListener = Callable[[str, str, CallStats], None]
 SESSION = "Session"
 
 
@@ -118,6 +122,7 @@ class GatewayClient:
             pool_size=pool_size,
         )
         self.metadata = CallStats()
+        self.on_metadata: MetadataListener | None = None
         self._date = _HttpDate()
         self._activity_ids = _ActivityIds()
         self._account: dict[str, Any] | None = None
@@ -140,7 +145,9 @@ class GatewayClient:
         if self._account is None:
             with self._account_lock:
                 if self._account is None:
-                    raw = self.request("GET", "/", "", "", {}, b"", self.metadata)
+                    status, _, raw = self.send_metadata("GET", "/", "", "", {})
+                    if status >= 400:
+                        raise self.failure("GET", "/", status, raw, self.metadata)
                     self._account = json.loads(raw)
         return self._account
 
@@ -200,6 +207,26 @@ class GatewayClient:
                 return status, response_headers, raw.body
             stats.throttle_wait_ms += wait
             gevent.sleep(wait / 1000)  # lets the other greenlets (users) go on
+
+    def send_metadata(
+        self,
+        method: str,
+        path: str,
+        resource_type: str,
+        resource_link: str,
+        headers: dict[str, str],
+    ) -> tuple[int, ResponseHeaders, bytes]:
+        """`send` for a request no call asked for: its own stats (timed), added to
+        `metadata` and handed to `on_metadata`, also when it got no response."""
+        stats = CallStats()
+        started = time.perf_counter()
+        try:
+            return self.send(method, path, resource_type, resource_link, headers, b"", stats)
+        finally:
+            stats.latency_ms = (time.perf_counter() - started) * 1000
+            self.metadata.add(stats)
+            if self.on_metadata is not None:
+                self.on_metadata(method, path, stats)
 
     def request(
         self,

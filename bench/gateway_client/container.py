@@ -75,9 +75,13 @@ class GatewayContainer:
         if self._properties is None:
             with self._properties_lock:
                 if self._properties is None:
-                    raw = self.client.request(
-                        "GET", self.path, "colls", self.link, {}, b"", self.client.metadata
+                    status, _, raw = self.client.send_metadata(
+                        "GET", self.path, "colls", self.link, {}
                     )
+                    if status >= 400:
+                        raise self.client.failure(
+                            "GET", self.path, status, raw, self.client.metadata
+                        )
                     self._properties = json.loads(raw)
         return self._properties
 
@@ -109,8 +113,8 @@ class GatewayContainer:
             headers = {"A-IM": "Incremental Feed"}
             if etag:
                 headers["If-None-Match"] = etag
-            status, response_headers, content = self.client.send(
-                "GET", path, "pkranges", self.link, headers, b"", self.client.metadata
+            status, response_headers, content = self.client.send_metadata(
+                "GET", path, "pkranges", self.link, headers
             )
             if status == 304:
                 break
@@ -169,13 +173,14 @@ class GatewayContainer:
         body: bytes = b"",
         *,
         operation: str,
+        resource_type: str = "docs",
     ) -> Response:
         """A point operation or batch: one request (with retries) timed into its stats."""
         started = time.perf_counter()
         stats = CallStats()
         headers["x-ms-cosmos-intended-collection-rid"] = self.properties["_rid"]
         status, response_headers, content = self.client.send(
-            method, path, "docs", link, headers, body, stats
+            method, path, resource_type, link, headers, body, stats
         )
         self._observe(stats, response_headers)
         _timed(stats, started)
@@ -252,6 +257,24 @@ class GatewayContainer:
         if if_match:
             headers["If-Match"] = if_match
         return self._call("DELETE", path, link, headers, operation="delete")
+
+    def execute_stored_procedure(
+        self, procedure: str, partition_key: Any, params: Sequence[Any] = ()
+    ) -> Response:
+        """Run a stored procedure on one logical partition; `params` are its positional
+        arguments (as the SDK's `scripts.execute_stored_procedure` sends them)."""
+        path = f"{self.path}/sprocs/{quote(procedure, safe='')}"
+        link = f"{self.link}/sprocs/{procedure}"
+        headers = self._key_headers(partition_key, **{"Content-Type": JSON})
+        return self._call(
+            "POST",
+            path,
+            link,
+            headers,
+            _encode(list(params)),
+            operation="stored procedure",
+            resource_type="sprocs",
+        )
 
     # several items ---------------------------------------------------------------------
 

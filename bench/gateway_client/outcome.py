@@ -19,6 +19,7 @@ from typing import Any
 
 REQUEST_CHARGE = "x-ms-request-charge"
 QUERY_METRICS = "x-ms-documentdb-query-metrics"
+INDEX_UTILIZATION = "x-ms-cosmos-index-utilization"  # the answer to populateindexmetrics
 
 
 @dataclass
@@ -35,6 +36,7 @@ class CallStats:
     pages: int = 0  # responses that carried results (queries: pages; other calls: 1)
     pk_ranges: list[str] = field(default_factory=list)  # ranges touched, in order
     query_metrics: list[str] = field(default_factory=list)  # one header per page that had one
+    index_metrics: list[str] = field(default_factory=list)  # base64 documents, likewise
     item_count: int = 0
     bytes: int = 0  # response bodies received
     latency_ms: float = 0.0  # the whole call, retries and waits included
@@ -42,6 +44,16 @@ class CallStats:
     def touched(self, range_id: str | None) -> None:
         if range_id and range_id not in self.pk_ranges:
             self.pk_ranges.append(range_id)
+
+    def add(self, other: CallStats) -> None:
+        """Sum another call's counts into this one (the client's metadata total)."""
+        self.ru += other.ru
+        self.attempts += other.attempts
+        self.throttled += other.throttled
+        self.throttle_wait_ms += other.throttle_wait_ms
+        self.status, self.substatus = other.status, other.substatus
+        self.bytes += other.bytes
+        self.latency_ms += other.latency_ms
 
 
 class Response:
@@ -89,6 +101,11 @@ class GatewayError(Exception):
     @property
     def substatus(self) -> int:
         return self.stats.substatus
+
+    @property
+    def status_code(self) -> int:
+        """`status`, under the name azure-cosmos's CosmosHttpResponseError gives it."""
+        return self.stats.status
 
 
 class NeedsSdk(GatewayError):

@@ -6,7 +6,8 @@ answers them without merging on the client.
   gateway serves filters and projections itself, one partition after another, each page
   one request on one partition. A query that needs merging gets 400/1004 with the query
   plan: if TOP is all the plan asks for, the client sends the query to each partition
-  key range the plan names, in EPK order, and stops at N results (as the SDK does); for
+  key range the plan names (as the SDK does: one page of every range, then further
+  pages in EPK order until N results); for
   ORDER BY, aggregates, GROUP BY, DISTINCT and OFFSET/LIMIT it raises `NeedsSdk`, and
   remembers the query text so the next call raises it without asking again.
 
@@ -22,13 +23,21 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bench.gateway_client.outcome import QUERY_METRICS, CallStats, GatewayError, NeedsSdk, Response
+from bench.gateway_client.outcome import (
+    INDEX_UTILIZATION,
+    QUERY_METRICS,
+    CallStats,
+    GatewayError,
+    NeedsSdk,
+    Response,
+)
 from bench.gateway_client.routing import KeyRange
 
 if TYPE_CHECKING:
     from bench.gateway_client.container import GatewayContainer
 
 CROSS_PARTITION = "x-ms-documentdb-query-enablecrosspartition"
+POPULATE_INDEX_METRICS = "x-ms-cosmos-populateindexmetrics"
 CONTINUATION = "x-ms-continuation"
 NOT_GIVEN: Any = object()
 GONE, SPLIT = 410, 1002
@@ -63,15 +72,19 @@ class _Pages:
         query: str,
         parameters: Sequence[Mapping[str, Any]],
         stats: CallStats,
+        index_metrics: bool = False,
     ) -> None:
         self.container = container
         self.body = json.dumps({"query": query, "parameters": list(parameters)}).encode()
         self.stats = stats
+        self.index_metrics = index_metrics  # ask every page for them, as the SDK does
 
     def page(self, headers: dict[str, str]) -> tuple[int, Any, list[Any] | bytes]:
         """(status, headers, documents) of one page; on an error status, its raw body."""
         container, stats = self.container, self.stats
         headers["x-ms-cosmos-intended-collection-rid"] = container.properties["_rid"]
+        if self.index_metrics:
+            headers[POPULATE_INDEX_METRICS] = "True"
         status, response_headers, content = container.client.send(
             "POST", f"{container.path}/docs", "docs", container.link, headers, self.body, stats
         )
@@ -84,6 +97,9 @@ class _Pages:
         metrics = response_headers.get(QUERY_METRICS)
         if metrics:
             stats.query_metrics.append(metrics)
+        utilization = response_headers.get(INDEX_UTILIZATION)
+        if utilization:
+            stats.index_metrics.append(utilization)
         return status, response_headers, documents
 
     def fail(self, status: int, content: bytes) -> GatewayError:
@@ -100,11 +116,12 @@ def query_items(
     partition_key: Any = NOT_GIVEN,
     max_item_count: int | None = None,
     populate_query_metrics: bool = True,
+    populate_index_metrics: bool = False,
 ) -> Response:
     """Every result of the query (all pages), or NeedsSdk / GatewayError."""
     started = time.perf_counter()
     stats = CallStats()
-    pages = _Pages(container, query, parameters, stats)
+    pages = _Pages(container, query, parameters, stats, populate_index_metrics)
     items: list[Any] = []
     try:
         if partition_key is NOT_GIVEN and query in container.needs_sdk:
@@ -137,12 +154,13 @@ def query_page(
     continuation: str | None = None,
     max_item_count: int | None = None,
     populate_query_metrics: bool = True,
+    populate_index_metrics: bool = False,
 ) -> Response:
     """One page and the continuation of the next (None: the last page). Queries that
     need the query plan (TOP across partitions included) are not paged here: NeedsSdk."""
     started = time.perf_counter()
     stats = CallStats()
-    pages = _Pages(container, query, parameters, stats)
+    pages = _Pages(container, query, parameters, stats, populate_index_metrics)
     try:
         documents, following = _one_page(
             container,
@@ -243,35 +261,86 @@ def _top_per_range(
     max_item_count: int | None,
     metrics: bool,
 ) -> list[Any]:
-    """The query on each range in EPK order until `top` results: a range that split
-    meanwhile (410/1002) is replaced by its children from a fresh routing map."""
+    """The query on each range the plan names, as the SDK runs it: the first page of every
+    range (the SDK reads them all before it yields anything, so they are all charged),
+    then the ranges' further pages in EPK order until `top` results. A range that split
+    meanwhile (410/1002) is read through its children, from their start."""
     rewritten = (plan.get("queryInfo") or {}).get("rewrittenQuery")
     if rewritten:
         body = json.loads(pages.body)
         body["query"] = rewritten
         pages.body = json.dumps(body).encode()
-    results: list[Any] = []
+    options = (max_item_count, metrics)
+    first_pages: list[tuple[KeyRange, list[Any], str | None]] = []
     pending = list(_ranges(container, plan))
-    while pending and (top is None or len(results) < top):
+    while pending:
         key_range = pending.pop(0)
-        continuation: str | None = None
-        while top is None or len(results) < top:
-            headers = _headers(None, max_item_count, metrics)
-            headers["x-ms-documentdb-partitionkeyrangeid"] = key_range.id
-            container.range_session_header(headers, key_range)
-            if continuation:
-                headers[CONTINUATION] = continuation
-            status, response_headers, result = pages.page(headers)
-            pages.stats.touched(key_range.id)
-            if (status, pages.stats.substatus) == (GONE, SPLIT):
-                routing = container.routing_map(refresh=True)
-                pending[:0] = routing.overlapping(key_range.min_inclusive, key_range.max_exclusive)
-                break
-            if status >= 400:
-                assert isinstance(result, bytes)
-                raise pages.fail(status, result)
-            results += result
-            continuation = response_headers.get(CONTINUATION)
-            if not continuation:
-                break
+        page = _range_page(container, pages, key_range, None, options)
+        if page is None:
+            pending[:0] = _children(container, key_range)
+            continue
+        first_pages.append((key_range, *page))
+    results: list[Any] = []
+    for key_range, documents, continuation in first_pages:
+        if top is not None and len(results) >= top:
+            break
+        results += documents
+        if continuation:
+            wanted = None if top is None else top - len(results)
+            results += _read_range(container, pages, key_range, continuation, wanted, options)
     return results if top is None else results[:top]
+
+
+def _range_page(
+    container: GatewayContainer,
+    pages: _Pages,
+    key_range: KeyRange,
+    continuation: str | None,
+    options: tuple[int | None, bool],
+) -> tuple[list[Any], str | None] | None:
+    """One page of the query on one range and its continuation; None if the range split."""
+    headers = _headers(None, *options)
+    headers["x-ms-documentdb-partitionkeyrangeid"] = key_range.id
+    container.range_session_header(headers, key_range)
+    if continuation:
+        headers[CONTINUATION] = continuation
+    status, response_headers, result = pages.page(headers)
+    pages.stats.touched(key_range.id)
+    if (status, pages.stats.substatus) == (GONE, SPLIT):
+        return None
+    if status >= 400:
+        assert isinstance(result, bytes)
+        raise pages.fail(status, result)
+    assert isinstance(result, list)
+    return result, response_headers.get(CONTINUATION)
+
+
+def _read_range(
+    container: GatewayContainer,
+    pages: _Pages,
+    key_range: KeyRange,
+    continuation: str | None,
+    wanted: int | None,
+    options: tuple[int | None, bool],
+) -> list[Any]:
+    """One range's pages from `continuation` (None: its start) until `wanted` results
+    or its end; a range that split is read through its children from their start."""
+    results: list[Any] = []
+    while wanted is None or len(results) < wanted:
+        page = _range_page(container, pages, key_range, continuation, options)
+        if page is None:
+            for child in _children(container, key_range):
+                left = None if wanted is None else wanted - len(results)
+                results += _read_range(container, pages, child, None, left, options)
+            return results
+        documents, continuation = page
+        results += documents
+        if not continuation:
+            break
+    return results
+
+
+def _children(container: GatewayContainer, key_range: KeyRange) -> list[KeyRange]:
+    """The ranges that replaced a range that split, from a fresh routing map."""
+    routing = container.routing_map(refresh=True)
+    return routing.overlapping(key_range.min_inclusive, key_range.max_exclusive)

@@ -138,18 +138,26 @@ class AttemptObserver:
                 self.pk_ranges.append(pk_range)
         metrics = headers.get("x-ms-documentdb-query-metrics")
         if metrics:
-            parsed = parse_query_metrics(metrics)
-            self.retrieved_docs = (self.retrieved_docs or 0.0) + parsed.get(
-                "retrievedDocumentCount", 0.0
-            )
-            self.output_docs = (self.output_docs or 0.0) + parsed.get("outputDocumentCount", 0.0)
-            if INDEX_HIT_RATIO in parsed:
-                self.index_hit_ratios.append(parsed[INDEX_HIT_RATIO])
+            self.add_query_metrics(metrics)
         index_metrics = decode_index_metrics(headers.get(INDEX_METRICS_HEADER) or "")
         if index_metrics is not None:
-            if self.index_metrics is None:
-                self.index_metrics = {}
-            merge_index_metrics(self.index_metrics, index_metrics)
+            self.add_index_metrics(index_metrics)
+
+    def add_query_metrics(self, header: str) -> None:
+        """One page's `x-ms-documentdb-query-metrics`, added to the call's."""
+        parsed = parse_query_metrics(header)
+        self.retrieved_docs = (self.retrieved_docs or 0.0) + parsed.get(
+            "retrievedDocumentCount", 0.0
+        )
+        self.output_docs = (self.output_docs or 0.0) + parsed.get("outputDocumentCount", 0.0)
+        if INDEX_HIT_RATIO in parsed:
+            self.index_hit_ratios.append(parsed[INDEX_HIT_RATIO])
+
+    def add_index_metrics(self, document: dict[str, Any]) -> None:
+        """One page's (or partition's) index metrics document, merged into the call's."""
+        if self.index_metrics is None:
+            self.index_metrics = {}
+        merge_index_metrics(self.index_metrics, document)
 
     def query_metrics(
         self, items_received: int | None

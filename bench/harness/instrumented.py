@@ -41,8 +41,11 @@ class InstrumentedCalls:
     the call in flight finish (and be recorded) and refuses new ones, for a user that
     Locust stops without waiting (`--stop-timeout 0`, Ctrl-C)."""
 
-    def __init__(self, events: Events) -> None:
+    def __init__(
+        self, events: Events, *, observer_class: type[AttemptObserver] = AttemptObserver
+    ) -> None:
         self.events = events
+        self.observer_class = observer_class
         self.closing = False
         self._calls_in_flight = 0  # several at once in a bulk_create's greenlets
         self._idle = Event()
@@ -82,7 +85,7 @@ class InstrumentedCalls:
         (412 conflicts, expected 404s) return (None, record); others raise CallFailed.
         After `close()`, raises Locust's StopUser instead of starting a call."""
         with self._in_flight():
-            observer = AttemptObserver()
+            observer = self.observer_class()
             started = time.time()
             clock = time.perf_counter()
             result: T | None = None

@@ -34,6 +34,7 @@ from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRu
 
 from bench.files import timestamped_directory
 from bench.harness.distributed import MasterRows, install_worker
+from bench.harness.fallback import SDK_FALLBACK, install_fallback_reports
 from bench.harness.metadata import metadata_event
 from bench.harness.provisioning import ContainerState, container_state
 from bench.harness.recorder import RequestRecorder
@@ -96,6 +97,7 @@ def _install(environment: Environment, **_: Any) -> None:
     environment.events.request.add_listener(recorder.on_request)
     environment.events.request.add_listener(_feed_ru_stats)
     metadata_event(environment.events).add_listener(recorder.on_request)  # rows, not stats
+    install_fallback_reports(environment)
     if isinstance(environment.runner, WorkerRunner):
         install_worker(environment, recorder, RU_STATS)
         _watch_interrupts(None)  # a hand-started worker's Ctrl-C
@@ -279,6 +281,7 @@ def _finish(
     if run.phases and workload is not None:  # its requests are metadata rows: before close
         run.record_container(_container_state(environment, workload), at_end=True)
     recorder.close()
+    run.record_sdk_fallback(SDK_FALLBACK.sorted())
     print_ru_table()
     rows = RowCheck(
         counted=master.counted if master else recorder.recorded,

@@ -24,6 +24,7 @@ from bench import __version__
 from bench.harness.provisioning import ContainerState
 from bench.harness.workload import Workload
 from bench.rundata.info import (
+    ClientInfo,
     ContainerChanges,
     ContainerInfo,
     DeclaredOperation,
@@ -98,6 +99,7 @@ class RunDirectory:
             or getattr(options, "expect_workers", None)
             or 1,
             target=TargetInfo.model_validate(target),
+            client=ClientInfo(kind=workload.client),
             container=container_info(workload),
             operations={
                 name: DeclaredOperation(kind=op.kind, weight=op.weight)
@@ -178,6 +180,12 @@ class RunDirectory:
         if changed:
             at_end_info = ContainerChanges(**changed)
             self._update(container=container.model_copy(update={"at_end": at_end_info}))
+
+    def record_sdk_fallback(self, operations: tuple[str, ...]) -> None:
+        """Operations of a `client = "fast"` run that went through the SDK."""
+        if operations != self.info.client.sdk_fallback:
+            client = self.info.client.model_copy(update={"sdk_fallback": operations})
+            self._update(client=client)
 
     def finish(self, ended_at: float, rows: RowCheck) -> None:
         """The row check: rows counted against rows in the directory."""

@@ -9,7 +9,10 @@ with their weights, so a locustfile is a few lines::
     CatalogUser = workload_user(load_workload(Path("workloads/catalog.toml")))
 
 The SDK client is built lazily, once per process, after Locust has forked
-(`--processes`), and shared by all users of the process.
+(`--processes`), and shared by all users of the process. A workload with
+`client = "fast"` gets a `FastCosmosUser`: the same operations and rows through rubench's
+gateway client (bench.harness.gateway_process), as Locust's `FastHttpUser` is to its
+`HttpUser`.
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ import gevent
 from locust import User, constant
 from locust.event import Events
 
+from bench.harness.calls import AttemptObserver
 from bench.harness.connect import first_line
+from bench.harness.gateway_process import gateway_proxy, process_gateway_container
+from bench.harness.gateway_proxy import GatewayObserver
 from bench.harness.instrumented import InstrumentedCalls
 from bench.harness.metadata import MetadataObserver
 from bench.harness.operations import Operations
@@ -73,6 +79,11 @@ class CosmosUser(User):
     workload: ClassVar[Workload]
     wait_time = constant(0)
     operations: Operations
+    observer_class: type[AttemptObserver] = AttemptObserver  # what sees a call's attempts
+
+    def operations_container(self) -> Any:
+        """What the operations call: the SDK's ContainerProxy of this process."""
+        return process_container(self.host, self.workload, self.environment.events)
 
     def stop(self, force: bool = False) -> bool:
         """Locust kills a user mid-call when it stops without waiting (`--stop-timeout 0`,
@@ -89,7 +100,7 @@ class CosmosUser(User):
 
     def on_start(self) -> None:
         try:
-            container = process_container(self.host, self.workload, self.environment.events)
+            container = self.operations_container()
         except Exception as error:
             log.error("cannot reach the workload's container: %s", first_line(error))
             self.environment.process_exit_code = 2
@@ -100,10 +111,24 @@ class CosmosUser(User):
         self.operations = Operations(
             self.workload,
             container,
-            InstrumentedCalls(self.environment.events),
+            InstrumentedCalls(self.environment.events, observer_class=self.observer_class),
             random.Random(tag),
             tag=tag,
         )
+
+
+class FastCosmosUser(CosmosUser):
+    """A CosmosUser whose operations run through the gateway client; queries that need
+    merging on the client through the SDK (bench.harness.fallback names them)."""
+
+    abstract = True
+    observer_class: type[AttemptObserver] = GatewayObserver
+
+    def operations_container(self) -> Any:
+        events = self.environment.events
+        items = process_gateway_container(self.host, self.workload, events)  # its errors first
+        sdk_container = process_container(self.host, self.workload, events)
+        return gateway_proxy(items, sdk_container, self.workload, events)
 
 
 def operation_task(spec: OperationSpec) -> Callable[[CosmosUser], None]:
@@ -117,11 +142,13 @@ def operation_task(spec: OperationSpec) -> Callable[[CosmosUser], None]:
 def workload_user(
     workload: Workload, *, name: str = "WorkloadUser", wait_time: Any = None
 ) -> type[CosmosUser]:
-    """A concrete CosmosUser whose tasks are the workload's operations, weighted."""
+    """A concrete CosmosUser whose tasks are the workload's operations, weighted; through
+    the gateway client when the workload says `client = "fast"`."""
+    base = FastCosmosUser if workload.client == "fast" else CosmosUser
     tasks = {
         operation_task(spec): spec.weight for spec in workload.operations.values() if spec.weight
     }
     attributes: dict[str, Any] = {"workload": workload, "tasks": tasks, "__module__": __name__}
     if wait_time is not None:
         attributes["wait_time"] = wait_time
-    return type(name, (CosmosUser,), attributes)
+    return type(name, (base,), attributes)

@@ -42,6 +42,7 @@ from bench.harness.spec import JsonFile, Name, Spec, TextFile, byte_problem
 
 WORKLOAD_VARIABLE = "RUBENCH_WORKLOAD"  # how a run hands its workload to Locust processes
 OVERRIDES_VARIABLE = "RUBENCH_WORKLOAD_OVERRIDES"  # JSON: see apply_overrides
+CLIENTS = ("sdk", "fast")  # WorkloadFile.client
 MAX_WEIGHT = 10_000  # Locust expands a task's weight into that many list entries
 PROVISIONED_RUS = {"manual": (400, 100), "autoscale": (1000, 1000)}  # mode: (minimum, step)
 
@@ -292,6 +293,11 @@ class WorkloadFile(Spec):
     """Everything a workload file may say."""
 
     name: Name  # names the run directory and document ids; default: the file's name
+    client: Literal["sdk", "fast"] = Field(
+        "sdk",
+        description='"sdk" (azure-cosmos: latencies as applications see them) or "fast" '
+        "(rubench's gateway client: more load per core)",
+    )
     container: ContainerSpec = ContainerSpec()
     documents: DocumentsSpec = DocumentsSpec()
     keys: KeysSpec = KeysSpec()
@@ -327,14 +333,14 @@ class Workload(WorkloadFile):
         return DocumentFactory(self.name, self.container.partition_key_paths, self.documents)
 
 
-OVERRIDABLE = ("container", "partition_key", "indexing_policy", "throughput")
+OVERRIDABLE = ("container", "partition_key", "indexing_policy", "throughput", "client")
 
 
 def apply_overrides(workload: Workload, overrides: dict[str, Any]) -> Workload:
-    """The workload with some of its container's settings replaced (`OVERRIDABLE`: the
-    name, the key paths, the indexing policy as a JSON object, the throughput as
-    {"mode", "rus"}); the overrides are kept so that a Locust child process can re-apply
-    them to the file it loads."""
+    """The workload with some of its settings replaced (`OVERRIDABLE`: the container's
+    name, key paths, indexing policy as a JSON object and throughput as {"mode", "rus"};
+    the client); the overrides are kept so that a Locust child process can re-apply them
+    to the file it loads."""
     if not overrides:
         return workload
     unknown = set(overrides) - set(OVERRIDABLE)
@@ -349,12 +355,17 @@ def apply_overrides(workload: Workload, overrides: dict[str, Any]) -> Workload:
         changes["indexing_policy"] = overrides["indexing_policy"]
     if "throughput" in overrides:
         changes["throughput"] = ThroughputSpec.model_validate(overrides["throughput"])
-    changed = workload.model_copy(
-        update={
-            "container": workload.container.model_copy(update=changes),
-            "overrides": {**workload.overrides, **overrides},
-        }
-    )
+    update: dict[str, Any] = {
+        "container": workload.container.model_copy(update=changes),
+        "overrides": {**workload.overrides, **overrides},
+    }
+    if "client" in overrides:
+        if overrides["client"] not in CLIENTS:
+            raise WorkloadError(
+                f"client {overrides['client']!r}: expected one of {', '.join(CLIENTS)}"
+            )
+        update["client"] = overrides["client"]
+    changed = workload.model_copy(update=update)
     _check_query_scopes(changed)
     _check_documents(changed)
     return changed

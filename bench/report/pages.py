@@ -24,7 +24,7 @@ from bench.report.charts import ChartRun, chart_runs, operation_order
 from bench.report.comparison import FIGURES, compare_runs
 from bench.report.findings import changed_findings, ru_shares, run_findings
 from bench.report.indexes import INDEX_NOTE, index_rows
-from bench.report.trust import tail_is_thin, trust_warnings
+from bench.report.trust import client_warnings, tail_is_thin, trust_warnings
 from bench.rundata import OperationStats, Outcome, Run, RunSummary, load_run
 from bench.rundata.figures import LATENCY_QUANTILES
 from bench.rundata.info import Throughput
@@ -102,7 +102,10 @@ def comparison_context(items: Sequence[ChartRun]) -> dict[str, Any]:
         "figures": FIGURES,
         "units": {figure.label: figure.unit for figure in FIGURES},
         "design_rows": _design_rows(items),
-        "warnings": {item.label: trust_warnings(item.run) for item in items},
+        "warnings": {
+            item.label: trust_warnings(item.run) + client_warnings(baseline.run, item.run)
+            for item in items
+        },
         "changes": changes,
         "charts": _charts(items),
         "index_rows": sorted(
@@ -131,6 +134,7 @@ def describe_run(run: Run) -> list[tuple[str, str]]:
         ("warm-up left out", duration(info.warmup_s)),
         ("users", users),
         ("target", endpoint),
+        ("client", f"figures by {info.client.describe()}"),
         # Reads and queries cost 2x at Strong/BoundedStaleness; known when rubench set it (local).
         ("account consistency", target.consistency or "unknown"),
         ("container", f"{container.database}/{container.container}"),

@@ -39,6 +39,22 @@ def trust_warnings(run: Run) -> list[Finding]:
     ]
 
 
+def client_warnings(baseline: Run, candidate: Run) -> list[Finding]:
+    """Runs measured through different clients: RU compare, latencies do not (the SDK's
+    own overhead is in one and not the other)."""
+    ours, theirs = candidate.info.client, baseline.info.client
+    if ours.kind == theirs.kind:
+        return []
+    return [
+        Finding(
+            "client",
+            f"Figures by {ours.describe()}, the baseline's by {theirs.describe()}: request "
+            "charges compare, latencies do not (the SDK's own overhead is in one only).",
+            WARNING,
+        )
+    ]
+
+
 def unusable_charges(summary: RunSummary, *, failed_calls: bool = True) -> str | None:
     """Why the run's RU figures cannot feed a plan, a baseline or a check, or None: the
     target does not model request charges (it charged nothing, or the same for every kind

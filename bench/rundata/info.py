@@ -35,6 +35,24 @@ class TargetInfo(Record):
     endpoint_discovery: bool = True
 
 
+class ClientInfo(Record):
+    """Which client produced the figures: the SDK, or rubench's gateway client ("fast"),
+    with the operations that went through the SDK all the same (queries that need
+    merging on the client)."""
+
+    kind: Literal["sdk", "fast"] = "sdk"
+    sdk_fallback: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """`azure-cosmos SDK`, or `rubench's fast gateway client; query_x through the SDK`."""
+        if self.kind == "sdk":
+            return "the azure-cosmos SDK"
+        text = "the fast gateway client (rubench)"
+        if self.sdk_fallback:
+            text += f"; {', '.join(self.sdk_fallback)} through the SDK (needs client-side merging)"
+        return text
+
+
 class PartitionKeyInfo(Record):
     paths: tuple[str, ...]
     kind: str = "Hash"  # Hash | MultiHash
@@ -108,6 +126,7 @@ class RunInfo(Record):
     duration_s: float | None = None
     processes: int = 1
     target: TargetInfo
+    client: ClientInfo = Field(default_factory=ClientInfo)  # runs before it: the SDK
     container: ContainerInfo
     operations: dict[str, DeclaredOperation] = Field(default_factory=dict)
     warmup_s: float = 0.0

@@ -13,6 +13,8 @@ from base64 import b64encode
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
+
 from bench.emulator import LocalEmulator
 from bench.emulator.aad import LocalTokenIssuer
 from bench.rundata import load_requests, read_run_info
@@ -33,7 +35,8 @@ def fake_az(directory: Path, token_json: str) -> Path:
     return directory / "calls.log"
 
 
-def test_run_signs_in_with_entra_id(tmp_path):
+@pytest.mark.parametrize("client", ["sdk", "fast"])
+def test_run_signs_in_with_entra_id(tmp_path, client):
     issuer = LocalTokenIssuer()
     # A key nobody is given: only a token can get in.
     key = b64encode(secrets.token_bytes(64)).decode()
@@ -52,12 +55,14 @@ def test_run_signs_in_with_entra_id(tmp_path):
         out = tmp_path / "run"
         command = [sys.executable, "-m", "bench", "run", "--workload", str(SMOKE)]
         command += ["--target", emulator.endpoint, "--duration", "3s", "--users", "4"]
+        command += ["--client", client]
         result = subprocess.run(
             [*command, "--out", str(out)], env=env, capture_output=True, text=True, timeout=120
         )
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"run directory: {out}" in result.stdout
     target = read_run_info(out).target
+    assert read_run_info(out).client.kind == client
     assert target == TargetInfo(kind="azure", host=endpoint.netloc, auth="entra")
     assert (target.consistency, target.tls, target.endpoint_discovery) == (None, "default", True)
     rows = load_requests(out)

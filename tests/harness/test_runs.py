@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from bench.harness.run import RunSettings, locust_command
-from bench.harness.workload import load_workload
+from bench.harness.workload import apply_overrides, load_workload
 from bench.pipeline import run_and_report
 from bench.rundata import load_requests
 from bench.rundata.figures import read_summary_file
@@ -41,7 +41,10 @@ PLAUSIBLE_RU = {
 }
 
 
-def run(tmp_path: Path, target, workload, **settings) -> tuple[Path, pd.DataFrame]:
+def run(
+    tmp_path: Path, target, workload, client: str = "sdk", **settings
+) -> tuple[Path, pd.DataFrame]:
+    workload = apply_overrides(workload, {"client": client}) if client != "sdk" else workload
     options = {"users": 6, "spawn_rate": 50, "duration_s": 4, "quiet": True, **settings}
     run_dir = run_and_report(
         workload, target, RunSettings(out=tmp_path / "run", seed_progress=False, **options)
@@ -76,8 +79,13 @@ def assert_query_scopes(run_dir: Path, rows: pd.DataFrame, *, single: set, fanne
     assert (fan_out["partitions"] == partitions).all() and (fan_out["partition_key"] == "").all()
 
 
-def test_mixed_run_records_every_kind_and_matches_the_ledger(tmp_path, local_target):
-    run_dir, rows = run(tmp_path, local_target, load_workload(WORKLOADS / "smoke.toml"), warmup_s=1)
+CLIENTS = pytest.mark.parametrize("client", ["sdk", "fast"])
+
+
+@CLIENTS
+def test_mixed_run_records_every_kind_and_matches_the_ledger(tmp_path, local_target, client):
+    workload = load_workload(WORKLOADS / "smoke.toml")
+    run_dir, rows = run(tmp_path, local_target, workload, client, warmup_s=1)
     assert_ledger_matches(run_dir, rows)
     # the warm-up is recorded (rows above) but left out of the summary
     summary = read_summary_file(run_dir / "summary.json")
@@ -100,6 +108,7 @@ def test_mixed_run_records_every_kind_and_matches_the_ledger(tmp_path, local_tar
     assert_query_scopes(run_dir, rows, single={"query_category"}, fanned={"query_cheap_cross"})
     assert info["status"] == "completed"
     assert info["target"]["kind"] == "local"
+    assert info["client"] == {"kind": client, "sdk_fallback": []}
     assert info["container"]["physical_partitions"] >= 1
     assert "key" not in json.dumps(info["target"]).replace('"auth": "key"', "")
     assert (run_dir / "workload.toml").read_text() == (WORKLOADS / "smoke.toml").read_text()
@@ -108,15 +117,20 @@ def test_mixed_run_records_every_kind_and_matches_the_ledger(tmp_path, local_tar
     assert (run_dir / "summary.json").exists()
 
 
-@pytest.mark.parametrize("rows_to", ["local", "master"])
-def test_two_processes_record_everything_once(tmp_path, local_target, rows_to):
+@pytest.mark.parametrize(("rows_to", "client"), [("local", "sdk"), ("master", "fast")])
+def test_two_processes_record_everything_once(tmp_path, local_target, rows_to, client):
     """Workers write their own parts (same machine) or ship rows to the master (as
     workers on other machines do). Keyed on /id, the category query fans out."""
     workload = load_workload(WORKLOADS / "smoke.toml").with_partition_key(
         ("/id",), f"smoke_processes_{rows_to}"
     )
     run_dir, rows = run(
-        tmp_path, local_target, workload, processes=2, locust_args=("--rubench-rows", rows_to)
+        tmp_path,
+        local_target,
+        workload,
+        client,
+        processes=2,
+        locust_args=("--rubench-rows", rows_to),
     )
     assert rows.loc[rows["kind"] != "metadata", "worker"].nunique() == 2
     assert_ledger_matches(run_dir, rows)
@@ -134,14 +148,15 @@ def test_processes_use_a_free_loopback_master_port(tmp_path, local_target):
     assert command[command.index("--master-bind-host") + 1] == "127.0.0.1"
 
 
-def test_contended_replaces_show_conflicts_not_failures(tmp_path, local_target):
+@CLIENTS
+def test_contended_replaces_show_conflicts_not_failures(tmp_path, local_target, client):
     path = tmp_path / "contended.toml"
     path.write_text(
         'name = "contended"\n[container]\ncontainer = "contended"\n'
         "[documents]\ncount = 2\n"
         '[operations.price_update]\nkind = "replace"\nweight = 1\n'
     )
-    run_dir, rows = run(tmp_path, local_target, load_workload(path), users=20, duration_s=3)
+    run_dir, rows = run(tmp_path, local_target, load_workload(path), client, users=20, duration_s=3)
     replaces = rows[rows["kind"] == "replace"]
     assert (replaces["outcome"] == "conflict").sum() > 0
     assert (replaces.loc[replaces["outcome"] == "conflict", "status"] == 412).all()
@@ -151,7 +166,8 @@ def test_contended_replaces_show_conflicts_not_failures(tmp_path, local_target):
     assert_ledger_matches(run_dir, rows)
 
 
-def test_a_mix_above_the_provisioned_throughput_is_throttled(tmp_path, local_target):
+@CLIENTS
+def test_a_mix_above_the_provisioned_throughput_is_throttled(tmp_path, local_target, client):
     path = tmp_path / "throttled.toml"
     path.write_text(
         'name = "throttled"\n[container]\ncontainer = "throttled"\n'
@@ -159,10 +175,10 @@ def test_a_mix_above_the_provisioned_throughput_is_throttled(tmp_path, local_tar
         "[documents]\ncount = 10\n"
         '[operations.restock]\nkind = "upsert"\nweight = 1\n'
     )
-    run_dir, rows = run(tmp_path, local_target, load_workload(path), users=10, duration_s=5)
+    run_dir, rows = run(tmp_path, local_target, load_workload(path), client, users=10, duration_s=5)
     assert rows["throttled"].sum() > 0
     retried = rows[(rows["throttled"] > 0) & (rows["outcome"] == "ok")]
-    assert len(retried), "the SDK's own retries of 429s were not observed"
+    assert len(retried), "the client's own retries of 429s were not observed"
     assert (retried["attempts"] == retried["throttled"] + 1).all()
     assert (retried["throttle_wait_ms"] > 0).all()
     ledger = json.loads((run_dir / "partitions.json").read_text())
@@ -170,7 +186,10 @@ def test_a_mix_above_the_provisioned_throughput_is_throttled(tmp_path, local_tar
     assert_ledger_matches(run_dir, rows)
 
 
-def test_the_sdks_own_requests_count_in_the_total_apart_from_operations(tmp_path, local_target):
+@CLIENTS
+def test_the_clients_own_requests_count_in_the_total_apart_from_operations(
+    tmp_path, local_target, client
+):
     """Partition key range and container reads are no operation, but the target charges
     them: metadata rows make the run's RU equal the ledger's, and stay out of the table."""
     path = tmp_path / "metadata.toml"
@@ -181,7 +200,7 @@ def test_the_sdks_own_requests_count_in_the_total_apart_from_operations(tmp_path
         'sql = "SELECT * FROM c WHERE c.categoryId = @cat"\n'
         'parameters = { "@cat" = "field:categoryId" }\n'
     )
-    run_dir, rows = run(tmp_path, local_target, load_workload(path), users=2, duration_s=3)
+    run_dir, rows = run(tmp_path, local_target, load_workload(path), client, users=2, duration_s=3)
     metadata = rows[rows["kind"] == "metadata"]
     assert {"metadata: partition key ranges", "metadata: container read"} <= set(
         metadata["operation"]

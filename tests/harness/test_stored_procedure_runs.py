@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.harness.run import RunSettings, run_workload
-from bench.harness.workload import WorkloadError, load_workload
+from bench.harness.workload import WorkloadError, apply_overrides, load_workload
 from bench.rundata import load_requests
 
 PROCEDURE = """
@@ -44,10 +44,11 @@ parameters = { "@category" = "field:categoryId", "@tag" = { value = "seen" } }
 """
 
 
-def test_stored_procedure_calls_are_rows_charged_as_the_ledger_says(tmp_path, local_target):
+@pytest.mark.parametrize("client", ["sdk", "fast"])
+def test_stored_procedure_calls_are_rows_charged_as_the_ledger_says(tmp_path, local_target, client):
     (tmp_path / "tag.js").write_text(PROCEDURE)
     (tmp_path / "procedures.toml").write_text(WORKLOAD)
-    workload = load_workload(tmp_path / "procedures.toml")
+    workload = apply_overrides(load_workload(tmp_path / "procedures.toml"), {"client": client})
     settings = RunSettings(
         out=tmp_path / "run", users=2, spawn_rate=50, duration_s=3, quiet=True, seed_progress=False
     )

@@ -116,7 +116,8 @@ def test_unset_throughput_is_the_modes_minimum(tmp_path, throughput, rus):
         # unknown keys, at every level, with what the table allows
         (
             "colour = 1\n" + MINIMAL,
-            "colour: unknown key (allowed: container, documents, keys, name, operations, run)",
+            "colour: unknown key "
+            "(allowed: client, container, documents, keys, name, operations, run)",
         ),
         (
             MINIMAL + "[run]\nindex_metrics_sample = -1\n",
@@ -261,6 +262,10 @@ def test_unset_throughput_is_the_modes_minimum(tmp_path, throughput, rus):
         (
             MINIMAL.replace("[container]", "[container]\nindexing_policy = 5"),
             "container.indexing_policy: expected a file name, relative to the workload file",
+        ),
+        (
+            'client = "turbo"\n' + MINIMAL,
+            "client: 'turbo' is not one of sdk, fast",
         ),
         (
             MINIMAL.replace('mode = "autoscale"', 'mode = "burst"'),

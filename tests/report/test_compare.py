@@ -1,13 +1,16 @@
-"""A run comparison folds the judged figures of each operation into one verdict."""
+"""A run comparison folds the judged figures of each operation into one verdict; reports
+name the client that produced the figures and warn when compared runs used different ones."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from bench.report import write_comparison_report, write_run_report
 from bench.report.comparison import MIXED, compare_runs
 from bench.rundata import load_run
 from bench.rundata.compare import BETTER, NOISE, WORSE
+from bench.rundata.info import ClientInfo
 
 from .run_dirs import make_run, requests_frame, spread
 
@@ -36,3 +39,17 @@ def test_run_comparison_folds_figures_into_one_verdict(tmp_path):
     assert comparisons["query_x"].deltas["RU mean"].absolute == pytest.approx(-0.5)
     mixed = compare_runs(run("c", 1.0, 3.0), run("d", 1.5, 3.5))["query_x"]
     assert mixed.verdict == MIXED  # faster but dearer
+
+
+def test_reports_name_the_client_and_warn_when_runs_used_different_ones(tmp_path):
+    frame = requests_frame(300, timestamp=spread(300))
+    sdk = load_run(make_run(tmp_path / "sdk", [frame]))
+    fast_client = ClientInfo(kind="fast", sdk_fallback=("query_x",))
+    fast = load_run(make_run(tmp_path / "fast", [frame], client=fast_client))
+    single = write_run_report(fast).read_text()
+    assert "figures by the fast gateway client (rubench); query_x through the SDK" in single
+    assert "figures by the azure-cosmos SDK" in write_run_report(sdk).read_text()
+    mixed = write_comparison_report([sdk, fast], tmp_path / "mixed.html").read_text()
+    assert "request charges compare, latencies do not" in mixed
+    same = write_comparison_report([sdk, sdk], tmp_path / "same.html").read_text()
+    assert "latencies do not" not in same

@@ -62,3 +62,10 @@ def test_seed_concurrency_is_bounded(capsys):
     seed = ["seed", "--workload", SMOKE, "--target", "emulator", "--concurrency", "100000"]
     line = one_line(capsys, main(seed))
     assert "--concurrency 100000: expected at most 1024 creates in flight" in line
+
+
+def test_an_unknown_client_is_one_line(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--workload", SMOKE, "--client", "turbo"])
+    line = one_line(capsys, exited.value.code)
+    assert "argument --client: invalid choice: 'turbo' (choose from" in line

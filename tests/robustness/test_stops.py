@@ -132,11 +132,13 @@ def test_a_worker_killed_mid_run_is_named_as_unaccounted(tmp_path):
     )
 
 
-def test_a_target_that_dies_mid_run_fails_the_run_and_keeps_what_completed(tmp_path):
+@pytest.mark.parametrize("client", ["sdk", "fast"])
+def test_a_target_that_dies_mid_run_fails_the_run_and_keeps_what_completed(tmp_path, client):
     out = tmp_path / "run"
     with LocalEmulator(port=0) as emulator:
         env = {"COSMOS_KEY": emulator.key, "RUBENCH_TARGET_KIND": "local"}
-        process = start_run(out, "--duration", "10s", "--target", emulator.endpoint, env=env)
+        where = ("--target", emulator.endpoint, "--client", client)
+        process = start_run(out, "--duration", "10s", *where, env=env)
         try:
             wait_for_rows(out, process)
             os.kill(emulator.pid, signal.SIGKILL)
@@ -156,3 +158,4 @@ def test_a_target_that_dies_mid_run_fails_the_run_and_keeps_what_completed(tmp_p
     assert (rows["outcome"] == "ok").any() and (rows["status"] == 0).any()
     assert (out / "summary.json").exists() and (out / "report.html").exists()
     assert "stopped answering" in (out / "report.html").read_text()
+    assert info["client"]["kind"] == client
