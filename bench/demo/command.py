@@ -47,6 +47,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from bench.capacity.prices import PriceTable
     from bench.capacity.render import render_html as render_plan_html
     from bench.capacity.render import render_text as render_plan_text
+    from bench.errors import RubenchError
     from bench.files import write_output
     from bench.harness.command import parse_duration
     from bench.harness.run import RunSettings
@@ -85,6 +86,8 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     figures = comparison.figures
     chosen = best_variant(figures)
+    if chosen is None:
+        raise RubenchError(f"{out_dir}: every design has an operation whose calls failed")
     chosen_run = next(run for design, run in runs if design.label == chosen.variant)
     plan, _ = plan_run(
         chosen_run,

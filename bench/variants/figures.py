@@ -15,6 +15,7 @@ from bench.rundata.figures import PartitionRow
 from bench.variants.spec import Variant
 
 HEAVY_THROTTLING = 0.05  # above 1-5% of requests throttled is no longer healthy
+FAILING = 0.01  # above 1% of calls failed: its mean RU is partly that of errors
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,11 @@ class VariantFigures:
         return self.summary.totals.ru.mean if self.summary.totals else 0.0
 
     @property
+    def failing_operations(self) -> list[str]:
+        """Operations whose RU figures are partly errors' (over FAILING of calls failed)."""
+        return [name for name, op in self.operations.items() if op.error_rate > FAILING]
+
+    @property
     def partitions(self) -> tuple[PartitionHeat, ...]:
         """Physical partitions only: the ledger books container-level requests under ""."""
         rows: list[PartitionRow] = [row for row in self.summary.partitions.rows if row.partition]
@@ -73,9 +79,14 @@ class VariantFigures:
         return max(p.share for p in partitions) * len(partitions)
 
 
-def best_variant(variants: Sequence[VariantFigures]) -> VariantFigures:
-    """The cheapest variant per request among those not heavily throttled."""
-    return min(variants, key=lambda v: (v.throttle_rate > HEAVY_THROTTLING, v.ru_per_request))
+def best_variant(variants: Sequence[VariantFigures]) -> VariantFigures | None:
+    """The cheapest variant per request among those not heavily throttled, or None when
+    every variant has a failing operation: a failed call's RU is an error's, so a variant
+    whose calls fail looks cheap for doing less work and is never named."""
+    working = [v for v in variants if not v.failing_operations]
+    if not working:
+        return None
+    return min(working, key=lambda v: (v.throttle_rate > HEAVY_THROTTLING, v.ru_per_request))
 
 
 def variant_figures(variant: Variant, run: Run) -> VariantFigures:

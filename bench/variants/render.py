@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from bench.pages import render_page
 from bench.rundata import OperationStats
 from bench.texttable import text_table
-from bench.variants.figures import VariantFigures, best_variant
-from bench.variants.tradeoffs import FAILING
+from bench.variants.figures import FAILING, VariantFigures, best_variant
 
 
 @dataclass(frozen=True)
@@ -90,10 +89,19 @@ def findings(variants: Sequence[VariantFigures]) -> list[str]:
         )
     if len(variants) > 1:
         best = best_variant(variants)
-        sentences.append(
-            f"Cheapest without heavy throttling: {best.variant} "
-            f"({best.ru_per_request:.2f} RU per request)."
-        )
+        failing = [
+            f"{v.variant} ({', '.join(v.failing_operations)} failed)"
+            for v in variants
+            if v.failing_operations
+        ]
+        left_out = f"; not named, as failed calls cost an error's RU: {', '.join(failing)}"
+        if best is None:
+            sentences.append(f"No variant is named cheapest{left_out}.")
+        else:
+            sentences.append(
+                f"Cheapest without heavy throttling: {best.variant} "
+                f"({best.ru_per_request:.2f} RU per request)" + (left_out if failing else "") + "."
+            )
     return sentences
 
 

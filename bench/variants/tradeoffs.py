@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 from bench.harness.workload import QueryOperation, Workload
 from bench.rundata import Run
+from bench.variants.figures import FAILING
 from bench.variants.policy import excluded, policy_changes
 from bench.variants.spec import Variant
 
 WRITE_KINDS = frozenset({"create", "replace", "upsert", "patch", "delete", "batch", "bulk_create"})
 NOISE_RU = 0.05  # and 2% of the baseline's mean: below both, no effect
 NOISE_SHARE = 0.02
-FAILING = 0.01  # above 1% of calls failed: its mean RU is partly that of errors
 
 
 @dataclass(frozen=True)
