@@ -123,6 +123,20 @@ def _key(text: str, value: str) -> dict[str, Any]:
     return {"key": paths}
 
 
+POLICY_FIELDS = frozenset(
+    {
+        "indexingMode",
+        "automatic",
+        "includedPaths",
+        "excludedPaths",
+        "compositeIndexes",
+        "spatialIndexes",
+        "vectorIndexes",
+        "fullTextIndexes",
+    }
+)
+
+
 def _index(text: str, value: str) -> dict[str, Any]:
     setting = f"index={value}"
     try:
@@ -133,6 +147,15 @@ def _index(text: str, value: str) -> dict[str, Any]:
         raise _fail(text, setting, f"not a JSON indexing policy ({error})") from None
     if not isinstance(policy, dict):
         raise _fail(text, setting, "expected a JSON object (the service's indexing policy)")
+    unknown = sorted(set(policy) - POLICY_FIELDS)
+    if unknown or not policy:
+        # a misspelt field would be dropped and the variant would measure another policy
+        raise _fail(
+            text,
+            setting,
+            f"not an indexing policy field: {', '.join(unknown) or '(none given)'}; "
+            f"allowed: {', '.join(sorted(POLICY_FIELDS))}",
+        )
     return {"index_file": value, "index_policy": policy}
 
 

@@ -39,6 +39,19 @@ def test_bad_variant_specs(variant: str, message: str, tmp_path: Path, rubench, 
     assert not (tmp_path / "out").exists()
 
 
+def test_a_file_that_is_not_a_policy_is_refused(tmp_path: Path, rubench, capsys) -> None:
+    policy = tmp_path / "typo.json"
+    policy.write_text('{"excludedPath": [{"path": "/description/?"}]}')
+    code = rubench(
+        "compare", "--workload", WORKLOAD, "--variant", "base", "--variant",
+        f"lean:index={policy}", "--out", tmp_path / "out",
+    )  # fmt: skip
+    errors = capsys.readouterr().err
+    assert code == 2
+    assert "not an indexing policy field: excludedPath; allowed: automatic," in errors
+    assert not (tmp_path / "out").exists()
+
+
 def test_consistency_needs_the_local_target(tmp_path: Path, rubench, capsys) -> None:
     code = rubench(
         "compare", "--workload", WORKLOAD, "--variant", "base", "--variant",
