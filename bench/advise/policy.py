@@ -95,9 +95,8 @@ def _add_composites(
             wanted.append((composite, why))
         else:
             advice.queries.append(Reason(name, f"not added ({describe(composite)})", why))
-    if indexes is not None and not indexes.reported_calls and not needed:
-        why = f"the target sent no index metrics on its {indexes.sampled_calls} sampled calls"
-        advice.queries.append(Reason(name, "unknown", why))
+    if not needed and (indexes is None or not indexes.reported_calls):
+        advice.queries.append(Reason(name, "unknown", _no_metrics(stats)))
     for composite, why in wanted:
         if _has_composite(advice.policy, composite):
             advice.queries.append(Reason(name, f"has composite index ({describe(composite)})", why))
@@ -107,6 +106,16 @@ def _add_composites(
         advice.queries.append(Reason(name, f"add composite index ({describe(composite)})", why))
     if not any(r.subject == name for r in advice.queries):
         advice.queries.append(Reason(name, "unchanged", "no index asked for"))
+
+
+def _no_metrics(stats: OperationStats | None) -> str:
+    """Why the run cannot tell which index a query wants: no figures are not "none needed"."""
+    if stats is None:
+        return "the run made no call of it"
+    indexes = stats.query.indexes
+    if indexes is None:
+        return "no call asked the target for index metrics (index_metrics_sample = 0?)"
+    return f"the target sent no index metrics on its {indexes.sampled_calls} sampled calls"
 
 
 def _has_composite(policy: Mapping[str, Any], composite: Composite) -> bool:

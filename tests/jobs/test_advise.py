@@ -76,6 +76,11 @@ def test_only_high_impact_suggestions_are_added():
 def test_a_target_without_index_metrics_is_unknown_not_no_index_needed():
     advice = advise({}, {"q": "SELECT * FROM c"}, {"q": stats(sampled_calls=3, reported_calls=0)})
     assert "q: unknown: the target sent no index metrics on its 3 sampled calls" in advice.lines()
+    unasked = advise({}, {"q": "SELECT * FROM c WHERE c.price > 1"}, {"q": stats()})
+    assert unasked.lines()[0].startswith("q: unknown: no call asked the target for index metrics")
+    not_run = advise({}, {"q": "SELECT * FROM c WHERE c.price > 1"}, {})
+    assert not_run.lines()[0] == "q: unknown: the run made no call of it"
+    assert "/price: keep: q filters on /price" in not_run.lines()  # still read from its SQL
 
 
 def test_nothing_is_excluded_when_a_query_reads_any_property_or_the_policy_opts_in():
