@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import bench.emulator.query.ast as ast
+from bench.emulator.query.aggregates import AGGREGATES
 from bench.emulator.query.parser import parse
 
 ANY_PROPERTY = "*"  # the last part of a path read with a computed property name
@@ -71,10 +73,33 @@ def _read_query(
         _read(expression, aliases, found, use or AGGREGATE)
     for item in query.order_by:
         _read(item.expr, aliases, found, use or SORT)
-    for item in query.select.items:  # a plain path is projected; an expression computed
-        bare = document_path(item.expr, aliases) is not None
-        _read(item.expr, aliases, found, use or (PROJECT if bare else AGGREGATE))
+    for item in query.select.items:  # computed per document (UPPER(c.x)) is a projection
+        _read(item.expr, aliases, found, use or (AGGREGATE if _aggregates(item.expr) else PROJECT))
     return aliases
+
+
+def _aggregates(node: object) -> bool:
+    """An aggregate call (MAX(c.x)) anywhere in `node`, outside subqueries: the index serves it."""
+    if isinstance(node, ast.Call) and not node.udf and node.name in AGGREGATES:
+        return True
+    if isinstance(node, ast.Query) or not dataclasses.is_dataclass(node):
+        return False
+    return any(_aggregates(child) for child in _children(node))
+
+
+def _children(node: object) -> Iterator[ast.Expr | ast.Query]:
+    """The expressions and subqueries directly under a syntax node (also inside tuples:
+    an object literal holds (name, expression) pairs)."""
+    for field in dataclasses.fields(node):  # type: ignore[arg-type]
+        yield from _within(getattr(node, field.name))
+
+
+def _within(value: object) -> Iterator[ast.Expr | ast.Query]:
+    if isinstance(value, ast.Expr | ast.Query):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _within(item)
 
 
 def _read(node: object, aliases: dict[str, str], found: dict[str, set[str]], use: str) -> None:
@@ -93,11 +118,8 @@ def _read(node: object, aliases: dict[str, str], found: dict[str, set[str]], use
         if prefix is not None or _is_document(node.target, aliases):
             found[f"{prefix or ''}/{ANY_PROPERTY}"].add(use)
     if dataclasses.is_dataclass(node):
-        for field in dataclasses.fields(node):
-            value = getattr(node, field.name)
-            for child in value if isinstance(value, tuple) else (value,):
-                if isinstance(child, ast.Expr | ast.Query):
-                    _read(child, aliases, found, use)
+        for child in _children(node):
+            _read(child, aliases, found, use)
 
 
 def document_path(expression: ast.Expr, aliases: dict[str, str]) -> str | None:
