@@ -63,5 +63,7 @@ def policy_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         ("adding the composite index", _composites(after) - _composites(before)),
         ("dropping the composite index", _composites(before) - _composites(after)),
     ):
-        changes += [f"{verb} {index}" for index in sorted(indexes)]
+        if indexes:  # one phrase for several: "adding the composite indexes (a), (b)"
+            plural = "es" if len(indexes) > 1 else ""
+            changes.append(f"{verb}{plural} {', '.join(sorted(indexes))}")
     return changes

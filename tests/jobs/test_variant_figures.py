@@ -97,6 +97,10 @@ def test_policy_changes_in_words() -> None:
     assert policy_changes(default, composite) == [
         "adding the composite index (/name ASC, /price DESC)"
     ]
+    two = {"compositeIndexes": [*composite["compositeIndexes"], [{"path": "/a"}, {"path": "/b"}]]}
+    assert policy_changes(default, two) == [
+        "adding the composite indexes (/a ASC, /b ASC), (/name ASC, /price DESC)"
+    ]
     assert policy_changes(default, {"indexingMode": "none"}) == [
         "indexingMode none instead of consistent"
     ]
