@@ -9,13 +9,15 @@ check can also use.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bench.rundata import OperationStats, Run
 from bench.rundata import compare as judge
 from bench.rundata.compare import BETTER, NOISE, TOO_FEW, WORSE, Delta
 
 MIXED = "mixed"
+FAILED_CALLS = "calls failed"  # over FAILING of an operation's calls failed in either run
+FAILING = 0.01  # above it, an operation's RU and latency are partly those of errors
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,11 @@ class OperationComparison:
 
     @property
     def verdict(self) -> str:
-        """worse / better / mixed / within noise / too few samples, over the judged figures."""
+        """worse / better / mixed / within noise / too few samples / calls failed, over the
+        judged figures."""
         verdicts = {d.verdict for d in self.deltas.values()}
+        if FAILED_CALLS in verdicts:
+            return FAILED_CALLS
         if verdicts <= {TOO_FEW}:
             return TOO_FEW
         if WORSE in verdicts and BETTER in verdicts:
@@ -72,8 +77,16 @@ class OperationComparison:
 
 
 def compare_runs(baseline: Run, candidate: Run) -> dict[str, OperationComparison]:
-    """Judged deltas for every operation both runs made."""
-    return {
-        operation: OperationComparison(operation, deltas)
-        for operation, deltas in judge.compare_runs(baseline, candidate).items()
-    }
+    """Judged deltas for every operation both runs made. An operation whose calls failed
+    (over FAILING, in either run) is not judged: a failed call's RU and latency are an
+    error's, so a query that fails fast would look cheaper and faster than one that works."""
+    comparisons = {}
+    for operation, deltas in judge.compare_runs(baseline, candidate).items():
+        rates = (
+            baseline.summary.operations[operation].error_rate,
+            candidate.summary.operations[operation].error_rate,
+        )
+        if max(rates) > FAILING:
+            deltas = {label: replace(d, verdict=FAILED_CALLS) for label, d in deltas.items()}
+        comparisons[operation] = OperationComparison(operation, deltas)
+    return comparisons

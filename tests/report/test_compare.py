@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from bench.report import write_comparison_report, write_run_report
-from bench.report.comparison import MIXED, compare_runs
+from bench.report.comparison import FAILED_CALLS, MIXED, compare_runs
 from bench.rundata import load_run
 from bench.rundata.compare import BETTER, NOISE, WORSE
 from bench.rundata.info import ClientInfo
@@ -39,6 +39,22 @@ def test_run_comparison_folds_figures_into_one_verdict(tmp_path):
     assert comparisons["query_x"].deltas["RU mean"].absolute == pytest.approx(-0.5)
     mixed = compare_runs(run("c", 1.0, 3.0), run("d", 1.5, 3.5))["query_x"]
     assert mixed.verdict == MIXED  # faster but dearer
+
+
+def test_an_operation_whose_calls_failed_is_not_judged(tmp_path):
+    """A query that failed every call (1 RU, fast) against one that works: not "worse"."""
+    failing = requests_frame(
+        3000, operation="q", kind="query", status=400, outcome="error", timestamp=spread(3000)
+    )
+    working = requests_frame(3000, operation="q", kind="query", ru=20.0, timestamp=spread(3000))
+    before = load_run(make_run(tmp_path / "before", [failing]))
+    after = load_run(make_run(tmp_path / "after", [working]))
+    comparison = compare_runs(before, after)["q"]
+    assert comparison.verdict == FAILED_CALLS
+    assert comparison.deltas["RU mean"].absolute == pytest.approx(19.0)  # still shown
+    html = write_comparison_report([before, after], tmp_path / "c.html").read_text()
+    assert "not judged: over 1% of calls failed in a run" in html
+    assert ">worse<" not in html
 
 
 def test_reports_name_the_client_and_warn_when_runs_used_different_ones(tmp_path):
