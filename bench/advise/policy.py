@@ -16,6 +16,7 @@ from bench.advise.queries import (
     Composite,
     describe,
     needed_order_by_composite,
+    policy_path,
     spec_composite,
 )
 from bench.emulator.query import QueryPaths
@@ -159,7 +160,7 @@ def _exclude_unused(
         elif name in users:
             advice.paths.append(Reason(path, "keep", _uses_text(users[name])))
         else:
-            exclusion = f"{path}/*" if isinstance(value, dict | list) else f"{path}/?"
+            exclusion = policy_path(path) + ("/*" if isinstance(value, dict | list) else "/?")
             if exclusion in excluded:
                 advice.paths.append(Reason(path, "already excluded", "no query uses it"))
                 continue
@@ -193,4 +194,4 @@ def _uses_text(users: Iterable[str]) -> str:
 
 def _top(path: str) -> str:
     """The top-level property of `/a/b/[]/c` ("a"); `ANY_PROPERTY` for `/*`."""
-    return path.strip("/").split("/")[0]
+    return path.strip("/").split("/")[0].strip('"')  # a policy path may quote it

@@ -8,6 +8,7 @@ reports index metrics: the index it needs is read from the ORDER BY itself.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from typing import Any
 
@@ -17,6 +18,16 @@ from bench.rundata import OperationStats
 
 Composite = tuple[tuple[str, str], ...]  # ((path, "ascending" | "descending"), ...)
 ORDER_BY_REJECTED = 400  # the status of a query whose ORDER BY lacks its composite index
+PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_]+|\[\]|\*|\?")  # written unquoted in a policy
+
+
+def policy_path(path: str) -> str:
+    """`/a/my-prop` as an indexing policy must write it, `/a/"my-prop"`: the service takes
+    only letters, digits and `_` unquoted in a path segment."""
+    return "/".join(
+        part if not part or PLAIN_SEGMENT.fullmatch(part) else f'"{part}"'
+        for part in path.split("/")
+    )
 
 
 def workload_queries(workload_text: str | None) -> dict[str, QueryPaths]:
@@ -42,7 +53,9 @@ def needed_order_by_composite(paths: QueryPaths, stats: OperationStats | None) -
     """The composite index an ORDER BY on several paths needs, when the run shows the
     target rejecting it (400); () otherwise."""
     rejected = stats is not None and stats.failures_by_status.get(ORDER_BY_REJECTED, 0) > 0
-    return paths.order_by if len(paths.order_by) > 1 and rejected else ()
+    if len(paths.order_by) < 2 or not rejected:
+        return ()
+    return tuple((policy_path(path), order) for path, order in paths.order_by)
 
 
 def spec_composite(index_specs: tuple[str, ...]) -> Composite:

@@ -83,6 +83,18 @@ def test_a_target_without_index_metrics_is_unknown_not_no_index_needed():
     assert "/price: keep: q filters on /price" in not_run.lines()  # still read from its SQL
 
 
+def test_a_property_name_with_other_characters_is_quoted_in_the_policy():
+    document = {"id": "1", "pk": "a", "list-price": 2.0, "sale price": 1.0, "x": 1}
+    sql = 'SELECT * FROM c ORDER BY c["list-price"] DESC, c.x'
+    parsed = {"q": query_paths(sql)}
+    advice = advise_policy({}, parsed, {"q": stats(rejected=3)}, document, ["/pk"])
+    assert advice.composites == [
+        [{"path": '/"list-price"', "order": "descending"}, {"path": "/x", "order": "ascending"}]
+    ]
+    assert advice.policy["excludedPaths"][1:] == [{"path": '/"sale price"/?'}]
+    assert "/list-price: keep: a composite index uses it; q sorts on /list-price" in advice.lines()
+
+
 def test_nothing_is_excluded_when_a_query_reads_any_property_or_the_policy_opts_in():
     dynamic = advise({}, {"q": "SELECT * FROM c WHERE c[@f] = 1"}, {"q": stats()})
     assert dynamic.policy["excludedPaths"] == DEFAULT_POLICY["excludedPaths"]
