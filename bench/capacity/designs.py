@@ -26,6 +26,7 @@ from bench.capacity.plan import CapacityPlan, MeasuredRun, build_plan, observed_
 from bench.capacity.prices import PriceTable
 from bench.errors import RubenchError
 from bench.rundata import load_run
+from bench.variants.figures import FAILING
 from bench.variants.manifest import VariantEntry, read_manifest
 
 
@@ -68,9 +69,19 @@ def plan_comparison(
     for entry in read_manifest(directory).variants:
         run_dir = Path(directory) / entry.run_dir
         try:
-            measured.append((entry, measure_run(load_run(run_dir))))
+            run = measure_run(load_run(run_dir))
         except RubenchError as error:
             unpriced.append(Unpriced(entry.label, entry.settings, run_dir, str(error)))
+            continue
+        failing = [name for name, op in run.operations.items() if op.error_rate > FAILING]
+        if failing:  # its failed calls charged an error's RU: it would look cheaper
+            problem = (
+                f"over {FAILING:.0%} of the calls of {', '.join(failing)} failed, so its RU "
+                "figures are partly those of errors; no plan from it"
+            )
+            unpriced.append(Unpriced(entry.label, entry.settings, run_dir, problem))
+            continue
+        measured.append((entry, run))
     if not measured:
         raise RubenchError(f"{directory}: no variant's run can be priced: {unpriced[0].problem}")
     mix, mix_source = shared_mix([run for _, run in measured], mix_file)

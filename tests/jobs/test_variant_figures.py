@@ -123,3 +123,33 @@ def test_which_document_paths_an_excluded_path_covers() -> None:
     assert covers("/address/*", "/address/city") and covers("/address/*", "/address")
     assert not covers("/addr/*", "/address") and covers("/*", "/anything")
     assert covers('/"name"/?', "/name")
+
+
+def test_a_variant_whose_calls_partly_failed_is_not_priced(tmp_path) -> None:
+    """10% of its queries failed at 1 RU: pricing it would name it cheapest for failing."""
+    from bench.capacity.designs import plan_comparison
+    from bench.capacity.prices import PriceTable
+    from bench.perf.synthetic_run import make_run, requests_frame, spread
+    from bench.variants.manifest import ComparisonManifest, VariantEntry, write_manifest
+
+    def run(name: str, failed: int) -> None:
+        ok = requests_frame(1000 - failed, operation="q", kind="query", ru=20.0,
+                            timestamp=spread(1000 - failed))  # fmt: skip
+        parts = [ok]
+        if failed:
+            parts.append(requests_frame(failed, operation="q", kind="query", status=400,
+                                        outcome="error", timestamp=spread(failed)))  # fmt: skip
+        make_run(tmp_path / name, parts)
+
+    run("base", 0)
+    run("broken", 100)
+    entries = tuple(
+        VariantEntry(name=n, label=n, settings=n, run_dir=n) for n in ("base", "broken")
+    )
+    write_manifest(tmp_path, ComparisonManifest(title="t", workload="w", variants=entries))
+    plans, unpriced = plan_comparison(
+        tmp_path, peak_rate=100, mix_file=None, headroom=0.2, prices=PriceTable()
+    )
+    assert [p.variant for p in plans] == ["base"]
+    assert [u.variant for u in unpriced] == ["broken"]
+    assert "over 1% of the calls of q failed" in unpriced[0].problem
