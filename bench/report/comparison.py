@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from bench.report.trust import FAILING
 from bench.rundata import OperationStats, Run
 from bench.rundata import compare as judge
 from bench.rundata.compare import BETTER, NOISE, TOO_FEW, WORSE, Delta
 
 MIXED = "mixed"
 FAILED_CALLS = "calls failed"  # over FAILING of an operation's calls failed in either run
-FAILING = 0.01  # above it, an operation's RU and latency are partly those of errors
 
 
 @dataclass(frozen=True)

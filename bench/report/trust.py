@@ -55,6 +55,9 @@ def client_warnings(baseline: Run, candidate: Run) -> list[Finding]:
     ]
 
 
+FAILING = 0.01  # above 1% of an operation's calls failed: its RU and latency are partly errors'
+
+
 def unusable_charges(summary: RunSummary, *, failed_calls: bool = True) -> str | None:
     """Why the run's RU figures cannot feed a plan, a baseline or a check, or None: the
     target does not model request charges (it charged nothing, or the same for every kind

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bench.report.trust import FAILING
 from bench.rundata import OperationStats, Run, RunSummary
 from bench.rundata.figures import PartitionRow
 from bench.variants.spec import Variant
 
 HEAVY_THROTTLING = 0.05  # above 1-5% of requests throttled is no longer healthy
-FAILING = 0.01  # above 1% of calls failed: its mean RU is partly that of errors
 
 
 @dataclass(frozen=True)
