@@ -8,7 +8,7 @@ from bench.capacity.mix import choose_mix
 from bench.capacity.plan import CapacityPlan, MeasuredRun, build_plan, ru_per_request
 from bench.capacity.prices import PriceTable
 from bench.errors import RubenchError
-from bench.report.trust import unusable_charges
+from bench.report.trust import missing_rows, unusable_charges
 from bench.rundata import Run
 
 
@@ -21,7 +21,7 @@ def measure_run(run: Run) -> MeasuredRun:
         raise RubenchError(
             f"{run.directory}: the run recorded no requests, so there is nothing to plan"
         )
-    problem = unusable_charges(summary)
+    problem = missing_rows(run) or unusable_charges(summary)
     if problem:
         raise RubenchError(f"{run.directory}: {problem}; no plan from it")
     return MeasuredRun(

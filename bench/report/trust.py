@@ -54,6 +54,13 @@ def unusable_charges(summary: RunSummary, *, failed_calls: bool = True) -> str |
     return None
 
 
+def missing_rows(run: Run) -> str | None:
+    """Why the run's figures are short, or None: its directory holds fewer rows than the
+    run counted (a part deleted or never written), so a plan, baseline or check from it
+    would rest on part of the run."""
+    return next((w.text for w in row_check_warnings(run) if w.key == "rows-missing"), None)
+
+
 def tail_is_thin(count: int, quantile: float) -> bool:
     """True when fewer than TAIL_SAMPLES samples lie beyond the quantile: the table greys
     such percentiles out."""

@@ -153,3 +153,24 @@ def test_unwritable_outputs_are_one_line_errors(
     assert f"{blocker / 'junit.xml'}: cannot write it" in capsys.readouterr().err
     assert rubench("baseline", run, "-o", blocker / "baseline.json") == 2
     assert f"{blocker / 'baseline.json'}: cannot write it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("job", ["plan", "baseline", "check"])
+def test_a_run_directory_missing_rows_is_refused(
+    tmp_path, baseline, rubench, write_run, catalog_rows, capsys, job
+):
+    """A part deleted after the run: the figures would be those of part of the run."""
+    from bench.rundata.info import RowCheck, read_run_info, write_run_info
+
+    run = write_run(tmp_path / "run", catalog_rows())
+    write_run_info(run, read_run_info(run).updated(rows=RowCheck(counted=150, in_directory=100)))
+    argv = {
+        "plan": ("plan", run, "--peak-rate", "100"),
+        "baseline": ("baseline", run, "-o", tmp_path / "new.json"),
+        "check": ("check", run, "--baseline", baseline),
+    }[job]
+
+    assert rubench(*argv) == 2
+    error = capsys.readouterr().err
+    assert f"{run}: 150 calls were counted during the run, but the run directory holds 100" in error
+    assert not (tmp_path / "new.json").exists()
