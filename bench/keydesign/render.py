@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from bench.formatting import number, percent
 from bench.keydesign.figures import DesignFigures, best_design
 from bench.pages import render_page
 from bench.rundata import OperationStats
@@ -17,7 +18,7 @@ def findings(designs: Sequence[DesignFigures]) -> list[str]:
         hottest = max(design.partitions, key=lambda p: p.share, default=None)
         heat = (
             f"hottest partition {hottest.partition} takes {hottest.share:.0%} of the RU "
-            f"over {len(design.partitions)} partitions (skew {design.skew:.2f})"
+            f"over {len(design.partitions)} partitions (skew {number(design.skew, 2)})"
             if hottest
             else "no per-partition data"
         )
@@ -26,6 +27,9 @@ def findings(designs: Sequence[DesignFigures]) -> list[str]:
             for name, op in design.operations.items()
             if op.kind == "query"
         ]
+        if design.ru_per_request is None:
+            sentences.append(f"{design.design}: the run made no call, so its figures are unknown.")
+            continue
         sentences.append(
             f"{design.design}: {design.ru_per_request:.2f} RU per request, "
             f"{design.throttle_rate:.1%} of requests throttled, {heat}"
@@ -34,10 +38,11 @@ def findings(designs: Sequence[DesignFigures]) -> list[str]:
         )
     if len(designs) > 1:
         best = best_design(designs)
-        sentences.append(
-            f"Cheapest without heavy throttling: {best.design} "
-            f"({best.ru_per_request:.2f} RU per request)."
-        )
+        if best is not None:
+            sentences.append(
+                f"Cheapest without heavy throttling: {best.design} "
+                f"({number(best.ru_per_request, 2)} RU per request)."
+            )
     return sentences
 
 
@@ -58,10 +63,10 @@ def render_text(designs: Sequence[DesignFigures]) -> str:
             [
                 d.design,
                 f"{d.requests:,}",
-                f"{d.ru_per_request:.2f}",
-                f"{d.throttle_rate:.1%}",
+                number(d.ru_per_request, 2),
+                percent(d.throttle_rate),
                 str(len(d.partitions)),
-                f"{d.skew:.2f}",
+                number(d.skew, 2),
             ]
             for d in designs
         ],

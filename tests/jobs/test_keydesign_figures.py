@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from bench.errors import RubenchError
+from bench.formatting import MISSING
 from bench.keydesign.designs import parse_design, parse_designs
-from bench.keydesign.figures import design_figures
-from bench.keydesign.render import findings, render_html
+from bench.keydesign.figures import best_design, design_figures
+from bench.keydesign.render import findings, render_html, render_text
 from bench.rundata import load_run
 
 
@@ -80,3 +81,25 @@ def test_skew_and_fan_out(tmp_path, rows, write_run) -> None:
     assert "Key designs &lt;b&gt;" in page
     assert page.count('class="hot"') == 1
     assert '<a href="by-id/report.html">run report</a>' in page
+
+
+def test_a_design_whose_run_made_no_call_is_unknown_not_the_cheapest(
+    tmp_path, rows, write_run
+) -> None:
+    """It showed 0.00 RU per request, 0% throttled, skew 1.00, and was picked as the best."""
+    measured = write_run(tmp_path / "by-id", rows("point_read", "read", 100, 1.0, pk_range="0"))
+    empty = write_run(tmp_path / "by-category", rows("metadata: query plan", "metadata", 5, 0.0))
+    by_id = design_figures(parse_design("/id"), load_run(measured))
+    by_category = design_figures(parse_design("/categoryId"), load_run(empty))
+
+    assert by_category.ru_per_request is None
+    assert by_category.throttle_rate is None
+    assert by_category.skew is None
+    assert best_design([by_category, by_id]) is by_id
+    assert best_design([by_category]) is None
+    text = findings([by_category, by_id])
+    assert "/categoryId: the run made no call, so its figures are unknown." in text
+    assert "Cheapest without heavy throttling: /id (1.00 RU per request)." in text
+    row = next(line for line in render_text([by_category, by_id]).splitlines() if "/cat" in line)
+    assert row.split()[1:] == ["0", MISSING, MISSING, "0", MISSING]
+    render_html([by_category, by_id], "Key designs", {})  # renders without a figure
