@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from bench.arguments import positive_int, positive_number
+from bench.errors import RubenchError
 from bench.files import timestamped_directory
 
 DEMO_WORKLOAD = Path(__file__).with_name("catalog.toml")
@@ -85,6 +86,8 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     figures = comparison.figures
     chosen = best_variant(figures)
+    if chosen is None:
+        raise RubenchError(f"{out_dir}: no design's run made a call, so there is nothing to plan")
     chosen_run = next(run for design, run in runs if design.label == chosen.variant)
     plan, _ = plan_run(
         chosen_run,
