@@ -117,10 +117,12 @@ def query_items(
     max_item_count: int | None = None,
     populate_query_metrics: bool = True,
     populate_index_metrics: bool = False,
+    stats: CallStats | None = None,
 ) -> Response:
-    """Every result of the query (all pages), or NeedsSdk / GatewayError."""
+    """Every result of the query (all pages), or NeedsSdk / GatewayError; into `stats`
+    when given (see bench.gateway_client.container)."""
     started = time.perf_counter()
-    stats = CallStats()
+    stats = CallStats() if stats is None else stats
     pages = _Pages(container, query, parameters, stats, populate_index_metrics)
     items: list[Any] = []
     try:
