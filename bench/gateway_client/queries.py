@@ -91,7 +91,14 @@ class _Pages:
         container._observe(stats, response_headers)
         if status >= 400:
             return status, response_headers, content
-        documents = json.loads(content)["Documents"]
+        try:
+            documents = json.loads(content)["Documents"]
+        except (ValueError, TypeError, KeyError):  # e.g. a proxy's error page
+            raise GatewayError(
+                f"POST {container.path}/docs (query): {status} with a body that is not a page "
+                f"of query results: {content[:200].decode(errors='replace')!r}",
+                stats,
+            ) from None
         stats.pages += 1
         stats.item_count += len(documents)
         metrics = response_headers.get(QUERY_METRICS)
