@@ -8,7 +8,7 @@ from bench.capacity.mix import choose_mix
 from bench.capacity.plan import CapacityPlan, MeasuredRun, build_plan, ru_per_request
 from bench.capacity.prices import PriceTable
 from bench.errors import RubenchError
-from bench.report.trust import unusable_charges
+from bench.report.trust import missing_rows, no_calls, unusable_charges
 from bench.rundata import Run
 
 
@@ -18,10 +18,8 @@ def measure_run(run: Run) -> MeasuredRun:
     its key ranges) under partition "": no physical partition, so left out."""
     summary = run.summary
     if not summary.operations:
-        raise RubenchError(
-            f"{run.directory}: the run recorded no requests, so there is nothing to plan"
-        )
-    problem = unusable_charges(summary)
+        raise RubenchError(f"{run.directory}: {no_calls(summary)}, so there is nothing to plan")
+    problem = missing_rows(run) or unusable_charges(summary)
     if problem:
         raise RubenchError(f"{run.directory}: {problem}; no plan from it")
     return MeasuredRun(

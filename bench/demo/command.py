@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from bench.arguments import positive_int, positive_number
+from bench.errors import RubenchError
 from bench.files import timestamped_directory
 
 DEMO_WORKLOAD = Path(__file__).with_name("catalog.toml")
@@ -47,7 +48,6 @@ def run_demo(args: argparse.Namespace) -> int:
     from bench.capacity.prices import PriceTable
     from bench.capacity.render import render_html as render_plan_html
     from bench.capacity.render import render_text as render_plan_text
-    from bench.errors import RubenchError
     from bench.files import write_output
     from bench.harness.command import parse_duration
     from bench.harness.run import RunSettings
@@ -87,7 +87,9 @@ def run_demo(args: argparse.Namespace) -> int:
     figures = comparison.figures
     chosen = best_variant(figures)
     if chosen is None:
-        raise RubenchError(f"{out_dir}: every design has an operation whose calls failed")
+        raise RubenchError(
+            f"{out_dir}: no design's run made a call without failing, so there is nothing to plan"
+        )
     chosen_run = next(run for design, run in runs if design.label == chosen.variant)
     plan, _ = plan_run(
         chosen_run,

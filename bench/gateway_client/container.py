@@ -5,7 +5,11 @@ transactional batch, bulk creates; queries are `bench.gateway_client.queries`, w
 builds on this) with results that carry `CallStats`. The container's
 properties (`_rid`, partition key definition) and its partition key ranges are read on
 first use, as the SDK reads them; the ranges again after a split. Under Session
-consistency, reads and queries carry the session token of the range they go to::
+consistency, reads and queries carry the session token of the range they go to.
+
+Every call takes an optional `stats`: the CallStats it fills attempt by attempt. A caller
+that can be interrupted mid-call (Locust kills its users' greenlets to stop a run, also
+while they wait out a 429) passes its own, to still record what was charged::
 
     items = GatewayContainer(client, "shop", "products")
     items.upsert_item({"id": "1", "pk": "p1", "price": 5}).stats.ru
@@ -174,10 +178,12 @@ class GatewayContainer:
         *,
         operation: str,
         resource_type: str = "docs",
+        stats: CallStats | None = None,
     ) -> Response:
-        """A point operation or batch: one request (with retries) timed into its stats."""
+        """A point operation or batch: one request (with retries) timed into its stats
+        (`stats`, when the caller passes its own: see the module's docstring)."""
         started = time.perf_counter()
-        stats = CallStats()
+        stats = CallStats() if stats is None else stats
         headers["x-ms-cosmos-intended-collection-rid"] = self.properties["_rid"]
         status, response_headers, content = self.client.send(
             method, path, resource_type, link, headers, body, stats
@@ -198,36 +204,53 @@ class GatewayContainer:
 
     # point operations ------------------------------------------------------------------
 
-    def read_item(self, item_id: str, partition_key: Any) -> Response:
+    def read_item(
+        self, item_id: str, partition_key: Any, *, stats: CallStats | None = None
+    ) -> Response:
         path, link = self._item(item_id)
         headers = self._key_headers(partition_key, Accept=JSON)
         self.session_headers(headers, partition_key)
-        return self._call("GET", path, link, headers, operation="read")
+        return self._call("GET", path, link, headers, operation="read", stats=stats)
 
-    def create_item(self, body: Mapping[str, Any]) -> Response:
-        return self._write_document(body, operation="create")
+    def create_item(self, body: Mapping[str, Any], *, stats: CallStats | None = None) -> Response:
+        return self._write_document(body, operation="create", stats=stats)
 
-    def upsert_item(self, body: Mapping[str, Any]) -> Response:
-        return self._write_document(body, operation="upsert")
+    def upsert_item(self, body: Mapping[str, Any], *, stats: CallStats | None = None) -> Response:
+        return self._write_document(body, operation="upsert", stats=stats)
 
-    def _write_document(self, body: Mapping[str, Any], *, operation: str) -> Response:
+    def _write_document(
+        self, body: Mapping[str, Any], *, operation: str, stats: CallStats | None
+    ) -> Response:
         headers = self._key_headers(self.partition_key.of_document(body))
         headers["Content-Type"] = JSON
         if operation == "upsert":
             headers["x-ms-documentdb-is-upsert"] = "True"
         return self._call(
-            "POST", f"{self.path}/docs", self.link, headers, _encode(body), operation=operation
+            "POST",
+            f"{self.path}/docs",
+            self.link,
+            headers,
+            _encode(body),
+            operation=operation,
+            stats=stats,
         )
 
     def replace_item(
-        self, item_id: str, body: Mapping[str, Any], *, if_match: str | None = None
+        self,
+        item_id: str,
+        body: Mapping[str, Any],
+        *,
+        if_match: str | None = None,
+        stats: CallStats | None = None,
     ) -> Response:
         """PUT the whole document; with `if_match` (an etag) a changed document is a 412."""
         path, link = self._item(item_id)
         headers = self._key_headers(self.partition_key.of_document(body), **{"Content-Type": JSON})
         if if_match:
             headers["If-Match"] = if_match
-        return self._call("PUT", path, link, headers, _encode(body), operation="replace")
+        return self._call(
+            "PUT", path, link, headers, _encode(body), operation="replace", stats=stats
+        )
 
     def patch_item(
         self,
@@ -237,6 +260,7 @@ class GatewayContainer:
         *,
         condition: str | None = None,
         if_match: str | None = None,
+        stats: CallStats | None = None,
     ) -> Response:
         path, link = self._item(item_id)
         headers = self._key_headers(
@@ -247,19 +271,31 @@ class GatewayContainer:
         body: dict[str, Any] = {"operations": list(operations)}
         if condition is not None:
             body["condition"] = condition
-        return self._call("PATCH", path, link, headers, _encode(body), operation="patch")
+        return self._call(
+            "PATCH", path, link, headers, _encode(body), operation="patch", stats=stats
+        )
 
     def delete_item(
-        self, item_id: str, partition_key: Any, *, if_match: str | None = None
+        self,
+        item_id: str,
+        partition_key: Any,
+        *,
+        if_match: str | None = None,
+        stats: CallStats | None = None,
     ) -> Response:
         path, link = self._item(item_id)
         headers = self._key_headers(partition_key)
         if if_match:
             headers["If-Match"] = if_match
-        return self._call("DELETE", path, link, headers, operation="delete")
+        return self._call("DELETE", path, link, headers, operation="delete", stats=stats)
 
     def execute_stored_procedure(
-        self, procedure: str, partition_key: Any, params: Sequence[Any] = ()
+        self,
+        procedure: str,
+        partition_key: Any,
+        params: Sequence[Any] = (),
+        *,
+        stats: CallStats | None = None,
     ) -> Response:
         """Run a stored procedure on one logical partition; `params` are its positional
         arguments (as the SDK's `scripts.execute_stored_procedure` sends them)."""
@@ -274,12 +310,17 @@ class GatewayContainer:
             _encode(list(params)),
             operation="stored procedure",
             resource_type="sprocs",
+            stats=stats,
         )
 
     # several items ---------------------------------------------------------------------
 
     def execute_batch(
-        self, operations: Sequence[tuple[str, tuple[Any, ...]]], partition_key: Any
+        self,
+        operations: Sequence[tuple[str, tuple[Any, ...]]],
+        partition_key: Any,
+        *,
+        stats: CallStats | None = None,
     ) -> Response:
         """A transactional batch on one logical partition; `operations` as the SDK's
         `execute_item_batch` takes them: `("upsert", (doc,))`, `("read", (id,))`,
@@ -296,7 +337,7 @@ class GatewayContainer:
         )
         body = _encode([batch_operation(kind, args) for kind, args in operations])
         response = self._call(
-            "POST", f"{self.path}/docs", self.link, headers, body, operation="batch"
+            "POST", f"{self.path}/docs", self.link, headers, body, operation="batch", stats=stats
         )
         response.stats.item_count = len(response.body or [])
         if response.stats.status == 207:

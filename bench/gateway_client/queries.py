@@ -91,7 +91,14 @@ class _Pages:
         container._observe(stats, response_headers)
         if status >= 400:
             return status, response_headers, content
-        documents = json.loads(content)["Documents"]
+        try:
+            documents = json.loads(content)["Documents"]
+        except (ValueError, TypeError, KeyError):  # e.g. a proxy's error page
+            raise GatewayError(
+                f"POST {container.path}/docs (query): {status} with a body that is not a page "
+                f"of query results: {content[:200].decode(errors='replace')!r}",
+                stats,
+            ) from None
         stats.pages += 1
         stats.item_count += len(documents)
         metrics = response_headers.get(QUERY_METRICS)
@@ -117,10 +124,12 @@ def query_items(
     max_item_count: int | None = None,
     populate_query_metrics: bool = True,
     populate_index_metrics: bool = False,
+    stats: CallStats | None = None,
 ) -> Response:
-    """Every result of the query (all pages), or NeedsSdk / GatewayError."""
+    """Every result of the query (all pages), or NeedsSdk / GatewayError; into `stats`
+    when given (see bench.gateway_client.container)."""
     started = time.perf_counter()
-    stats = CallStats()
+    stats = CallStats() if stats is None else stats
     pages = _Pages(container, query, parameters, stats, populate_index_metrics)
     items: list[Any] = []
     try:

@@ -20,7 +20,7 @@ from typing import Any
 from azure.core import MatchConditions
 from locust.event import Events
 
-from bench.gateway_client import CallStats, GatewayContainer, GatewayError, NeedsSdk, Response
+from bench.gateway_client import CallStats, GatewayContainer, NeedsSdk
 from bench.gateway_client.queries import NOT_GIVEN, query_items
 from bench.harness.calls import AttemptObserver, CallRecord, decode_index_metrics
 from bench.harness.metadata import metadata_event, purpose, status_outcome
@@ -49,20 +49,17 @@ class GatewayObserver(AttemptObserver):
 
 
 @contextmanager
-def _observed(hook: Any) -> Iterator[None]:
-    """A failed call's stats to the hook (`_done` hands over a successful call's)."""
+def _observed(hook: Any) -> Iterator[CallStats]:
+    """The stats for one call to fill, handed to the hook however the call ends: also
+    when the user's greenlet is killed mid-call (Locust stopping the run, perhaps while
+    waiting out a 429), whose attempts were charged all the same (the SDK's hook has
+    seen them too)."""
+    stats = CallStats()
     try:
-        yield
-    except GatewayError as error:
+        yield stats
+    finally:
         if isinstance(hook, GatewayObserver):
-            hook.add(error.stats)
-        raise
-
-
-def _done(response: Response, hook: Any) -> Response:
-    if isinstance(hook, GatewayObserver):
-        hook.add(response.stats)
-    return response
+            hook.add(stats)
 
 
 class _Scripts:
@@ -78,9 +75,11 @@ class _Scripts:
         params: Sequence[Any] | None = None,
         raw_response_hook: Any = None,
     ) -> Any:
-        with _observed(raw_response_hook):
-            response = self.items.execute_stored_procedure(sproc, partition_key, params or ())
-        return _done(response, raw_response_hook).body
+        with _observed(raw_response_hook) as stats:
+            response = self.items.execute_stored_procedure(
+                sproc, partition_key, params or (), stats=stats
+            )
+        return response.body
 
 
 class GatewayProxy:
@@ -104,19 +103,19 @@ class GatewayProxy:
         self.scripts = _Scripts(items)
 
     def read_item(self, item: str, partition_key: Any, raw_response_hook: Any = None) -> Any:
-        with _observed(raw_response_hook):
-            response = self.items.read_item(item, partition_key)
-        return _done(response, raw_response_hook).body
+        with _observed(raw_response_hook) as stats:
+            response = self.items.read_item(item, partition_key, stats=stats)
+        return response.body
 
     def create_item(self, body: dict[str, Any], raw_response_hook: Any = None) -> Any:
-        with _observed(raw_response_hook):
-            response = self.items.create_item(body)
-        return _done(response, raw_response_hook).body
+        with _observed(raw_response_hook) as stats:
+            response = self.items.create_item(body, stats=stats)
+        return response.body
 
     def upsert_item(self, body: dict[str, Any], raw_response_hook: Any = None) -> Any:
-        with _observed(raw_response_hook):
-            response = self.items.upsert_item(body)
-        return _done(response, raw_response_hook).body
+        with _observed(raw_response_hook) as stats:
+            response = self.items.upsert_item(body, stats=stats)
+        return response.body
 
     def replace_item(
         self,
@@ -128,9 +127,9 @@ class GatewayProxy:
         raw_response_hook: Any = None,
     ) -> Any:
         if_match = etag if match_condition == MatchConditions.IfNotModified else None
-        with _observed(raw_response_hook):
-            response = self.items.replace_item(item, body, if_match=if_match)
-        return _done(response, raw_response_hook).body
+        with _observed(raw_response_hook) as stats:
+            response = self.items.replace_item(item, body, if_match=if_match, stats=stats)
+        return response.body
 
     def patch_item(
         self,
@@ -139,14 +138,13 @@ class GatewayProxy:
         patch_operations: Sequence[dict[str, Any]],
         raw_response_hook: Any = None,
     ) -> Any:
-        with _observed(raw_response_hook):
-            response = self.items.patch_item(item, partition_key, patch_operations)
-        return _done(response, raw_response_hook).body
+        with _observed(raw_response_hook) as stats:
+            response = self.items.patch_item(item, partition_key, patch_operations, stats=stats)
+        return response.body
 
     def delete_item(self, item: str, partition_key: Any, raw_response_hook: Any = None) -> None:
-        with _observed(raw_response_hook):
-            response = self.items.delete_item(item, partition_key)
-        _done(response, raw_response_hook)
+        with _observed(raw_response_hook) as stats:
+            self.items.delete_item(item, partition_key, stats=stats)
 
     def execute_item_batch(
         self,
@@ -154,9 +152,9 @@ class GatewayProxy:
         partition_key: Any,
         raw_response_hook: Any = None,
     ) -> Any:
-        with _observed(raw_response_hook):
-            response = self.items.execute_batch(batch_operations, partition_key)
-        return _done(response, raw_response_hook).body
+        with _observed(raw_response_hook) as stats:
+            response = self.items.execute_batch(batch_operations, partition_key, stats=stats)
+        return response.body
 
     def query_items(
         self,
@@ -170,16 +168,20 @@ class GatewayProxy:
         raw_response_hook: Any = None,
     ) -> list[Any]:
         """All results, as a list (the SDK's pager, read to the end)."""
+        stats = CallStats()
+        fell_back = False  # then the SDK's responses reach the hook, not `stats`
         try:
-            response = query_items(
+            return query_items(
                 self.items,
                 query,
                 parameters,
                 partition_key=partition_key,
                 populate_query_metrics=populate_query_metrics,
                 populate_index_metrics=populate_index_metrics,
-            )
+                stats=stats,
+            ).body
         except NeedsSdk as needs:  # what asking cost is a metadata row, not the call's
+            fell_back = True
             if needs.stats.attempts:  # the first time: the gateway's 400/1004 answer
                 self.on_fallback(query)
                 self.on_metadata_stats("query plan", needs.stats)
@@ -197,11 +199,9 @@ class GatewayProxy:
                     **scope,
                 )
             )
-        except GatewayError as error:
-            if isinstance(raw_response_hook, GatewayObserver):
-                raw_response_hook.add(error.stats)
-            raise
-        return _done(response, raw_response_hook).body
+        finally:  # as `_observed`: also for a call killed mid-way
+            if not fell_back and isinstance(raw_response_hook, GatewayObserver):
+                raw_response_hook.add(stats)
 
 
 class MetadataRows:

@@ -92,8 +92,9 @@ class CosmosUser(User):
         waits = force and calls is not None and self.greenlet is not gevent.getcurrent()
         if waits and not calls.close(IN_FLIGHT_GRACE_S):
             log.warning(
-                "rubench: a call still in flight after %.0f s was cut off; the service "
-                "may have charged it, but it is not recorded",
+                "rubench: a call still in flight after %.0f s was cut off; it is recorded "
+                "as interrupted with the attempts seen so far, and the service may have "
+                "charged more for its last attempt",
                 IN_FLIGHT_GRACE_S,
             )
         return super().stop(force)

@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.errors import RubenchError
 from bench.files import write_output
-from bench.report.trust import unusable_charges
+from bench.report.trust import missing_rows, no_calls, unusable_charges
 from bench.rundata import OperationStats, Run
 from bench.rundata.figures import QueryMetrics
 
@@ -75,8 +75,8 @@ def measure_run(run: Run, *, for_baseline: bool = False) -> RunFigures:
     when an operation failed every call (a check reports that as a failing operation)."""
     summary = run.summary
     if not summary.operations:
-        raise RubenchError(f"{run.directory}: the run recorded no requests")
-    problem = unusable_charges(summary, failed_calls=for_baseline)
+        raise RubenchError(f"{run.directory}: {no_calls(summary)}")
+    problem = missing_rows(run) or unusable_charges(summary, failed_calls=for_baseline)
     if problem:
         what = "baseline" if for_baseline else "check"
         raise RubenchError(f"{run.directory}: {problem}; no {what} from it")

@@ -73,6 +73,27 @@ def unusable_charges(summary: RunSummary, *, failed_calls: bool = True) -> str |
     return None
 
 
+def no_calls(summary: RunSummary) -> str:
+    """Why a summary holds no call, in words a user can act on (the rows may all be in
+    the warm-up, or be the SDK's own requests)."""
+    rows = summary.rows
+    if rows.warmup:
+        return (
+            f"the run made no call after its {duration(summary.window.warmup_s)} warm-up "
+            f"({rows.warmup:,} rows fell in it)"
+        )
+    if rows.metadata:
+        return f"the run made no call, only {rows.metadata:,} requests the SDK made on its own"
+    return "the run recorded no requests"
+
+
+def missing_rows(run: Run) -> str | None:
+    """Why the run's figures are short, or None: its directory holds fewer rows than the
+    run counted (a part deleted or never written), so a plan, baseline or check from it
+    would rest on part of the run."""
+    return next((w.text for w in row_check_warnings(run) if w.key == "rows-missing"), None)
+
+
 def tail_is_thin(count: int, quantile: float) -> bool:
     """True when fewer than TAIL_SAMPLES samples lie beyond the quantile: the table greys
     such percentiles out."""
@@ -226,7 +247,8 @@ def _status_warnings(info: RunInfo, summary: RunSummary) -> list[Finding]:
             )
         )
     if summary.totals is None or not summary.totals.count:
-        warnings.append(Finding("empty", "The run recorded no requests", WARNING))
+        reason = no_calls(summary)
+        warnings.append(Finding("empty", reason[0].upper() + reason[1:], WARNING))
     elif window_s < SHORT_WINDOW_S:
         warnings.append(
             Finding(

@@ -4,8 +4,8 @@ the parts, so a day-long run (100 million rows) never sits in memory.
 Two views name the rows every figure reads:
 
 - `requests`: every row of every part (`partition_key` and `index_metrics` are "" where
-  a part lacks them,
-  a missing charge counts 0 RU, `in_window` says whether it is after the warm-up);
+  a part lacks them, a missing charge counts 0 RU, `in_window` says whether it is after
+  the warm-up, `part` names the row's file);
 - `calls`: the workload's calls in the measured window (no warm-up, no metadata rows).
 
 Every query aggregates as it streams (counts, sums, small histograms); none holds a
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,10 @@ SPILL_DIRECTORY = Path(tempfile.gettempdir()) / "rubench-duckdb"  # not the user
 # SQL: is this row's outcome a failure (the one list lives in outcome.py)
 FAILED_SQL = "outcome IN ({})".format(", ".join(f"'{o.value}'" for o in sorted(FAILED_OUTCOMES)))
 
+# Every figure rests on these; NaN or infinity in one is damage, never a measurement.
+NUMBERS = ("timestamp", "latency_ms", "ru")
+NOT_FINITE_SQL = "NOT (" + " AND ".join(f"isfinite({n})" for n in NUMBERS) + ")"
+
 _TEXT = {n for n in REQUEST_SCHEMA.names if pa.types.is_string(REQUEST_SCHEMA.field(n).type)}
 
 
@@ -61,17 +65,36 @@ class Rows:
         try:
             return self.connection.execute(sql).fetchall()
         except duckdb.Error as error:
-            raise RubenchError(
-                f"{_folder(self.parts)}: cannot read the request parts ({error})"
-            ) from error
+            raise self._failure(error) from error
 
     def arrow(self, sql: str) -> pa.Table:
         try:
             return self.connection.sql(sql).to_arrow_table()
         except duckdb.Error as error:
+            raise self._failure(error) from error
+
+    def check_finite(self) -> None:
+        """An error naming the first part with a NaN or infinite timestamp, latency or
+        charge (a scan of its own: call it when a sum came out not finite)."""
+        found = self.connection.execute(
+            f"SELECT part, count(*) FROM requests WHERE {NOT_FINITE_SQL} "
+            "GROUP BY part ORDER BY part LIMIT 1"
+        ).fetchall()
+        if found:
+            part, count = found[0]
             raise RubenchError(
-                f"{_folder(self.parts)}: cannot read the request parts ({error})"
-            ) from error
+                f"{part or _folder(self.parts)}: {count:,} row(s) whose "
+                f"{', '.join(NUMBERS[:-1])} or {NUMBERS[-1]} is not a finite number "
+                "(NaN or infinity); rubench never writes one, so the part is damaged or "
+                "from another writer"
+            )
+
+    def _failure(self, error: duckdb.Error) -> RubenchError:
+        """The part with a value no figure can rest on, else DuckDB's message on one line."""
+        with suppress(duckdb.Error):
+            self.check_finite()
+        message = " ".join(str(error).split())
+        return RubenchError(f"{_folder(self.parts)}: cannot read the request parts ({message})")
 
 
 @contextmanager
@@ -94,10 +117,10 @@ def open_rows(run_dir: str | Path, *, window_start: float | None) -> Iterator[Ro
                 f"read_parquet([{files}], union_by_name = true, "
                 "filename = true, file_row_number = true)"
             )
-            identity = "filename, file_row_number"
+            identity, part = "filename, file_row_number", "filename"
         else:
             connection.register("empty_parts", _empty_table())
-            source, identity = "empty_parts", "0, 0"
+            source, identity, part = "empty_parts", "0, 0", "''"
         extra = ", ".join(
             f"coalesce({name}, '') AS {name}" if name in optional else f"'' AS {name}"
             for name in OPTIONAL_COLUMNS
@@ -111,7 +134,7 @@ def open_rows(run_dir: str | Path, *, window_start: float | None) -> Iterator[Ro
         connection.execute(
             f"CREATE VIEW requests AS SELECT {columns}, coalesce(ru, 0.0) AS ru, "
             f"{extra}, ({start}) AS in_window, "
-            f"hash({identity}) AS row_hash FROM {source}"
+            f"hash({identity}) AS row_hash, {part} AS part FROM {source}"
         )
         connection.execute(
             "CREATE VIEW calls AS SELECT * FROM requests "

@@ -24,6 +24,7 @@ import math
 from contextlib import suppress
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from bench import __version__
@@ -159,6 +160,8 @@ def _tallies(rows: Rows, start: float) -> pd.DataFrame:
     """Per operation, window side and whole second (from the window start): every count,
     sum, minimum and maximum of the summary, in one scan."""
     tallies = rows.arrow(_tallies_sql(start, "")).to_pandas()
+    if not np.isfinite(tallies[["latency_sum", "ru_sum"]].to_numpy(float)).all():
+        rows.check_finite()
     metric_sums = tallies[[f"{m}_sum" for m in QUERY_METRICS]].to_numpy(float)
     if pd.isna(metric_sums).any():  # NaN in a metric column: count and sum around it
         tallies = rows.arrow(_tallies_sql(start, " FILTER (WHERE NOT isnan({m}))")).to_pandas()

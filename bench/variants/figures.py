@@ -48,12 +48,14 @@ class VariantFigures:
         return self.summary.totals.throttled_calls if self.summary.totals else 0
 
     @property
-    def throttle_rate(self) -> float:
-        return self.summary.totals.throttle_rate if self.summary.totals else 0.0
+    def throttle_rate(self) -> float | None:
+        """None: the run made no call (unknown, not 0%)."""
+        return self.summary.totals.throttle_rate if self.summary.totals else None
 
     @property
-    def ru_per_request(self) -> float:
-        return self.summary.totals.ru.mean if self.summary.totals else 0.0
+    def ru_per_request(self) -> float | None:
+        """None: the run made no call (unknown, not free)."""
+        return self.summary.totals.ru.mean if self.summary.totals else None
 
     @property
     def failing_operations(self) -> list[str]:
@@ -71,22 +73,24 @@ class VariantFigures:
         )
 
     @property
-    def skew(self) -> float:
-        """Hottest partition's RU / mean partition RU."""
+    def skew(self) -> float | None:
+        """Hottest partition's RU / mean partition RU; None without per-partition data."""
         partitions = self.partitions
         if not partitions:
-            return 1.0
+            return None
         return max(p.share for p in partitions) * len(partitions)
 
 
 def best_variant(variants: Sequence[VariantFigures]) -> VariantFigures | None:
-    """The cheapest variant per request among those not heavily throttled, or None when
-    every variant has a failing operation: a failed call's RU is an error's, so a variant
-    whose calls fail looks cheap for doing less work and is never named."""
-    working = [v for v in variants if not v.failing_operations]
-    if not working:
-        return None
-    return min(working, key=lambda v: (v.throttle_rate > HEAVY_THROTTLING, v.ru_per_request))
+    """The cheapest variant per request among those not heavily throttled, or None. A
+    variant whose run made no call is never the best, nor one with a failing operation: a
+    failed call's RU is an error's, so it looks cheap for doing less work."""
+    measured = [v for v in variants if v.ru_per_request is not None and not v.failing_operations]
+    return min(
+        measured,
+        key=lambda v: ((v.throttle_rate or 0.0) > HEAVY_THROTTLING, v.ru_per_request or 0.0),
+        default=None,
+    )
 
 
 def variant_figures(variant: Variant, run: Run) -> VariantFigures:

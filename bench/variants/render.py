@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bench.formatting import MISSING
 from bench.pages import render_page
 from bench.rundata import OperationStats
 from bench.texttable import text_table
@@ -69,10 +70,15 @@ def findings(variants: Sequence[VariantFigures]) -> list[str]:
     """Plain sentences: per variant its skew, 429s and fan-out; then which is cheapest."""
     sentences = []
     for variant in variants:
+        if variant.ru_per_request is None:
+            sentences.append(
+                f"{variant.variant}: the run made no call, so its figures are unknown."
+            )
+            continue
         hottest = max(variant.partitions, key=lambda p: p.share, default=None)
         heat = (
             f"hottest partition {hottest.partition} takes {hottest.share:.0%} of the RU "
-            f"over {len(variant.partitions)} partitions (skew {variant.skew:.2f})"
+            f"over {len(variant.partitions)} partitions (skew {variant.skew or 1.0:.2f})"
             if hottest
             else "no per-partition data"
         )
@@ -95,14 +101,19 @@ def findings(variants: Sequence[VariantFigures]) -> list[str]:
             if v.failing_operations
         ]
         left_out = f"; not named, as failed calls cost an error's RU: {', '.join(failing)}"
-        if best is None:
-            sentences.append(f"No variant is named cheapest{left_out}.")
-        else:
+        if best is not None and best.ru_per_request is not None:
             sentences.append(
                 f"Cheapest without heavy throttling: {best.variant} "
                 f"({best.ru_per_request:.2f} RU per request)" + (left_out if failing else "") + "."
             )
+        elif failing:
+            sentences.append(f"No variant is named cheapest{left_out}.")
     return sentences
+
+
+def _figure(value: float | None, style: str) -> str:
+    """A figure, or MISSING when it is unknown (the run made no call, no partition data)."""
+    return MISSING if value is None else style.format(value)
 
 
 def _query_reach(name: str, op: OperationStats, partitions: int) -> str:
@@ -124,10 +135,10 @@ def render_text(variants: Sequence[VariantFigures], tradeoffs: Sequence[str] = (
                 v.variant,
                 v.settings,
                 f"{v.requests:,}",
-                f"{v.ru_per_request:.2f}",
-                f"{v.throttle_rate:.1%}",
+                _figure(v.ru_per_request, "{:.2f}"),
+                _figure(v.throttle_rate, "{:.1%}"),
                 str(len(v.partitions)),
-                f"{v.skew:.2f}",
+                _figure(v.skew, "{:.2f}"),
             ]
             for v in variants
         ],

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
 import socket
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import certifi
 import pytest
@@ -13,7 +16,8 @@ from azure.cosmos import ContainerProxy, DatabaseProxy, PartitionKey
 from bench.emulator import LocalEmulator
 from bench.emulator.aad import LocalTokenIssuer
 from bench.errors import RubenchError
-from bench.gateway_client import GatewayClient, GatewayContainer, GatewayError, Tls
+from bench.gateway_client import CallStats, GatewayClient, GatewayContainer, GatewayError, Tls
+from bench.gateway_client.queries import query_items
 
 from .conftest import gateway_container
 
@@ -131,3 +135,55 @@ def test_entra_id_tokens_are_sent_and_refreshed_before_expiry(
         items.read_item("1", "a")
         requests = client.metadata.attempts + 2  # account, container, ranges; the reads
     assert short_lived.calls == requests  # each request a fresh token
+
+
+class _GarbageGateway(BaseHTTPRequestHandler):
+    """Metadata as a gateway answers it; every query page a 200 whose body is not JSON
+    (a proxy's error page, say), charged 2.5 RU."""
+
+    def do_GET(self) -> None:
+        metadata = {
+            "/": {"userConsistencyPolicy": {"defaultConsistencyLevel": "Eventual"}},
+            "/dbs/db/colls/c": {"_rid": "AAAA", "partitionKey": {"paths": ["/pk"]}},
+        }
+        self._answer(json.dumps(metadata[self.path]).encode())
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self._answer(b"<html>upstream hiccup</html>", **{"x-ms-request-charge": "2.5"})
+
+    def _answer(self, body: bytes, **headers: str) -> None:
+        self.send_response(200)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def garbage_gateway() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _GarbageGateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_page_that_is_not_json_is_a_clear_error_that_keeps_its_charge(
+    garbage_gateway: str,
+) -> None:
+    """A figure rubench shows is true: the answered (and charged) attempt stays counted,
+    and the error says what was wrong instead of a bare JSON decoding message."""
+    stats = CallStats()
+    with GatewayClient(garbage_gateway, WRONG_KEY) as client:
+        items = GatewayContainer(client, "db", "c")
+        with pytest.raises(GatewayError) as raised:
+            query_items(items, "SELECT * FROM c", partition_key="a", stats=stats)
+    assert raised.value.stats is stats
+    assert (stats.attempts, stats.ru, stats.status) == (1, 2.5, 200)
+    assert "not a page of query results" in str(raised.value)
+    assert "upstream hiccup" in str(raised.value)

@@ -7,7 +7,7 @@ import gevent
 import pytest
 from azure.cosmos import DatabaseProxy, PartitionKey
 
-from bench.gateway_client import GatewayClient, GatewayError, RetryLimits
+from bench.gateway_client import CallStats, GatewayClient, GatewayError, RetryLimits
 
 from .conftest import gateway_container
 
@@ -63,3 +63,25 @@ def test_retry_limits_are_configurable(database: DatabaseProxy, emulator, ledger
 def test_retry_limits_refuse_negative_values() -> None:
     with pytest.raises(ValueError, match="max_retries=-1"):
         RetryLimits(max_retries=-1)
+
+
+def test_a_call_killed_while_waiting_out_a_429_has_its_attempts_in_the_callers_stats(
+    database: DatabaseProxy, emulator, ledger_of
+) -> None:
+    """Locust stops a run by killing its users' greenlets, also mid-call: the attempts
+    made so far were charged, and the caller's own `stats` must hold them."""
+    proxy = database.create_container("drained", PartitionKey("/pk"), offer_throughput=400)
+    proxy.create_item({"id": "drain", "pk": "one", "big": "x" * 1_500_000})  # budget: gone
+    before = ledger_of(proxy)
+    stats = CallStats()
+    with GatewayClient(emulator.endpoint, emulator.key) as client:
+        items = gateway_container(client, proxy)
+        call = gevent.spawn(items.create_item, {"id": "1", "pk": "one"}, stats=stats)
+        while ledger_of(proxy)["throttled"] == before["throttled"] and not call.dead:
+            gevent.sleep(0.02)
+        call.kill()
+    assert isinstance(call.value, gevent.GreenletExit)  # killed while waiting to retry
+    after = ledger_of(proxy)
+    assert stats.throttled == after["throttled"] - before["throttled"] > 0
+    assert stats.attempts == after["requests"] - before["requests"]
+    assert stats.ru == pytest.approx(after["request_charge"] - before["request_charge"])

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import certifi
 import pytest
-from azure.cosmos import CosmosClient
+from azure.cosmos import CosmosClient, PartitionKey
 
 from bench.harness.seed import seed_container
 from bench.harness.workload import apply_overrides, load_workload
@@ -202,3 +202,26 @@ def test_the_ca_file_reaches_the_fast_client(tmp_path, tls_emulator) -> None:
     )
     assert code == 2, output[-2000:]
     assert "certificate verify failed" in cannot_reach(output).lower()
+
+
+@pytest.mark.parametrize("which", ["sdk", "fast"])
+def test_a_call_killed_while_waiting_out_a_429_is_recorded(emulator, database, which) -> None:
+    """Locust kills a user mid-call when it stops without waiting: the attempts made so
+    far were charged, and the call's row says so (tests/harness/killed_call.py)."""
+    proxy = database.create_container(f"drained_{which}", PartitionKey("/pk"), offer_throughput=400)
+    script = Path(__file__).with_name("killed_call.py")
+    database_id = proxy.container_link.split("/")[1]
+    result = subprocess.run(
+        [sys.executable, str(script), which, emulator.endpoint, database_id, proxy.id],
+        env={**os.environ, "COSMOS_KEY": emulator.key},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    answer = json.loads(result.stdout)
+    ru, requests, throttled = answer["charged"]
+    assert throttled > 0
+    [[row_ru, attempts, row_throttled, _]] = answer["rows"]
+    assert (attempts, row_throttled) == (requests, throttled)
+    assert row_ru == pytest.approx(ru)

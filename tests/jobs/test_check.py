@@ -153,3 +153,46 @@ def test_unwritable_outputs_are_one_line_errors(
     assert f"{blocker / 'junit.xml'}: cannot write it" in capsys.readouterr().err
     assert rubench("baseline", run, "-o", blocker / "baseline.json") == 2
     assert f"{blocker / 'baseline.json'}: cannot write it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("job", ["plan", "baseline", "check"])
+def test_a_run_directory_missing_rows_is_refused(
+    tmp_path, baseline, rubench, write_run, catalog_rows, capsys, job
+):
+    """A part deleted after the run: the figures would be those of part of the run."""
+    from bench.rundata.info import RowCheck, read_run_info, write_run_info
+
+    run = write_run(tmp_path / "run", catalog_rows())
+    write_run_info(run, read_run_info(run).updated(rows=RowCheck(counted=150, in_directory=100)))
+    argv = _job_argv(job, run, tmp_path / "new.json", baseline)
+
+    assert rubench(*argv) == 2
+    error = capsys.readouterr().err
+    assert f"{run}: 150 calls were counted during the run, but the run directory holds 100" in error
+    assert not (tmp_path / "new.json").exists()
+
+
+@pytest.mark.parametrize("job", ["plan", "baseline", "check"])
+def test_a_run_whose_calls_all_fell_in_the_warm_up_says_so(
+    tmp_path, baseline, rubench, write_run, catalog_rows, capsys, job
+):
+    """It said "the run recorded no requests" of a run that recorded 100."""
+    from bench.rundata.info import read_run_info, write_run_info
+
+    run = write_run(tmp_path / "run", catalog_rows(), duration_s=100.0)
+    write_run_info(run, read_run_info(run).updated(warmup_s=200.0))
+    argv = _job_argv(job, run, tmp_path / "new.json", baseline)
+
+    assert rubench(*argv) == 2
+    assert f"{run}: the run made no call after its 3 min 20 s warm-up (100 rows fell in it)" in (
+        capsys.readouterr().err
+    )
+
+
+def _job_argv(job: str, run: Path, output: Path, baseline: Path) -> tuple[str | Path, ...]:
+    """`rubench plan`, `baseline` or `check` of `run`: the three jobs that take its figures."""
+    return {
+        "plan": ("plan", run, "--peak-rate", "100"),
+        "baseline": ("baseline", run, "-o", output),
+        "check": ("check", run, "--baseline", baseline),
+    }[job]

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from bench.errors import RubenchError
+from bench.formatting import MISSING
 from bench.rundata import load_run
-from bench.variants.figures import variant_figures
+from bench.variants.figures import best_variant, variant_figures
 from bench.variants.policy import policy_changes
-from bench.variants.render import findings, render_html
+from bench.variants.render import findings, render_html, render_text
 from bench.variants.spec import check_variants, key_variant
 from bench.variants.tradeoffs import covers
 
@@ -84,6 +85,29 @@ def test_skew_and_fan_out(tmp_path, rows, write_run) -> None:
     assert "Key designs &lt;b&gt;" in page
     assert page.count('class="hot"') == 1
     assert '<a href="by-id/report.html">run report</a>' in page
+
+
+def test_a_variant_whose_run_made_no_call_is_unknown_not_the_cheapest(
+    tmp_path, rows, write_run
+) -> None:
+    """It showed 0.00 RU per request, 0% throttled, skew 1.00, and was picked as the best."""
+    measured = write_run(tmp_path / "by-id", rows("point_read", "read", 100, 1.0, pk_range="0"))
+    empty = write_run(tmp_path / "by-category", rows("metadata: query plan", "metadata", 5, 0.0))
+    by_id = variant_figures(key_variant("/id"), load_run(measured))
+    by_category = variant_figures(key_variant("/categoryId"), load_run(empty))
+
+    assert by_category.ru_per_request is None
+    assert by_category.throttle_rate is None
+    assert by_category.skew is None
+    assert best_variant([by_category, by_id]) is by_id
+    assert best_variant([by_category]) is None
+    text = " ".join(findings([by_category, by_id]))
+    assert "/categoryId: the run made no call, so its figures are unknown." in text
+    assert "Cheapest without heavy throttling: /id (1.00 RU per request)." in text
+    row = next(line for line in render_text([by_category, by_id]).splitlines() if "/cat" in line)
+    assert row.split()[-4:] == [MISSING, MISSING, "0", MISSING]
+    page = render_html([by_category, by_id], "Key designs", {})
+    assert "/categoryId: the run made no call, so its figures are unknown." in page
 
 
 def test_policy_changes_in_words() -> None:

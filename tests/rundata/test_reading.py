@@ -69,6 +69,27 @@ def test_a_column_of_the_wrong_type_is_named(tmp_path):
             read(run_dir)
 
 
+@pytest.mark.parametrize("column", ["timestamp", "latency_ms", "ru"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_number_that_is_not_finite_names_its_part(tmp_path, column, value):
+    """No figure can rest on NaN or infinity: was a DuckDB cast error or a traceback."""
+    run_dir = make_run(tmp_path / "run", [requests_frame(10), requests_frame(10)])
+    path = run_dir / "requests" / "part-000001.parquet"
+    table = pq.read_table(path)
+    values = table.column(column).to_pylist()
+    values[3] = value
+    table = table.set_column(table.schema.get_field_index(column), column, pa.array(values))
+    pq.write_table(table, path)
+
+    with pytest.raises(RubenchError) as raised:
+        summarize(run_dir)
+    assert str(raised.value) == (
+        f"{path}: 1 row(s) whose timestamp, latency_ms or ru is not a finite number "
+        "(NaN or infinity); rubench never writes one, so the part is damaged or from "
+        "another writer"
+    )
+
+
 def test_wider_integer_types_from_another_writer_are_accepted(tmp_path):
     run_dir = make_run(tmp_path / "run", [requests_frame(2)])
     table = pq.read_table(run_dir / "requests" / "part-000000.parquet")
