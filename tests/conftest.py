@@ -131,3 +131,23 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def open_page(browser: Any) -> Callable[[Path], tuple[Any, list[str], list[str]]]:
+    """Opens a report in Chromium: the page, the errors it logged or threw, and every URL
+    it requested (a self-contained report requests nothing but itself)."""
+
+    def open_report(html: Path) -> tuple[Any, list[str], list[str]]:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors: list[str] = []
+        requests: list[str] = []
+        page.on(
+            "console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None
+        )
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(html.as_uri())
+        return page, errors, requests
+
+    return open_report

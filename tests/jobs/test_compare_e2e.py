@@ -118,9 +118,9 @@ def _name(spec: str) -> str:
     return spec.partition(":")[0]
 
 
-def test_comparison_report_in_chromium(compared: Compared, browser) -> None:
+def test_comparison_report_in_chromium(compared: Compared, open_page) -> None:
     html = compared.out / "comparison.html"
-    page, errors, requests = _open(browser, html)
+    page, errors, requests = open_page(html)
     assert errors == []
     assert requests == [html.as_uri()]
     operations = len(compared.run("base").summary.operations)
@@ -130,7 +130,7 @@ def test_comparison_report_in_chromium(compared: Compared, browser) -> None:
     page.close()
 
 
-def test_plan_prices_every_variant(compared: Compared, browser) -> None:
+def test_plan_prices_every_variant(compared: Compared, open_page) -> None:
     code, printed, _ = _rubench("plan", compared.out, "--peak-rate", "500")
     assert code == 0
     assert "Cheapest design that does not throttle at 500 requests/s:" in printed
@@ -145,18 +145,7 @@ def test_plan_prices_every_variant(compared: Compared, browser) -> None:
     fitting = [e for e in document["variants"] if not e["throttles"]]
     cheapest = min(fitting, key=lambda e: e["plan"]["costs"]["manual_monthly"], default=None)
     assert document["cheapest"] == (cheapest["variant"] if cheapest else None)
-    page, errors, _ = _open(browser, Path(document["html"]))
+    page, errors, _ = open_page(Path(document["html"]))
     assert errors == []
     assert page.locator("#designs tbody tr").count() == len(VARIANTS)
     page.close()
-
-
-def _open(browser, html: Path):
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    errors: list[str] = []
-    requests: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(html.as_uri())
-    return page, errors, requests

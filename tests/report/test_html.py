@@ -4,7 +4,6 @@ the workload executes, and the page prints."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,18 +14,6 @@ from bench.report import write_comparison_report, write_run_report
 from .run_dirs import make_run, requests_frame, spread
 
 RUN_CHARTS = 7  # latency, RU, throughput, RU/s, 429s and errors, RU and 429s per partition
-
-
-def open_page(browser: Any, html: Path) -> tuple[Any, list[str], list[str]]:
-    """The page, the errors it logged or threw, and every URL it requested."""
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    errors: list[str] = []
-    requests: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(html.as_uri())
-    return page, errors, requests
 
 
 def assert_charts_drawn(page: Any, expected: int) -> None:
@@ -40,9 +27,9 @@ def assert_charts_drawn(page: Any, expected: int) -> None:
         assert marks > 5, f"{chart.get_attribute('aria-label')} draws nothing"
 
 
-def test_run_report_in_chromium(browser, synthetic_pair, tmp_path):
+def test_run_report_in_chromium(open_page, synthetic_pair, tmp_path):
     html = write_run_report(synthetic_pair[0], tmp_path / "run.html")
-    page, errors, requests = open_page(browser, html)
+    page, errors, requests = open_page(html)
 
     assert_charts_drawn(page, RUN_CHARTS)
     assert errors == []
@@ -56,9 +43,9 @@ def test_run_report_in_chromium(browser, synthetic_pair, tmp_path):
     page.close()
 
 
-def test_comparison_report_in_chromium(browser, synthetic_pair, tmp_path):
+def test_comparison_report_in_chromium(open_page, synthetic_pair, tmp_path):
     html = write_comparison_report(list(synthetic_pair), tmp_path / "comparison.html")
-    page, errors, requests = open_page(browser, html)
+    page, errors, requests = open_page(html)
 
     assert_charts_drawn(page, RUN_CHARTS)
     assert errors == []
@@ -78,7 +65,7 @@ HOSTILE_NAME = '<img src=x onerror="window.__pwned = 3">'
 HOSTILE_INDEX = '/<svg onload="window.__pwned = 4">/?'  # what a target said about an index
 
 
-def test_text_from_the_workload_stays_inert(browser, tmp_path):
+def test_text_from_the_workload_stays_inert(open_page, tmp_path):
     frame = requests_frame(
         300, operation=HOSTILE_OPERATION, kind="query", timestamp=spread(300), ru=2.0
     )
@@ -95,7 +82,7 @@ def test_text_from_the_workload_stays_inert(browser, tmp_path):
         write_run_report(run_dir),
         write_comparison_report([run_dir, other], tmp_path / "comparison.html"),
     ):
-        page, errors, requests = open_page(browser, html)
+        page, errors, requests = open_page(html)
         assert page.evaluate("window.__pwned") is None
         assert page.locator("script, img").count() == 0
         assert errors == [] and requests == [html.as_uri()]
@@ -111,9 +98,9 @@ def test_text_from_the_workload_stays_inert(browser, tmp_path):
 
 
 @pytest.mark.parametrize("samples", [0, 1])
-def test_tiny_runs_still_render(browser, tmp_path, samples):
+def test_tiny_runs_still_render(open_page, tmp_path, samples):
     run_dir = write_synthetic_run(tmp_path / "tiny", samples=samples, part_rows=10)
-    page, errors, _ = open_page(browser, write_run_report(run_dir))
+    page, errors, _ = open_page(write_run_report(run_dir))
     assert errors == []
     assert page.locator("svg.chart-svg").count() == RUN_CHARTS
     assert "Read these figures with care" in page.locator("body").inner_text()

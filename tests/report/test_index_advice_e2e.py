@@ -22,8 +22,6 @@ from bench.report import write_comparison_report
 from bench.rundata import load_requests, load_run
 from bench.rundata.schema import INDEX_METRICS_COLUMN, NOT_REPORTED
 
-from .test_html import open_page
-
 WORKLOAD = Path(__file__).parents[2] / "workloads" / "index-advice.toml"
 SORTED = [{"path": "/price", "order": "descending"}, {"path": "/name", "order": "ascending"}]
 FILTER = [{"path": "/categoryId", "order": "ascending"}, {"path": "/stock", "order": "ascending"}]
@@ -137,8 +135,8 @@ def test_the_advised_policy_answers_the_sorted_query_and_writes_cheaper(
     assert json.loads((tmp_path / "again.json").read_text()) == json.loads(policy_file.read_text())
 
 
-def test_the_reports_name_the_composite_indexes(original, advised_run, tmp_path, browser):
-    page, errors, requests = open_page(browser, original / "report.html")
+def test_the_reports_name_the_composite_indexes(original, advised_run, tmp_path, open_page):
+    page, errors, requests = open_page(original / "report.html")
     text = page.locator("#indexes").inner_text()
     page.close()
     assert errors == [] and requests == [(original / "report.html").as_uri()]
@@ -147,7 +145,7 @@ def test_the_reports_name_the_composite_indexes(original, advised_run, tmp_path,
     assert "unknown: the target sent no index metrics" in text
 
     html = write_comparison_report([original, advised_run], tmp_path / "comparison.html")
-    page, errors, _ = open_page(browser, html)
+    page, errors, _ = open_page(html)
     text = page.locator("#indexes").inner_text()
     page.close()
     assert errors == []
