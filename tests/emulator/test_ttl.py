@@ -25,7 +25,8 @@ def test_items_expire_by_container_default_and_item_ttl(database: DatabaseProxy)
     off = database.create_container("off", PartitionKey("/pk"))
     off.create_item({"id": "ignored", "pk": "a", "ttl": 1})
 
-    assert _ids(by_default) == {"expires", "never", "long"}
+    # (no check that "expires" is there first: on a busy machine creating the other two
+    # containers can take longer than its 1 s to live)
     time.sleep(2.6)  # `_ts` is whole seconds: expiry is within 2 s, the sweep runs every 1 s
 
     assert _ids(by_default) == {"never", "long"}
